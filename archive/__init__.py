@@ -1,0 +1,1 @@
+"""The archive: a Django project whose single app holds the domain."""

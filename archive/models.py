@@ -1,0 +1,255 @@
+"""The archive's records: sources, articles, curated entities and the links between them."""
+
+import hashlib
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Source(models.Model):
+    """A publisher. Articles whose publisher is not stated have no source at all."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    homepage = models.URLField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("source-detail", args=[self.slug])
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Article.Status.PUBLISHED)
+
+    def newest_first(self):
+        """Dated articles newest first, undated ones after them."""
+        return self.order_by(models.F("published_on").desc(nulls_last=True), "-id")
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class TitleOrigin(models.TextChoices):
+        STATED = "stated", "Stated in the source"
+        DERIVED = "derived", "Derived from the lead by the importer"
+        EDITOR = "editor", "Written by an editor"
+
+    class DateOrigin(models.TextChoices):
+        METADATA = "metadata", "Stated in the record's metadata"
+        TEXT = "text", "Stated in the article's text"
+        EDITOR = "editor", "Set by an editor"
+
+    title = models.CharField(max_length=500)
+    title_origin = models.CharField(
+        max_length=10, choices=TitleOrigin.choices, default=TitleOrigin.EDITOR
+    )
+    slug = models.SlugField(max_length=255, unique=True)
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+        help_text="Leave empty when the publisher is not stated: it is shown as “source unknown”.",
+    )
+    published_on = models.DateField(
+        null=True, blank=True, help_text="Leave empty when no date is stated."
+    )
+    date_origin = models.CharField(
+        max_length=10, choices=DateOrigin.choices, blank=True, help_text="Where the date came from."
+    )
+    original_url = models.URLField(max_length=2000, null=True, blank=True)
+    authors = models.CharField(max_length=500, blank=True, help_text="As stated in the byline.")
+    body = models.TextField(help_text="Plain text; paragraphs separated by a blank line.")
+    original_text = models.TextField(
+        blank=True, help_text="The text exactly as received, before any cleaning."
+    )
+    external_id = models.CharField(
+        max_length=300, blank=True, help_text="The identifier given by the file it came from."
+    )
+    language = models.CharField(max_length=16, default="en")
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    captured_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the archive received the text."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    body_sha256 = models.CharField(max_length=64, editable=False, db_index=True)
+    original_sha256 = models.CharField(max_length=64, editable=False, db_index=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("published_on").desc(nulls_last=True), "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["original_url"],
+                condition=Q(original_url__isnull=False),
+                name="unique_original_url",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "published_on"])]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body = normalise_body(self.body)
+        self.body_sha256 = sha256_hex(self.body)
+        self.original_sha256 = sha256_hex(self.original_text) if self.original_text else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_sha256", "original_sha256"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("article-detail", args=[self.slug])
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return self.body.split(PARAGRAPH_SEPARATOR) if self.body else []
+
+
+def normalise_body(body: str) -> str:
+    """One blank line between paragraphs, no stray whitespace, LF line ends.
+
+    Editors type into a textarea (CRLF, trailing spaces); the hash and the
+    paragraph anchors must not change because of that.
+    """
+    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = (" ".join(p.split()) for p in body.split("\n\n"))
+    return PARAGRAPH_SEPARATOR.join(p for p in paragraphs if p)
+
+
+class Entity(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+        PLACE = "place", "Place"
+        GROUP = "group", "Group"
+        DOCUMENT = "document", "Document or event"
+
+    name = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=300, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    reference_url = models.URLField(max_length=1000, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entities"
+        constraints = [models.UniqueConstraint(fields=["name", "kind"], name="unique_entity")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("entity-detail", args=[self.slug])
+
+
+class Alias(models.Model):
+    """Another spelling of an entity's name (transliteration, abbreviation, variant)."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=300)
+    case_sensitive = models.BooleanField(
+        default=False,
+        help_text="Match only with this exact capitalisation (for names that are also words).",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "name"], name="unique_alias_per_entity")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Mention(models.Model):
+    """An entity named in an article, where the position is known."""
+
+    class Origin(models.TextChoices):
+        AUTOMATIC = "automatic", "Found by the tagger"
+        EDITOR = "editor", "Added by an editor"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions")
+    paragraph = models.PositiveIntegerField(
+        null=True, blank=True, help_text="0-based paragraph index; empty for a whole-article tag."
+    )
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    surface = models.CharField(
+        max_length=300, blank=True, help_text="The words as they appear in the text."
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.EDITOR)
+    rejected = models.BooleanField(
+        default=False, help_text="An editor judged this tag wrong; re-tagging keeps it rejected."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["article", "paragraph", "start"]
+        indexes = [models.Index(fields=["entity", "rejected"])]
+
+    def __str__(self):
+        return f"{self.entity} in {self.article}"
+
+
+class RelatedLink(models.Model):
+    """An editor's statement that two articles belong together."""
+
+    from_article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="related_links"
+    )
+    to_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_article", "to_article"], name="unique_link"),
+            models.CheckConstraint(
+                condition=~Q(from_article=models.F("to_article")), name="no_self_link"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_article} → {self.to_article}"

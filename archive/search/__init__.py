@@ -1,0 +1,1 @@
+"""Full-text search: haystack indexes, engine selection and query handling."""

@@ -1,0 +1,5 @@
+"""Where haystack looks for an app's indexes; they live in archive.search.indexes."""
+
+from archive.search.indexes import ArticleIndex
+
+__all__ = ["ArticleIndex"]
