@@ -77,7 +77,8 @@ class Article(models.Model):
     date_origin = models.CharField(
         max_length=10, choices=DateOrigin.choices, blank=True, help_text="Where the date came from."
     )
-    original_url = models.URLField(max_length=2000, null=True, blank=True)
+    # NULL, not "", for "no URL": the unique constraint then ignores it.
+    original_url = models.URLField(max_length=2000, null=True, blank=True)  # noqa: DJ001
     authors = models.CharField(max_length=500, blank=True, help_text="As stated in the byline.")
     body = models.TextField(help_text="Plain text; paragraphs separated by a blank line.")
     original_text = models.TextField(

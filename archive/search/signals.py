@@ -22,20 +22,25 @@ class PublishedArticleSignalProcessor(BaseSignalProcessor):
         signals.post_save.disconnect(self.handle_article_save, sender=Article)
         signals.post_delete.disconnect(self.handle_article_delete, sender=Article)
 
-    def _index_for(self, article):
-        return self.connections["default"].get_unified_index().get_index(Article)
+    def _indexes(self, article):
+        for using in self.connection_router.for_write(instance=article):
+            yield using, self.connections[using].get_unified_index().get_index(Article)
 
     def handle_article_save(self, sender, instance, raw=False, **kwargs):
-        if raw:  # loaddata: the demo rebuilds the index afterwards
+        if raw:  # loaddata: `make demo` rebuilds the index afterwards
             return
         transaction.on_commit(lambda: self.sync_article(instance))
 
     def handle_article_delete(self, sender, instance, **kwargs):
-        transaction.on_commit(lambda: self._index_for(instance).remove_object(instance))
+        def remove():
+            for using, index in self._indexes(instance):
+                index.remove_object(instance, using=using)
+
+        transaction.on_commit(remove)
 
     def sync_article(self, article):
-        index = self._index_for(article)
-        if article.is_published:
-            index.update_object(article)
-        else:
-            index.remove_object(article)
+        for using, index in self._indexes(article):
+            if article.is_published:
+                index.update_object(article, using=using)
+            else:
+                index.remove_object(article, using=using)

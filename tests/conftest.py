@@ -1,0 +1,38 @@
+"""Shared fixtures: a real, temporary Whoosh index for every test, and the seed files."""
+
+from pathlib import Path
+
+import haystack
+import pytest
+
+from archive.search.engines import WHOOSH_ENGINE
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_DIR = ROOT / "fixtures" / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def search_index(tmp_path_factory):
+    """Point haystack at an empty Whoosh index in a temporary directory.
+
+    Yields the haystack backend, so a test can inspect what was indexed.
+    """
+    info = haystack.connections.connections_info["default"]
+    saved = dict(info)
+    info.clear()
+    info.update(ENGINE=WHOOSH_ENGINE, PATH=str(tmp_path_factory.mktemp("whoosh")))
+    backend = haystack.connections.reload("default").get_backend()
+    yield backend
+    info.clear()
+    info.update(saved)
+    haystack.connections.reload("default")
+
+
+@pytest.fixture
+def seed_dir():
+    return SEED_DIR
+
+
+@pytest.fixture
+def seed_paths():
+    return sorted(SEED_DIR.glob("*.txt"))
