@@ -1,0 +1,245 @@
+"""The editors' admin: articles, sources and entities, every change kept in history."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from archive.models import Alias, Article, Entity, Mention, RelatedLink, Source
+
+admin.site.site_header = "Archive editors"
+admin.site.site_title = "Archive editors"
+admin.site.index_title = "Articles, sources and entities"
+
+
+class PublicationYearFilter(admin.SimpleListFilter):
+    """Filter by year of publication, with the undated articles as a choice of their own."""
+
+    title = "year"
+    parameter_name = "year"
+    UNKNOWN = "unknown"
+
+    def lookups(self, request, model_admin):
+        years = model_admin.get_queryset(request).dates("published_on", "year", order="DESC")
+        return [(str(d.year), str(d.year)) for d in years] + [(self.UNKNOWN, "Date unknown")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.UNKNOWN:
+            return queryset.filter(published_on__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(published_on__year=int(value))
+        return queryset
+
+
+class RelatedLinkInline(admin.TabularInline):
+    model = RelatedLink
+    fk_name = "from_article"
+    autocomplete_fields = ["to_article"]
+    extra = 0
+    verbose_name = "related article"
+    verbose_name_plural = "related articles (curated by editors)"
+
+
+class MentionInline(admin.TabularInline):
+    model = Mention
+    autocomplete_fields = ["entity"]
+    fields = ["entity", "surface", "paragraph", "start", "end", "origin", "rejected"]
+    readonly_fields = ["origin"]
+    extra = 0
+    verbose_name_plural = "entities mentioned"
+
+
+class ArticleForm(forms.ModelForm):
+    """Refuses to overwrite an article that someone else saved after this form was opened.
+
+    The editor's text stays in the form, so nothing typed is lost.
+    """
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Article
+        fields = [
+            "title",
+            "slug",
+            "status",
+            "source",
+            "published_on",
+            "original_url",
+            "authors",
+            "language",
+            "body",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            current = (
+                Article.objects.filter(pk=self.instance.pk)
+                .values_list("updated_at", flat=True)
+                .first()
+            )
+            if current and cleaned.get("version") != current.isoformat():
+                raise forms.ValidationError(
+                    "Someone else saved this article after you opened it. Your changes are "
+                    "still in the form below: copy them, open the article again, and re-apply "
+                    "them. The other version is in the article's history."
+                )
+        return cleaned
+
+
+@admin.register(Article)
+class ArticleAdmin(SimpleHistoryAdmin):
+    form = ArticleForm
+    list_display = ["title", "source_or_unknown", "date_or_unknown", "status", "title_origin"]
+    list_filter = ["status", "source", PublicationYearFilter, "title_origin"]
+    list_select_related = ["source"]
+    search_fields = ["title", "body", "original_url", "authors"]
+    date_hierarchy = "published_on"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["source"]
+    inlines = [RelatedLinkInline, MentionInline]
+    actions = ["publish", "unpublish"]
+    readonly_fields = [
+        "title_origin",
+        "date_origin",
+        "original_text_as_received",
+        "body_sha256",
+        "original_sha256",
+        "external_id",
+        "captured_at",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "title_origin", "slug", "status", "version"]}),
+        (
+            "Publication",
+            {
+                "fields": [
+                    "source",
+                    "published_on",
+                    "date_origin",
+                    "original_url",
+                    "authors",
+                    "language",
+                ]
+            },
+        ),
+        ("Text", {"fields": ["body"]}),
+        (
+            "Provenance",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "original_text_as_received",
+                    "body_sha256",
+                    "original_sha256",
+                    "external_id",
+                    "captured_at",
+                    "created_at",
+                    "updated_at",
+                ],
+            },
+        ),
+    ]
+
+    @admin.display(description="source", ordering="source__name")
+    def source_or_unknown(self, article):
+        return article.source or "source unknown"
+
+    @admin.display(description="date", ordering="published_on")
+    def date_or_unknown(self, article):
+        return article.published_on or "date unknown"
+
+    @admin.display(description="original text as received")
+    def original_text_as_received(self, article):
+        return format_html('<pre class="original-text">{}</pre>', article.original_text)
+
+    def save_model(self, request, article, form, change):
+        """Record that a title or date now comes from an editor, not from the import."""
+        if not change or "title" in form.changed_data:
+            article.title_origin = Article.TitleOrigin.EDITOR
+        if not change or "published_on" in form.changed_data:
+            article.date_origin = Article.DateOrigin.EDITOR if article.published_on else ""
+        if not change and not article.original_text:
+            # What the editor typed is what the archive received.
+            article.original_text = article.body
+        super().save_model(request, article, form, change)
+
+    @admin.action(description="Publish the selected articles", permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_status(request, queryset, Article.Status.PUBLISHED)
+
+    @admin.action(
+        description="Unpublish the selected articles (keeps them)", permissions=["change"]
+    )
+    def unpublish(self, request, queryset):
+        self._set_status(request, queryset, Article.Status.DRAFT)
+
+    def _set_status(self, request, queryset, status):
+        changed = 0
+        for article in queryset.exclude(status=status):
+            # One save per article so history and the search index follow.
+            article.status = status
+            article._history_user = request.user
+            article.save()
+            changed += 1
+        label = Article.Status(status).label.lower()
+        self.message_user(request, f"{changed} article(s) now {label}.", messages.SUCCESS)
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "homepage", "article_count"]
+    search_fields = ["name", "homepage"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=Count("articles"))
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, source):
+        return source.article_count
+
+
+class AliasInline(admin.TabularInline):
+    model = Alias
+    extra = 1
+    verbose_name_plural = "aliases (other spellings)"
+
+
+@admin.register(Entity)
+class EntityAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "alias_list", "article_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "aliases__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [AliasInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("aliases")
+            .annotate(
+                article_count=Count(
+                    "mentions__article", filter=Q(mentions__rejected=False), distinct=True
+                )
+            )
+        )
+
+    @admin.display(description="aliases")
+    def alias_list(self, entity):
+        return ", ".join(alias.name for alias in entity.aliases.all())
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, entity):
+        return entity.article_count
