@@ -1,0 +1,24 @@
+"""The home page, the list of all articles and the page of one article."""
+
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from archive import browse
+
+
+@require_safe
+def home(request):
+    return render(request, "articles/home.html", {"articles": browse.latest_articles()})
+
+
+@require_safe
+def article_list(request):
+    page = browse.page_of(browse.published_articles(), request.GET.get("page"))
+    return render(request, "articles/list.html", {"page": page})
+
+
+@require_safe
+def article_detail(request, slug):
+    article = get_object_or_404(browse.readable_articles(), slug=slug)
+    permalink = request.build_absolute_uri(article.get_absolute_url())
+    return render(request, "articles/detail.html", {"article": article, "permalink": permalink})

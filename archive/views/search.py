@@ -1,0 +1,7 @@
+"""The search page (being written by the lead)."""
+
+from django.http import HttpResponse
+
+
+def search(request):
+    return HttpResponse("")

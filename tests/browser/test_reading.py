@@ -1,0 +1,64 @@
+"""A reader opens the archive in a browser, follows an article and reads it."""
+
+import datetime
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+
+from archive.models import Article, Source
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def screenshots():
+    directory = settings.DATA_DIR / "screenshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@pytest.fixture
+def two_articles():
+    source = Source.objects.create(name="Radio Free Asia", slug="rfa")
+    Article.objects.create(
+        title="Uyghur woman says police called her brother",
+        slug="police-called-her-brother",
+        source=source,
+        published_on=datetime.date(2024, 3, 5),
+        body="The calls began in 2019.\n\nThe embassy did not reply.",
+        status=Article.Status.PUBLISHED,
+    )
+    return Article.objects.create(
+        title="Report describes camps in Kashgar",
+        slug="camps-in-kashgar",
+        body="Former detainees described the camps.\n\nThey were held for months.",
+        status=Article.Status.PUBLISHED,
+    )
+
+
+def test_reader_follows_an_article_from_the_home_page(live_server, page, two_articles, screenshots):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+
+    page.goto(live_server.url + "/")
+    page.screenshot(path=screenshots / "home.png", full_page=True)
+    page.get_by_role("link", name="Report describes camps in Kashgar").click()
+    page.wait_for_url(f"**{two_articles.get_absolute_url()}")
+
+    assert page.locator("#p-1").inner_text().startswith("Former detainees described the camps.")
+    assert page.locator("#p-2").inner_text().startswith("They were held for months.")
+    assert page.get_by_text("source unknown").first.is_visible()
+    assert page.get_by_text("date unknown").first.is_visible()
+    page.screenshot(path=screenshots / "article.png", full_page=True)
+
+    live_host = urlsplit(live_server.url).netloc
+    assert requested
+    assert {urlsplit(url).netloc for url in requested} == {live_host}
+
+
+def test_the_stylesheet_is_served_and_applied(live_server, page, two_articles):
+    response = page.goto(live_server.url + two_articles.get_absolute_url())
+    assert response.ok
+    font = page.evaluate("getComputedStyle(document.documentElement).fontFamily")
+    assert font.startswith("system-ui")
