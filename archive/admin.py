@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Q
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -11,6 +12,9 @@ from archive.models import Alias, Article, Entity, Mention, RelatedLink, Source
 admin.site.site_header = "Archive editors"
 admin.site.site_title = "Archive editors"
 admin.site.index_title = "Articles, sources and entities"
+
+# A URL typed without a scheme is taken as https:// (Django 6's default, chosen now).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class PublicationYearFilter(admin.SimpleListFilter):
@@ -58,6 +62,10 @@ class ArticleForm(forms.ModelForm):
     """
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+    # No URL is NULL, not "", so that the unique constraint on URLs ignores it.
+    original_url = forms.URLField(
+        max_length=2000, required=False, empty_value=None, assume_scheme="https"
+    )
 
     class Meta:
         model = Article
@@ -97,6 +105,7 @@ class ArticleForm(forms.ModelForm):
 
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELDS
     form = ArticleForm
     list_display = ["title", "source_or_unknown", "date_or_unknown", "status", "title_origin"]
     list_filter = ["status", "source", PublicationYearFilter, "title_origin"]
@@ -198,6 +207,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["name", "homepage", "article_count"]
     search_fields = ["name", "homepage"]
     prepopulated_fields = {"slug": ["name"]}
@@ -218,6 +228,7 @@ class AliasInline(admin.TabularInline):
 
 @admin.register(Entity)
 class EntityAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = ["name", "kind", "alias_list", "article_count"]
     list_filter = ["kind"]
     search_fields = ["name", "aliases__name"]

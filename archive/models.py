@@ -254,3 +254,21 @@ class RelatedLink(models.Model):
 
     def __str__(self):
         return f"{self.from_article} → {self.to_article}"
+
+
+class IndexQueue(models.Model):
+    """An article whose search-index entry must be brought in line with the database.
+
+    Written in the same transaction as the change itself, and deleted only
+    after the index has taken it, so no change is lost when the index is
+    busy (Whoosh has one writer at a time) or a process dies mid-update.
+    """
+
+    article_id = models.BigIntegerField(db_index=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"article {self.article_id} queued at {self.queued_at:%Y-%m-%d %H:%M:%S}"

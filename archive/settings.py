@@ -50,9 +50,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Before haystack, so our update_index (which also drains the index queue) wins.
+    "archive",
     "haystack",
     "simple_history",
-    "archive",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,8 @@ HAYSTACK_CONNECTIONS = {
 }
 HAYSTACK_SIGNAL_PROCESSOR = "archive.search.signals.PublishedArticleSignalProcessor"
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
+# One model is indexed: no per-query narrowing by model type.
+HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -128,7 +131,6 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -20,7 +20,9 @@ def search_index(tmp_path_factory):
     info = haystack.connections.connections_info["default"]
     saved = dict(info)
     info.clear()
-    info.update(ENGINE=WHOOSH_ENGINE, PATH=str(tmp_path_factory.mktemp("whoosh")))
+    info.update(
+        ENGINE=WHOOSH_ENGINE, PATH=str(tmp_path_factory.mktemp("whoosh")), INCLUDE_SPELLING=True
+    )
     backend = haystack.connections.reload("default").get_backend()
     yield backend
     info.clear()

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-WHOOSH_ENGINE = "haystack.backends.whoosh_backend.WhooshEngine"
+WHOOSH_ENGINE = "archive.search.whoosh_backend.ArchiveWhooshEngine"
 ELASTICSEARCH_ENGINE = "haystack.backends.elasticsearch7_backend.Elasticsearch7SearchEngine"
 SOLR_ENGINE = "haystack.backends.solr_backend.SolrEngine"
 
@@ -28,11 +28,13 @@ def haystack_connection(search_url: str, base_dir: Path) -> dict:
     if scheme == "whoosh":
         raw_path = parts.netloc + parts.path
         if not raw_path:
-            raise ImproperlyConfigured("SEARCH_URL whoosh:// needs a path, e.g. whoosh:///srv/index")
+            raise ImproperlyConfigured(
+                "SEARCH_URL whoosh:// needs a path, e.g. whoosh:///srv/index"
+            )
         path = Path(raw_path)
         if not path.is_absolute():
             path = base_dir / path
-        return {"ENGINE": WHOOSH_ENGINE, "PATH": str(path)}
+        return {"ENGINE": WHOOSH_ENGINE, "PATH": str(path), "INCLUDE_SPELLING": True}
     if scheme in ("elasticsearch", "elasticsearchs"):
         index_name = parts.path.strip("/")
         if not parts.netloc or not index_name or "/" in index_name:
@@ -44,6 +46,7 @@ def haystack_connection(search_url: str, base_dir: Path) -> dict:
             "ENGINE": ELASTICSEARCH_ENGINE,
             "URL": urlunsplit((http, parts.netloc, "/", "", "")),
             "INDEX_NAME": index_name,
+            "INCLUDE_SPELLING": True,
         }
     if scheme in ("solr", "solrs"):
         if not parts.netloc or not parts.path.strip("/"):
@@ -54,6 +57,7 @@ def haystack_connection(search_url: str, base_dir: Path) -> dict:
         return {
             "ENGINE": SOLR_ENGINE,
             "URL": urlunsplit((http, parts.netloc, parts.path.rstrip("/"), "", "")),
+            "INCLUDE_SPELLING": True,
         }
     raise ImproperlyConfigured(
         f"SEARCH_URL scheme {scheme!r} is not supported; use whoosh://, elasticsearch:// or solr://"

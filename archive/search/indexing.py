@@ -1,28 +1,65 @@
-"""Bring the search index in line with articles changed in bulk (imports, admin actions)."""
+"""Bring the search index in line with the database, through a queue that loses nothing.
 
+Every change to an article queues its id in the same database transaction.
+After the commit, `flush_index_queue()` asks the engine to update or remove
+those articles, by their state in the database at that moment, and only then
+deletes the queue rows. If the engine is busy (another process writing, a
+rebuild holding the Whoosh lock), the rows stay queued for the next flush.
+"""
+
+import logging
 from collections.abc import Iterable
 
 from haystack import connection_router, connections
+from haystack.utils import get_identifier
 
-from archive.models import Article
+from archive.models import Article, IndexQueue
+
+log = logging.getLogger(__name__)
+FLUSH_BATCH = 500
 
 
-def _article_index(using):
-    return connections[using].get_unified_index().get_index(Article)
+def queue_articles(article_ids: Iterable[int]) -> None:
+    IndexQueue.objects.bulk_create(IndexQueue(article_id=pk) for pk in article_ids)
 
 
 def index_articles(article_ids: Iterable[int]) -> None:
-    """Index the published ones among `article_ids` and remove the others from the index."""
-    ids = list(article_ids)
+    """Index the published ones among `article_ids`; remove every other one from the index."""
+    ids = set(article_ids)
     if not ids:
         return
     for using in connection_router.for_write():
-        index = _article_index(using)
         backend = connections[using].get_backend()
+        index = connections[using].get_unified_index().get_index(Article)
         published = list(index.index_queryset(using=using).filter(pk__in=ids))
         if published:
             backend.update(index, published)
-        for article in Article.objects.filter(pk__in=ids).exclude(
-            pk__in=[a.pk for a in published]
-        ):
-            index.remove_object(article, using=using)
+        for pk in ids - {article.pk for article in published}:
+            backend.remove(get_identifier(Article(pk=pk)))
+
+
+def flush_index_queue() -> int:
+    """Apply every queued change to the index; return how many articles were brought in line.
+
+    Raises whatever the engine raises when it cannot take the changes (they
+    stay queued).
+    """
+    done = 0
+    while True:
+        rows = list(IndexQueue.objects.values_list("id", "article_id")[:FLUSH_BATCH])
+        if not rows:
+            return done
+        ids = {article_id for _, article_id in rows}
+        index_articles(ids)
+        last_row = max(row_id for row_id, _ in rows)
+        # Rows queued while we worked have higher ids and stay for the next round.
+        IndexQueue.objects.filter(id__lte=last_row, article_id__in=ids).delete()
+        done += len(ids)
+
+
+def try_flush_index_queue() -> None:
+    """Flush the queue if the engine lets us now; never fail the caller's request."""
+    try:
+        flush_index_queue()
+    except Exception:  # the engine's own errors: lock held, engine down, …
+        log.warning("Search index busy or unavailable; changes stay queued", exc_info=True)

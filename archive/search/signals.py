@@ -5,42 +5,27 @@ from django.db.models import signals
 from haystack.signals import BaseSignalProcessor
 
 from archive.models import Article
+from archive.search.indexing import queue_articles, try_flush_index_queue
 
 
 class PublishedArticleSignalProcessor(BaseSignalProcessor):
-    """Index an article when it is published, remove it when unpublished or deleted.
+    """Queue every saved or deleted article for the index, and flush the queue after commit.
 
-    The index is touched only after the database transaction commits, so a
-    rolled-back import never leaves documents behind in the index.
+    The queue row is written in the same transaction as the change, so a
+    rolled-back import leaves nothing behind and a committed change is never
+    forgotten, even when the index cannot be written at that moment.
     """
 
     def setup(self):
-        signals.post_save.connect(self.handle_article_save, sender=Article)
-        signals.post_delete.connect(self.handle_article_delete, sender=Article)
+        signals.post_save.connect(self.handle_change, sender=Article)
+        signals.post_delete.connect(self.handle_change, sender=Article)
 
     def teardown(self):
-        signals.post_save.disconnect(self.handle_article_save, sender=Article)
-        signals.post_delete.disconnect(self.handle_article_delete, sender=Article)
+        signals.post_save.disconnect(self.handle_change, sender=Article)
+        signals.post_delete.disconnect(self.handle_change, sender=Article)
 
-    def _indexes(self, article):
-        for using in self.connection_router.for_write(instance=article):
-            yield using, self.connections[using].get_unified_index().get_index(Article)
-
-    def handle_article_save(self, sender, instance, raw=False, **kwargs):
+    def handle_change(self, sender, instance, raw=False, **kwargs):
         if raw:  # loaddata: `make demo` rebuilds the index afterwards
             return
-        transaction.on_commit(lambda: self.sync_article(instance))
-
-    def handle_article_delete(self, sender, instance, **kwargs):
-        def remove():
-            for using, index in self._indexes(instance):
-                index.remove_object(instance, using=using)
-
-        transaction.on_commit(remove)
-
-    def sync_article(self, article):
-        for using, index in self._indexes(article):
-            if article.is_published:
-                index.update_object(article, using=using)
-            else:
-                index.remove_object(article, using=using)
+        queue_articles([instance.pk])
+        transaction.on_commit(try_flush_index_queue)

@@ -1,0 +1,94 @@
+"""How text becomes search terms, shared by indexing, querying and highlighting so all agree.
+
+A quote pasted from anywhere must find its article: curly and straight quotes,
+apostrophes and dashes are made plain; case and diacritics are folded
+(Ürümqi = Urumqi); possessives are dropped (China’s = China); ordinary words
+are stemmed (detained = detention's stem "detain"). Nothing is dropped as a
+stop word, because quotes are made of them.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+QUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e\uff02"
+APOSTROPHES = "\u2018\u2019\u201a\u201b\u2032\u2039\u203a\u0060\u00b4\u02bc\uff07"
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_PUNCTUATION = str.maketrans(
+    {**dict.fromkeys(QUOTES, '"'), **dict.fromkeys(APOSTROPHES, "'"), **dict.fromkeys(DASHES, "-")}
+)
+# Letters that Unicode decomposition does not reduce to a base letter.
+_FOLD = str.maketrans(
+    {
+        "ı": "i",
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "ŋ": "ng",
+        "ħ": "h",
+    }
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# A word: letters or digits, possibly joined by apostrophes (don't, China's).
+WORD = re.compile(r"\w+(?:'\w+)*")
+_stemmer = Stemmer.Stemmer("english")
+
+
+def normalise_punctuation(text: str) -> str:
+    """Plain quotes, apostrophes and hyphens; control characters removed. Same length.
+
+    Keeping the length means offsets found in the normalised text are offsets
+    in the original, which the highlighter relies on.
+    """
+    return _CONTROL.sub(" ", text.translate(_PUNCTUATION))
+
+
+@lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    """Lower case without diacritics: 'Ürümqi' -> 'urumqi'."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
+
+
+def unpossessive(word: str) -> str:
+    """Drop a possessive ending and inner apostrophes: "China's" -> "China", "don't" -> "dont"."""
+    if word[-2:].lower() == "'s":
+        word = word[:-2]
+    return word.replace("'", "")
+
+
+@lru_cache(maxsize=200_000)
+def stem(term: str) -> str:
+    return _stemmer.stemWord(term)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    term: str  # folded and stemmed
+    word: str  # folded, not stemmed: what a spelling suggestion offers
+    position: int
+    start: int
+    end: int
+
+
+def tokens(text: str) -> list[Token]:
+    """The terms of `text` with their positions and character offsets in `text`."""
+    plain = normalise_punctuation(text)
+    found = []
+    for position, match in enumerate(WORD.finditer(plain)):
+        word = fold(unpossessive(match.group()))
+        found.append(Token(stem(word), word, position, match.start(), match.end()))
+    return found
+
+
+def terms(text: str) -> list[str]:
+    return [token.term for token in tokens(text)]

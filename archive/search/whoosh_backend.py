@@ -1,0 +1,236 @@
+"""Our extension of haystack's Whoosh backend, registered by SEARCH_URL=whoosh://….
+
+What it adds to the stock backend, using Whoosh's own facilities:
+- the archive's analyzer (archive.search.text) on text fields, so quotes,
+  accents and possessives match however they were typed, with no stop words;
+- exact (ID/KEYWORD) fields for haystack's Facet*Field, so facet counts come
+  from Whoosh's grouping instead of being impossible;
+- sortable numeric columns;
+- one searcher per thread, reused and refreshed only when the index changed,
+  instead of opening every segment again for each query;
+- writes that wait for Whoosh's single write lock (for a bounded time) instead
+  of failing at once, and deletes by id term.
+This is the only module that imports Whoosh; nothing else depends on it.
+"""
+
+import threading
+
+from django.utils.encoding import force_str
+from haystack.backends import log_query
+from haystack.backends.whoosh_backend import (
+    WhooshEngine,
+    WhooshSearchBackend,
+    WhooshSearchQuery,
+)
+from haystack.constants import ID
+from haystack.exceptions import SkipDocument
+from haystack.fields import FacetField
+from haystack.utils import get_identifier
+from whoosh import fields as whoosh_fields
+from whoosh import query as whoosh_query
+from whoosh.sorting import Count, FieldFacet
+
+from archive.search.text import fold
+from archive.search.whoosh_analysis import archive_analyzer
+
+# How long a write waits for another process to release the index's lock.
+LOCK_TIMEOUT_SECONDS = 10.0
+EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
+
+
+class ArchiveWhooshSearchBackend(WhooshSearchBackend):
+    def __init__(self, connection_alias, **connection_options):
+        super().__init__(connection_alias, **connection_options)
+        self.lock_timeout = connection_options.get("LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS)
+        self._local = threading.local()
+
+    # Schema ---------------------------------------------------------------
+
+    def build_schema(self, fields):
+        content_field_name, schema = super().build_schema(fields)
+        for field in fields.values():
+            replacement = self._whoosh_field(field)
+            if replacement is not None:
+                schema.remove(field.index_fieldname)
+                schema.add(field.index_fieldname, replacement)
+        return content_field_name, schema
+
+    @staticmethod
+    def _whoosh_field(field):
+        """Our Whoosh field for a haystack field, or None to keep the stock mapping."""
+        if isinstance(field, FacetField):
+            if field.is_multivalued:
+                return whoosh_fields.KEYWORD(stored=True, commas=True)
+            return whoosh_fields.ID(stored=True, sortable=True)
+        if field.field_type == "integer":
+            return whoosh_fields.NUMERIC(stored=field.stored, numtype=int, sortable=True)
+        if field.field_type == "string" and not field.is_multivalued:
+            return whoosh_fields.TEXT(
+                stored=True,
+                analyzer=archive_analyzer(),
+                phrase=True,
+                spelling=field.document,
+                field_boost=field.boost,
+            )
+        return None
+
+    # Writing --------------------------------------------------------------
+
+    def _writer(self):
+        """A writer that waits up to `lock_timeout` for the lock (raises LockError after)."""
+        if not self.setup_complete:
+            self.setup()
+        return self.index.writer(timeout=self.lock_timeout)
+
+    def update(self, index, iterable, commit=True):
+        documents = []
+        for obj in iterable:
+            try:
+                document = index.full_prepare(obj)
+            except SkipDocument:
+                continue
+            document.pop("boost", None)
+            documents.append({key: self._from_python(value) for key, value in document.items()})
+        if not documents:
+            return
+        writer = self._writer()
+        try:
+            for document in documents:
+                writer.update_document(**document)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def remove(self, obj_or_string, commit=True):
+        writer = self._writer()
+        try:
+            writer.delete_by_term(ID, get_identifier(obj_or_string))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def clear(self, models=None, commit=True):
+        self._forget_searcher()
+        super().clear(models=models, commit=commit)
+
+    # Searching ------------------------------------------------------------
+
+    def _forget_searcher(self):
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+        self._local.searcher = None
+
+    def searcher(self):
+        """This thread's searcher, refreshed if the index changed since it was opened."""
+        if not self.setup_complete:
+            self.setup()
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self.index.refresh().searcher()
+        else:
+            # Whoosh's refresh reuses the unchanged segments' readers, so the old
+            # searcher must not be closed; what it alone held is freed with it.
+            searcher = searcher.refresh()
+        self._local.searcher = searcher
+        return searcher
+
+    @log_query
+    def search(
+        self,
+        query_string,
+        sort_by=None,
+        start_offset=0,
+        end_offset=None,
+        fields="",
+        highlight=False,
+        facets=None,
+        date_facets=None,
+        query_facets=None,
+        narrow_queries=None,
+        spelling_query=None,
+        within=None,
+        dwithin=None,
+        distance_point=None,
+        models=None,
+        limit_to_registered_models=None,
+        result_class=None,
+        **kwargs,
+    ):
+        query_string = force_str(query_string)
+        if not query_string:
+            return dict(EMPTY)
+        searcher = self.searcher()
+        parsed = self.parser.parse(query_string)
+        if parsed is None or parsed is whoosh_query.NullQuery:
+            return dict(EMPTY)
+
+        sortedby, reverse = self._sorting(sort_by)
+        facet_types = dict.fromkeys(facets or (), "fields")
+        groupedby = {
+            name: FieldFacet(name, allow_overlap=True, maptype=Count) for name in facet_types
+        }
+        filter_query = None
+        if narrow_queries:
+            filter_query = whoosh_query.And(
+                [self.parser.parse(force_str(nq)) for nq in narrow_queries]
+            )
+        page_num, page_length = self.calculate_page(start_offset, end_offset)
+        raw_page = searcher.search_page(
+            parsed,
+            page_num,
+            pagelen=page_length,
+            sortedby=sortedby,
+            reverse=reverse,
+            groupedby=groupedby or None,
+            filter=filter_query,
+        )
+        if raw_page.pagenum < page_num:  # past the last page
+            return {**EMPTY, "hits": raw_page.total}
+        return self._process_results(
+            raw_page,
+            highlight=False,
+            query_string=query_string,
+            spelling_query=spelling_query,
+            result_class=result_class,
+            facet_types=facet_types,
+        )
+
+    @staticmethod
+    def _sorting(sort_by):
+        if not sort_by:
+            return None, False
+        names = [name.lstrip("-") for name in sort_by]
+        return names, sort_by[0].startswith("-")
+
+    def create_spelling_suggestion(self, query_string):
+        """Suggest index words for the query's unknown words; None if every word is known."""
+        reader = self.searcher().reader()
+        field = self.schema[self.content_field_name]
+        spelling_field = field.spelling_fieldname(self.content_field_name)
+        corrector = reader.corrector(self.content_field_name)
+        changed = False
+        words = []
+        for word in force_str(query_string).split():
+            folded = fold(word)
+            if (
+                not folded.isalpha()
+                or reader.frequency(spelling_field, folded)
+                or (reader.doc_frequency(self.content_field_name, folded))
+            ):
+                words.append(word)
+                continue
+            suggestions = corrector.suggest(folded, limit=1)
+            if suggestions:
+                changed = True
+                words.append(suggestions[0])
+            else:
+                words.append(word)
+        return " ".join(words) if changed else None
+
+
+class ArchiveWhooshEngine(WhooshEngine):
+    backend = ArchiveWhooshSearchBackend
+    query = WhooshSearchQuery
