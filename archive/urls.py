@@ -14,5 +14,8 @@ urlpatterns = [
     path("entities/", views.entity_list, name="entity-list"),
     path("entities/<slug:slug>/", views.entity_detail, name="entity-detail"),
     path("search/", views.search, name="search"),
+    path("search/help/", views.search_help, name="search-help"),
+    path("search/export.csv", views.search_csv, name="search-csv"),
+    path("api/search", views.search_api, name="search-api"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -187,8 +187,11 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             groupedby=groupedby or None,
             filter=filter_query,
         )
-        if raw_page.pagenum < page_num:  # past the last page
-            return {**EMPTY, "hits": raw_page.total}
+        if raw_page.total == 0 or raw_page.pagenum < page_num:  # nothing, or past the end
+            suggestion = None
+            if self.include_spelling:
+                suggestion = self.create_spelling_suggestion(spelling_query or query_string)
+            return {**EMPTY, "hits": raw_page.total, "spelling_suggestion": suggestion}
         return self._process_results(
             raw_page,
             highlight=False,

@@ -2,7 +2,7 @@
 
 from archive.views.articles import article_detail, article_list, home
 from archive.views.entities import entity_detail, entity_list
-from archive.views.search import search
+from archive.views.search import search, search_api, search_csv, search_help
 from archive.views.sources import source_detail, source_list, unknown_source
 
 __all__ = [
@@ -12,6 +12,9 @@ __all__ = [
     "entity_list",
     "home",
     "search",
+    "search_api",
+    "search_csv",
+    "search_help",
     "source_detail",
     "source_list",
     "unknown_source",

@@ -4,6 +4,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from archive import browse
+from archive.citations import cite
+from archive.search.results import highlight_groups
+from archive.search.snippets import mark_paragraph
 
 
 @require_safe
@@ -21,4 +24,18 @@ def article_list(request):
 def article_detail(request, slug):
     article = get_object_or_404(browse.readable_articles(), slug=slug)
     permalink = request.build_absolute_uri(article.get_absolute_url())
-    return render(request, "articles/detail.html", {"article": article, "permalink": permalink})
+    highlight = highlight_groups(request.GET.get("hl", ""))
+    paragraphs = [
+        (number, text, mark_paragraph(text, highlight) if highlight else ())
+        for number, text in enumerate(article.paragraphs, start=1)
+    ]
+    return render(
+        request,
+        "articles/detail.html",
+        {
+            "article": article,
+            "paragraphs": paragraphs,
+            "permalink": permalink,
+            "citation": cite(article, permalink),
+        },
+    )

@@ -1,7 +1,132 @@
-"""The search page (being written by the lead)."""
+"""The search page, its JSON API and CSV export, and the help page; all share run_search()."""
 
-from django.http import HttpResponse
+import csv
+
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
+
+from archive.citations import cite
+from archive.search.params import search_params
+from archive.search.results import Hit, Outcome, run_search
+
+EXPORT_LIMIT = 500
 
 
+def hit_url(request, hit: Hit, query: str, paragraph: int | None = None) -> str:
+    """The article, opened at the paragraph with the query's words highlighted there."""
+    paragraph = paragraph or hit.best_paragraph
+    url = hit.article.get_absolute_url()
+    if query:
+        url += "?" + urlencode({"hl": query})
+    return url + (f"#p-{paragraph}" if paragraph else "")
+
+
+def _absolute_article_url(request, hit: Hit) -> str:
+    return request.build_absolute_uri(hit.article.get_absolute_url())
+
+
+@require_safe
 def search(request):
-    return HttpResponse("")
+    outcome = run_search(search_params(request.GET))
+    for hit in outcome.hits:
+        hit.url = hit_url(request, hit, outcome.params.q)
+        for snippet in hit.snippets:
+            snippet.url = hit_url(request, hit, outcome.params.q, snippet.paragraph)
+        hit.citation = cite(hit.article, _absolute_article_url(request, hit), hit.best_paragraph)
+    return render(
+        request,
+        "search/results.html",
+        {
+            "outcome": outcome,
+            "api_url": reverse("search-api") + "?" + request.GET.urlencode(),
+            "csv_url": reverse("search-csv") + "?" + request.GET.urlencode(),
+            "export_limit": EXPORT_LIMIT,
+        },
+    )
+
+
+def hit_as_dict(request, hit: Hit, query: str) -> dict:
+    article = hit.article
+    return {
+        "title": article.title,
+        "url": request.build_absolute_uri(hit_url(request, hit, query)),
+        "source": article.source.name if article.source_id else None,
+        "date": article.published_on.isoformat() if article.published_on else None,
+        "snippets": [
+            {
+                **snippet.as_dict(),
+                "url": request.build_absolute_uri(hit_url(request, hit, query, snippet.paragraph)),
+            }
+            for snippet in hit.snippets
+        ],
+        "matched_spellings": hit.matched_spellings,
+        "citation": cite(
+            article, _absolute_article_url(request, hit), hit.best_paragraph
+        ).as_dict(),
+    }
+
+
+def outcome_as_dict(request, outcome: Outcome) -> dict:
+    def values(facet):
+        return [{"key": v.key, "label": v.label, "count": v.count} for v in facet]
+
+    page = outcome.page
+    return {
+        "query": outcome.params.q,
+        "count": outcome.count,
+        "page": page.number if page else 1,
+        "num_pages": page.paginator.num_pages if page else 0,
+        "results": [hit_as_dict(request, hit, outcome.params.q) for hit in outcome.hits],
+        "facets": {
+            "source": values(outcome.facets.get("source", [])),
+            "year": values(outcome.facets.get("year", [])),
+            "entity": {kind: values(v) for kind, v in outcome.entity_facets.items()},
+        },
+        "suggestion": outcome.suggestion,
+        "notes": outcome.notes,
+    }
+
+
+@require_safe
+def search_api(request):
+    outcome = run_search(search_params(request.GET))
+    return JsonResponse(
+        outcome_as_dict(request, outcome), json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@require_safe
+def search_csv(request):
+    params = search_params(request.GET)
+    params.page = 1
+    outcome = run_search(params, per_page=EXPORT_LIMIT)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="archive-search.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["title", "source", "date", "url", "paragraph", "snippet", "matched_spellings", "citation"]
+    )
+    for hit in outcome.hits:
+        data = hit_as_dict(request, hit, params.q)
+        first = data["snippets"][0] if data["snippets"] else {}
+        writer.writerow(
+            [
+                data["title"],
+                data["source"] or "source unknown",
+                data["date"] or "date unknown",
+                data["url"],
+                first.get("paragraph", ""),
+                first.get("text", ""),
+                "; ".join(data["matched_spellings"]),
+                data["citation"]["text"],
+            ]
+        )
+    return response
+
+
+@require_safe
+def search_help(request):
+    return render(request, "search/help.html", {"export_limit": EXPORT_LIMIT})

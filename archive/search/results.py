@@ -1,0 +1,281 @@
+"""Run a search as the search page, the JSON API and the CSV export all need it.
+
+`run_search()` takes validated parameters, asks haystack once for a page of
+hits with facet counts and a spelling suggestion, and returns plain objects:
+hits with their best paragraphs and the spellings that matched, facets with
+names, and notes about anything in the query that could not be used.
+"""
+
+import datetime
+import functools
+import operator
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from haystack.inputs import Exact, Raw
+from haystack.query import SQ, SearchQuerySet
+
+from archive.models import Article, Entity, Source
+from archive.search.query import Clause, Group, ParsedQuery, make_clause, parse_query
+from archive.search.snippets import Snippet, best_snippets
+from archive.search.text import fold
+from archive.search.variants import Vocabulary, current_vocabulary, expand
+
+RESULTS_PER_PAGE = 20
+TOP_ENTITIES_PER_KIND = 5
+SORTS = {"relevance": None, "newest": "-sort_newest", "oldest": "sort_oldest"}
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    sources: list[str] = field(default_factory=list)  # slugs
+    entities: list[str] = field(default_factory=list)  # slugs
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    notes: list[str] = field(default_factory=list)  # from validating the request
+
+
+@dataclass
+class Hit:
+    article: Article
+    snippets: list[Snippet]
+    matched_spellings: list[str]
+
+    @property
+    def best_paragraph(self) -> int | None:
+        return self.snippets[0].paragraph if self.snippets else None
+
+
+@dataclass
+class FacetValue:
+    key: str  # the value to filter by: a source or entity slug, a year
+    label: str
+    count: int
+    active: bool = False
+
+
+@dataclass
+class Outcome:
+    params: SearchParams
+    parsed: ParsedQuery
+    page: Page | None
+    hits: list[Hit]
+    count: int
+    facets: dict[str, list[FacetValue]]
+    entity_facets: dict[str, list[FacetValue]]  # by entity kind label
+    notes: list[str]
+    suggestion: str | None = None
+    suggestion_count: int = 0
+    active_sources: list[Source] = field(default_factory=list)
+    active_entities: list[Entity] = field(default_factory=list)
+
+    @property
+    def searched(self) -> bool:
+        return bool(self.parsed.groups or self.parsed.filters or self.has_filters)
+
+    @property
+    def has_filters(self) -> bool:
+        p = self.params
+        return bool(p.sources or p.entities or p.date_from or p.date_to)
+
+
+def highlight_groups(query: str) -> list[Group]:
+    """What to highlight on an article page opened from a search for `query`."""
+    if not query.strip():
+        return []
+    parsed = expand(parse_query(query), current_vocabulary())
+    return parsed.positive_groups
+
+
+def clause_query(clause: Clause) -> SQ:
+    if clause.prefix:
+        return SQ(content__startswith=clause.words[0])
+    if clause.is_phrase:
+        return SQ(content=Exact(" ".join(clause.words)))
+    return SQ(content=clause.words[0])
+
+
+def group_query(group: Group) -> SQ:
+    return functools.reduce(operator.or_, (clause_query(c) for c in group.clauses))
+
+
+def _resolve_filters(parsed: ParsedQuery, params: SearchParams, vocabulary: Vocabulary, notes):
+    """Sources and entities named in the query or the form, looked up; None if one is unknown."""
+    sources = list(Source.objects.filter(slug__in=params.sources))
+    for missing in set(params.sources) - {s.slug for s in sources}:
+        notes.append(f"There is no source “{missing}” in the archive.")
+        return None
+    for name in parsed.filters.get("source", []):
+        source = (
+            Source.objects.filter(slug=name).first()
+            or Source.objects.filter(name__iexact=name).first()
+        )
+        if source is None:
+            notes.append(f"There is no source called “{name}” in the archive.")
+            return None
+        sources.append(source)
+
+    entities = list(Entity.objects.filter(slug__in=params.entities))
+    for missing in set(params.entities) - {e.slug for e in entities}:
+        notes.append(f"There is no entity “{missing}” in the archive.")
+        return None
+    for name in parsed.filters.get("entity", []):
+        clause = parse_query(f'"{name}"').groups
+        entity_id = vocabulary.entity_for(clause[0].clauses[0]) if clause else None
+        entity = (
+            Entity.objects.filter(slug=fold(name).replace(" ", "-")).first()
+            or Entity.objects.filter(pk=entity_id).first()
+        )
+        if entity is None:
+            notes.append(f"There is no entity called “{name}” in the archive.")
+            return None
+        entities.append(entity)
+    return sources, entities
+
+
+def build_search(parsed: ParsedQuery, params: SearchParams, sources, entities) -> SearchQuerySet:
+    sqs = SearchQuerySet().models(Article)
+    positive = parsed.positive_groups
+    if positive:
+        sqs = sqs.filter(functools.reduce(operator.and_, (group_query(g) for g in positive)))
+    else:
+        sqs = sqs.filter(content=Raw("*"))
+    for group in parsed.groups:
+        if group.negated:
+            sqs = sqs.exclude(group_query(group))
+    if sources:
+        sqs = sqs.filter(source__in=[str(s.pk) for s in sources])
+    for entity in entities:
+        sqs = sqs.filter(entities=str(entity.pk))
+    if params.date_from:
+        sqs = sqs.filter(published_on__gte=params.date_from)
+    if params.date_to:
+        sqs = sqs.filter(published_on__lte=params.date_to)
+    sort = SORTS.get(params.sort) or (None if positive else SORTS["newest"])
+    if sort:
+        sqs = sqs.order_by(sort)
+    spelling_query = " ".join(positive_words(parsed))
+    return sqs.facet("source").facet("year").facet("entities").set_spelling_query(spelling_query)
+
+
+def positive_words(parsed: ParsedQuery) -> list[str]:
+    """The words the user asked for (first spelling of each), for spelling suggestions."""
+    return [word for group in parsed.positive_groups for word in group.clauses[0].words]
+
+
+def _keep_known_spellings(suggestion, words, vocabulary) -> str | None:
+    """The suggestion, minus corrections of words that are curated spellings; None if no change."""
+    if not suggestion:
+        return None
+    suggested = suggestion.split()
+    if len(suggested) != len(words):
+        return suggestion
+    kept = [
+        word if vocabulary.entity_for(make_clause(word)) is not None else new
+        for word, new in zip(words, suggested, strict=True)
+    ]
+    return " ".join(kept) if kept != words else None
+
+
+def run_search(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcome:
+    parsed = parse_query(params.q)
+    notes = [*params.notes, *parsed.notes]
+    vocabulary = current_vocabulary()
+    expand(parsed, vocabulary)
+    resolved = _resolve_filters(parsed, params, vocabulary, notes)
+    empty = Outcome(params, parsed, None, [], 0, {}, {}, notes)
+    if resolved is None:
+        return empty
+    sources, entities = resolved
+    if not parsed.groups and not (sources or entities or params.date_from or params.date_to):
+        return empty
+
+    sqs = build_search(parsed, params, sources, entities)
+    paginator = Paginator(sqs, per_page)
+    page_number = params.page
+    results = list(sqs[(page_number - 1) * per_page : page_number * per_page])
+    count = sqs.count()
+    if not results and count and page_number > 1:
+        page_number = paginator.num_pages
+        notes.append(f"There is no page {params.page:,}; this is the last page, {page_number}.")
+    page = paginator.page(page_number) if count else None
+    results = list(page.object_list) if page else []
+
+    articles = Article.objects.in_bulk([int(r.pk) for r in results])
+    hits = []
+    for result in results:
+        article = articles.get(int(result.pk))
+        if article is None or not article.is_published:
+            continue  # changed since it was indexed; the queue will catch up
+        snippets, spellings = best_snippets(article.paragraphs, parsed.groups)
+        hits.append(Hit(article, snippets, sorted(spellings)))
+    _attach_sources(hits)
+
+    facet_counts = sqs.facet_counts().get("fields", {})
+    facets, entity_facets = _facets(facet_counts, sources, entities, params)
+    outcome = Outcome(
+        params,
+        parsed,
+        page,
+        hits,
+        count,
+        facets,
+        entity_facets,
+        notes,
+        active_sources=sources,
+        active_entities=entities,
+    )
+    suggestion = _keep_known_spellings(
+        sqs.spelling_suggestion(), positive_words(parsed), vocabulary
+    )
+    if suggestion:
+        outcome.suggestion = suggestion
+        outcome.suggestion_count = build_search(
+            expand(parse_query(suggestion), vocabulary), params, sources, entities
+        ).count()
+    return outcome
+
+
+def _attach_sources(hits):
+    sources = Source.objects.in_bulk({h.article.source_id for h in hits if h.article.source_id})
+    for hit in hits:
+        if hit.article.source_id:
+            hit.article.source = sources[hit.article.source_id]
+
+
+def _facets(counts, sources, entities, params):
+    source_ids = {int(k): n for k, n in counts.get("source", []) if k}
+    source_names = Source.objects.in_bulk(source_ids)
+    active_source_ids = {s.pk for s in sources}
+    facets = {
+        "source": sorted(
+            (
+                FacetValue(s.slug, s.name, source_ids[pk], pk in active_source_ids)
+                for pk, s in source_names.items()
+            ),
+            key=lambda v: (-v.count, v.label),
+        ),
+        "year": sorted(
+            (FacetValue(k or "", k or "date unknown", n) for k, n in counts.get("year", [])),
+            key=lambda v: (v.key == "", v.key),
+            reverse=False,
+        ),
+    }
+    facets["year"].sort(key=lambda v: (v.key == "", -int(v.key or 0)))
+    entity_counts = {int(k): n for k, n in counts.get("entities", []) if k}
+    active_entity_ids = {e.pk for e in entities}
+    by_kind: dict[str, list[FacetValue]] = {}
+    for entity in Entity.objects.filter(pk__in=entity_counts):
+        by_kind.setdefault(entity.get_kind_display(), []).append(
+            FacetValue(
+                entity.slug, entity.name, entity_counts[entity.pk], entity.pk in active_entity_ids
+            )
+        )
+    entity_facets = {
+        kind: sorted(values, key=lambda v: (-v.count, v.label))[:TOP_ENTITIES_PER_KIND]
+        for kind, values in sorted(by_kind.items())
+    }
+    return facets, entity_facets

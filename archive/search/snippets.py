@@ -1,0 +1,111 @@
+"""Find where a query matches inside an article: the paragraphs, the words, the spelling used.
+
+Works on the article's own text with the same analysis as the index
+(archive.search.text), so it needs no engine and is the same on every one.
+"""
+
+from dataclasses import dataclass
+
+from archive.search.query import Clause, Group
+from archive.search.text import Token, tokens
+
+SNIPPET_LENGTH = 320
+MAX_SNIPPETS = 3
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    group: int  # index of the query group it satisfies
+    surface: str  # the words as the article writes them
+
+
+@dataclass
+class Snippet:
+    paragraph: int  # 1-based, as in the #p-N anchors
+    text: str
+    marks: list[tuple[int, int]]  # offsets of matched words in `text`
+
+    def as_dict(self):
+        return {"paragraph": self.paragraph, "text": self.text, "marks": self.marks}
+
+
+def _clause_matches(clause: Clause, toks: list[Token], first_positions: dict) -> list[tuple]:
+    spans = []
+    if clause.prefix:
+        prefix = clause.words[0]
+        return [(t, t) for t in toks if t.word.startswith(prefix)]
+    n = len(clause.terms)
+    for i in first_positions.get(clause.terms[0], ()):
+        if i + n <= len(toks) and all(toks[i + k].term == clause.terms[k] for k in range(n)):
+            spans.append((toks[i], toks[i + n - 1]))
+    return spans
+
+
+def find_matches(text: str, groups: list[Group]) -> list[Match]:
+    """Every place in `text` where a clause of a positive group matches, in text order."""
+    toks = tokens(text)
+    first_positions: dict[str, list[int]] = {}
+    for i, token in enumerate(toks):
+        first_positions.setdefault(token.term, []).append(i)
+    matches = []
+    for number, group in enumerate(groups):
+        if group.negated:
+            continue
+        for clause in group.clauses:
+            for first, last in _clause_matches(clause, toks, first_positions):
+                matches.append(Match(first.start, last.end, number, text[first.start : last.end]))
+    matches.sort(key=lambda m: (m.start, -m.end))
+    # Keep the longest of overlapping matches, so marks never nest.
+    kept, end = [], -1
+    for match in matches:
+        if match.start >= end:
+            kept.append(match)
+            end = match.end
+    return kept
+
+
+def best_snippets(paragraphs: list[str], groups: list[Group]) -> tuple[list[Snippet], set[str]]:
+    """Up to MAX_SNIPPETS paragraphs that match best, and the spellings that matched."""
+    scored = []
+    surfaces = set()
+    multi_spelling_groups = {i for i, g in enumerate(groups) if len(g.clauses) > 1}
+    for number, paragraph in enumerate(paragraphs, start=1):
+        matches = find_matches(paragraph, groups)
+        if not matches:
+            continue
+        surfaces.update(m.surface for m in matches if m.group in multi_spelling_groups)
+        longest = max(m.end - m.start for m in matches)
+        score = (len({m.group for m in matches}), longest, len(matches))
+        scored.append((score, number, paragraph, matches))
+    scored.sort(key=lambda item: (item[0], -item[1]), reverse=True)
+    snippets = [cut(number, text, matches) for _, number, text, matches in scored[:MAX_SNIPPETS]]
+    return sorted(snippets, key=lambda s: s.paragraph), surfaces
+
+
+def cut(number: int, text: str, matches: list[Match]) -> Snippet:
+    """The paragraph, or a window of it around the first match, cut at spaces."""
+    if len(text) <= SNIPPET_LENGTH:
+        start, end = 0, len(text)
+    else:
+        first = matches[0]
+        start = max(0, first.start - SNIPPET_LENGTH // 3)
+        end = min(len(text), max(start + SNIPPET_LENGTH, first.end))
+        if start > 0:
+            start = text.find(" ", start) + 1 or start
+        if end < len(text):
+            end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > first.end else end
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    marks = [
+        (m.start - start + len(prefix), m.end - start + len(prefix))
+        for m in matches
+        if m.start >= start and m.end <= end
+    ]
+    return Snippet(number, prefix + text[start:end] + suffix, marks)
+
+
+def mark_paragraph(text: str, groups: list[Group]) -> list[tuple[int, int]]:
+    """Offsets of every match in one paragraph, for highlighting the article page."""
+    return [(m.start, m.end) for m in find_matches(text, groups)]

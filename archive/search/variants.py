@@ -1,0 +1,127 @@
+"""Spelling variants from the curated entities: Uyghur finds Uighur, Urumqi finds Ürümchi.
+
+An entity's name and aliases are all spellings of one thing; a query word or
+phrase equal to one of them is widened to all of them. Editors change search
+by adding an alias: the vocabulary is re-read whenever its history moves on.
+"""
+
+import itertools
+import threading
+from dataclasses import dataclass
+
+from django.db.models import Max
+
+from archive.models import Alias, Entity
+from archive.search.query import Clause, ParsedQuery, make_clause
+from archive.search.text import WORD, normalise_punctuation, unpossessive
+
+MAX_PHRASE_VARIANTS = 8
+
+
+@dataclass(frozen=True)
+class Spelling:
+    text: str
+    terms: tuple[str, ...]
+    case_sensitive: bool
+    entity_id: int
+
+
+def _exact_words(text: str) -> tuple[str, ...]:
+    return tuple(unpossessive(w) for w in WORD.findall(normalise_punctuation(text)))
+
+
+class Vocabulary:
+    """Every spelling of every entity, looked up by its index terms."""
+
+    def __init__(self, entities):
+        self.by_terms: dict[tuple[str, ...], list[Spelling]] = {}
+        self.by_entity: dict[int, list[Spelling]] = {}
+        for entity in entities:
+            aliases = list(entity.aliases.all())
+            flagged = {a.name.casefold(): a.case_sensitive for a in aliases}
+            names = [(entity.name, flagged.get(entity.name.casefold(), False))]
+            names += [(a.name, a.case_sensitive) for a in aliases]
+            for name, case_sensitive in names:
+                clause = make_clause(name)
+                if clause is None:
+                    continue
+                spelling = Spelling(name, clause.terms, case_sensitive, entity.pk)
+                self.by_terms.setdefault(spelling.terms, []).append(spelling)
+                self.by_entity.setdefault(entity.pk, []).append(spelling)
+
+    def entity_for(self, clause: Clause) -> int | None:
+        """The entity that `clause` spells, respecting case-sensitive spellings."""
+        if clause.prefix:
+            return None
+        for spelling in self.by_terms.get(clause.terms, ()):
+            if not spelling.case_sensitive or _exact_words(clause.text) == _exact_words(
+                spelling.text
+            ):
+                return spelling.entity_id
+        return None
+
+    def alternatives(self, clause: Clause) -> list[Clause]:
+        """`clause` and the other spellings of what it names (distinct by index terms)."""
+        entity_id = self.entity_for(clause)
+        if entity_id is not None:
+            return self._distinct(
+                [clause] + [make_clause(s.text) for s in self.by_entity[entity_id]]
+            )
+        if clause.is_phrase:
+            return self._phrase_alternatives(clause)
+        return [clause]
+
+    def _phrase_alternatives(self, clause: Clause) -> list[Clause]:
+        """A quoted phrase with one-word spellings swapped, at most MAX_PHRASE_VARIANTS of them."""
+        options = []
+        for word, term in zip(clause.words, clause.terms, strict=True):
+            single = make_clause(word)
+            entity_id = self.entity_for(single) if single else None
+            spellings = [
+                s.text
+                for s in self.by_entity.get(entity_id, ())
+                if len(s.terms) == 1 and s.terms != (term,)
+            ]
+            options.append([word] + sorted(set(spellings)))
+        if all(len(o) == 1 for o in options):
+            return [clause]
+        combos = itertools.islice(itertools.product(*options), MAX_PHRASE_VARIANTS)
+        return self._distinct([clause] + [make_clause(" ".join(c)) for c in combos])
+
+    @staticmethod
+    def _distinct(clauses):
+        seen, result = set(), []
+        for clause in clauses:
+            if clause and clause.terms not in seen:
+                seen.add(clause.terms)
+                result.append(clause)
+        return result
+
+
+_cache = threading.local()
+
+
+def _fingerprint():
+    """Moves on with every change to an entity or alias (each one writes a history row)."""
+    return (
+        Entity.history.aggregate(latest=Max("history_id"))["latest"],
+        Alias.history.aggregate(latest=Max("history_id"))["latest"],
+        Entity.objects.count(),
+    )
+
+
+def current_vocabulary() -> Vocabulary:
+    fingerprint = _fingerprint()
+    if getattr(_cache, "fingerprint", None) != fingerprint:
+        _cache.vocabulary = Vocabulary(Entity.objects.prefetch_related("aliases"))
+        _cache.fingerprint = fingerprint
+    return _cache.vocabulary
+
+
+def expand(parsed: ParsedQuery, vocabulary: Vocabulary) -> ParsedQuery:
+    """Widen every clause of `parsed` to its spelling variants, in place."""
+    for group in parsed.groups:
+        group.clauses = Vocabulary._distinct(
+            [alt for clause in group.clauses for alt in vocabulary.alternatives(clause)]
+        )
+    return parsed
