@@ -29,6 +29,7 @@ class Clause:
     words: tuple[str, ...]  # folded, unstemmed
     terms: tuple[str, ...]  # folded and stemmed, as the index holds them
     prefix: bool = False
+    variant: bool = False  # one of several spellings of a curated entity
 
     @property
     def is_phrase(self):

@@ -19,6 +19,7 @@ class Match:
     end: int
     group: int  # index of the query group it satisfies
     surface: str  # the words as the article writes them
+    variant: bool  # matched one of several spellings of an entity
 
 
 @dataclass
@@ -55,7 +56,8 @@ def find_matches(text: str, groups: list[Group]) -> list[Match]:
             continue
         for clause in group.clauses:
             for first, last in _clause_matches(clause, toks, first_positions):
-                matches.append(Match(first.start, last.end, number, text[first.start : last.end]))
+                surface = text[first.start : last.end]
+                matches.append(Match(first.start, last.end, number, surface, clause.variant))
     matches.sort(key=lambda m: (m.start, -m.end))
     # Keep the longest of overlapping matches, so marks never nest.
     kept, end = [], -1
@@ -70,12 +72,11 @@ def best_snippets(paragraphs: list[str], groups: list[Group]) -> tuple[list[Snip
     """Up to MAX_SNIPPETS paragraphs that match best, and the spellings that matched."""
     scored = []
     surfaces = set()
-    multi_spelling_groups = {i for i, g in enumerate(groups) if len(g.clauses) > 1}
     for number, paragraph in enumerate(paragraphs, start=1):
         matches = find_matches(paragraph, groups)
         if not matches:
             continue
-        surfaces.update(m.surface for m in matches if m.group in multi_spelling_groups)
+        surfaces.update(m.surface for m in matches if m.variant)
         longest = max(m.end - m.start for m in matches)
         score = (len({m.group for m in matches}), longest, len(matches))
         scored.append((score, number, paragraph, matches))

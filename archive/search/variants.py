@@ -5,6 +5,7 @@ phrase equal to one of them is widened to all of them. Editors change search
 by adding an alias: the vocabulary is re-read whenever its history moves on.
 """
 
+import dataclasses
 import itertools
 import threading
 from dataclasses import dataclass
@@ -64,9 +65,8 @@ class Vocabulary:
         """`clause` and the other spellings of what it names (distinct by index terms)."""
         entity_id = self.entity_for(clause)
         if entity_id is not None:
-            return self._distinct(
-                [clause] + [make_clause(s.text) for s in self.by_entity[entity_id]]
-            )
+            spellings = [make_clause(s.text) for s in self.by_entity[entity_id]]
+            return _as_variants(self._distinct([clause, *spellings]))
         if clause.is_phrase:
             return self._phrase_alternatives(clause)
         return [clause]
@@ -86,7 +86,7 @@ class Vocabulary:
         if all(len(o) == 1 for o in options):
             return [clause]
         combos = itertools.islice(itertools.product(*options), MAX_PHRASE_VARIANTS)
-        return self._distinct([clause] + [make_clause(" ".join(c)) for c in combos])
+        return _as_variants(self._distinct([clause] + [make_clause(" ".join(c)) for c in combos]))
 
     @staticmethod
     def _distinct(clauses):
@@ -96,6 +96,10 @@ class Vocabulary:
                 seen.add(clause.terms)
                 result.append(clause)
         return result
+
+
+def _as_variants(clauses: list[Clause]) -> list[Clause]:
+    return [dataclasses.replace(c, variant=True) for c in clauses] if len(clauses) > 1 else clauses
 
 
 _cache = threading.local()
