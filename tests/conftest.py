@@ -1,5 +1,6 @@
 """Shared fixtures: a real, temporary Whoosh index for every test, and the seed files."""
 
+import threading
 from pathlib import Path
 
 import haystack
@@ -23,11 +24,13 @@ def search_index(tmp_path_factory):
     info.update(
         ENGINE=WHOOSH_ENGINE, PATH=str(tmp_path_factory.mktemp("whoosh")), INCLUDE_SPELLING=True
     )
-    backend = haystack.connections.reload("default").get_backend()
-    yield backend
+    # A fresh thread-local store makes every thread (the live server's too)
+    # open the new index.
+    haystack.connections.thread_local = threading.local()
+    yield haystack.connections["default"].get_backend()
     info.clear()
     info.update(saved)
-    haystack.connections.reload("default")
+    haystack.connections.thread_local = threading.local()
 
 
 @pytest.fixture

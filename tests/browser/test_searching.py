@@ -1,0 +1,47 @@
+"""A journalist pastes a quote into the search box and lands on the paragraph, highlighted."""
+
+import io
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+QUOTE = "President Xi Jinping’s directives to “show absolutely no mercy”"
+
+
+@pytest.fixture
+def seeds(seed_dir):
+    call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
+
+
+def test_a_pasted_curly_quote_leads_to_its_paragraph_highlighted(live_server, page, seeds):
+    page.goto(live_server.url + "/search/")
+    page.get_by_label("Words, a “quoted phrase”").fill(
+        f"“{QUOTE.replace('“', '').replace('”', '')}”"
+    )
+    page.get_by_label("Words, a “quoted phrase”").press("Enter")
+    page.wait_for_url("**/search/?q=*")
+    assert page.get_by_role("heading", name="1 article").is_visible()
+    screenshots = settings.DATA_DIR / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=screenshots / "search.png", full_page=True)
+
+    page.locator(".hit .summary-title").first.click()
+    page.wait_for_url("**/articles/**#p-*")
+    anchor = page.url.rsplit("#", 1)[1]
+    paragraph = page.locator(f"#{anchor}")
+    assert "show absolutely no mercy" in paragraph.locator("mark").all_inner_texts()[-1]
+    assert "Xi Jinping" in paragraph.inner_text()
+    assert paragraph.evaluate("p => p.matches(':target')")
+    page.screenshot(path=screenshots / "search-hit.png", full_page=False)
+
+
+def test_search_works_without_javascript(live_server, browser, seeds):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/search/?q=Kunbolat")
+    assert page.get_by_role("heading", name="1 article").is_visible()
+    assert page.locator("mark", has_text="Kunbolat").first.is_visible()
+    context.close()
