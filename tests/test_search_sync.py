@@ -1,5 +1,7 @@
 """The search index follows publishing, unpublishing and deleting."""
 
+import io
+
 import pytest
 from haystack.query import SearchQuerySet
 
@@ -46,3 +48,37 @@ def test_deleting_removes_from_index():
     article = make_article(status=Article.Status.PUBLISHED)
     article.delete()
     assert indexed_titles() == []
+
+
+def test_a_change_made_while_the_index_is_locked_waits_in_the_queue(search_index):
+    from django.core.management import call_command
+
+    from archive.models import IndexQueue
+
+    search_index.setup()
+    search_index.lock_timeout = 0.2
+    other_process = search_index.index.writer()  # holds Whoosh's single write lock
+    try:
+        article = make_article(status=Article.Status.PUBLISHED)  # must not raise
+        assert list(IndexQueue.objects.values_list("article_id", flat=True)) == [article.pk]
+        assert indexed_titles() == []
+    finally:
+        other_process.cancel()
+
+    call_command("sync_index", stdout=io.StringIO())
+    assert IndexQueue.objects.count() == 0
+    assert indexed_titles() == ["Karakax list leaked"]
+
+
+def test_update_index_also_applies_queued_changes(search_index):
+    from django.core.management import call_command
+
+    from archive.models import IndexQueue
+    from archive.search.indexing import queue_articles
+
+    article = make_article(status=Article.Status.PUBLISHED)
+    search_index.clear()
+    queue_articles([article.pk])
+    call_command("rebuild_index", interactive=False, verbosity=0)
+    assert IndexQueue.objects.count() == 0
+    assert indexed_titles() == ["Karakax list leaked"]
