@@ -359,3 +359,19 @@ def test_the_help_page_documents_the_query_language_and_the_api(client):
         assert needle in page
     search_page = client.get(reverse("search")).content.decode()
     assert reverse("search-help") in search_page
+
+
+def test_the_search_page_makes_a_bounded_number_of_queries(
+    client, seeds, vocabulary, django_assert_max_num_queries
+):
+    for n in range(30):
+        Article.objects.create(
+            title=f"Camps report {n}",
+            slug=f"camps-{n}",
+            body="Detention camps in Xinjiang.",
+            status=Article.Status.PUBLISHED,
+        )
+    search("warm the vocabulary cache")
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("search"), {"q": "camps Xinjiang"})
+    assert len(response.context["outcome"].hits) == 20
