@@ -1,4 +1,4 @@
-"""Several server processes writing while another searches: no error reaches anyone, nothing is lost.
+"""Server processes writing while another searches: no error reaches anyone, nothing is lost.
 
 Runs real processes against a SQLite file and a Whoosh index in a temporary
 data directory, as several gunicorn workers would.
@@ -10,8 +10,6 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 

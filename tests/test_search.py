@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 QUOTES = [
     (
         "000",
-        "forced into concentration camps for reasons as simple as wearing a veil or growing a beard",
+        "forced into concentration camps for reasons as simple as wearing a veil",
     ),
     ("001", "under President Xi Jinping’s directives to “show absolutely no mercy”"),
     ("002", "“Today is the 1,049th day,” he announced"),
