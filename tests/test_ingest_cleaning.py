@@ -1,4 +1,4 @@
-"""Cleaning finds paragraphs in wrapped and unwrapped text and removes only what is surely not the article."""
+"""Cleaning finds paragraphs in wrapped and unwrapped text and removes only sure boilerplate."""
 
 import datetime
 
@@ -145,3 +145,8 @@ def test_a_date_line_with_the_body_on_the_same_line(tmp_path):
     assert article.published_on == datetime.date(2020, 5, 21)
     assert article.body == "Turdi fled in 2014.\n\nMore."
     assert article.title == "Turdi fled in 2014"
+
+
+def test_published_on_lines_are_removed_but_a_lone_on_is_kept():
+    text = "Published\n\non\n\nThe article.\n\non\n\nThe end."
+    assert clean_body(text) == ["The article.", "on", "The end."]

@@ -1,4 +1,4 @@
-"""`manage.py import_articles` reports each file and a summary, and fails loudly but without a traceback."""
+"""`manage.py import_articles` reports each file and a summary, and fails without a traceback."""
 
 import io
 import json
@@ -45,8 +45,11 @@ def test_a_failed_file_is_named_and_the_command_fails(seed_paths, tmp_path):
     assert stdout.getvalue().splitlines()[-1] == "1 new, 0 unchanged, 0 updated"
 
 
-def test_progress_is_counted_across_files_unless_quiet(tmp_path, monkeypatch):
+def test_progress_of_reading_and_indexing_is_shown_unless_quiet(
+    tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(importer, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(importer, "INDEX_BATCH_SIZE", 3)
     path = tmp_path / "a.jsonl"
     records = [
         {
@@ -61,8 +64,15 @@ def test_progress_is_counted_across_files_unless_quiet(tmp_path, monkeypatch):
         for n in range(5)
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    stdout, stderr = run(path)
-    assert stderr.splitlines() == ["2 records…", "4 records…"]
+    stderr = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):  # indexing waits for the commit
+        call_command("import_articles", str(path), stdout=io.StringIO(), stderr=stderr)
+    assert stderr.getvalue().splitlines() == [
+        "2 records…",
+        "4 records…",
+        "3 of 5 articles indexed…",
+        "5 of 5 articles indexed…",
+    ]
 
     stdout, stderr = run(path, "--quiet")
     assert stderr == ""

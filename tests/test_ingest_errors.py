@@ -1,4 +1,4 @@
-"""Bad input is refused with a message naming the file and line, and leaves the database untouched."""
+"""Bad input is refused with a message naming file and line, and leaves the database untouched."""
 
 import gzip
 import json

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from archive.ingest.importer import import_paths
+from archive.ingest.jsonl import read_jsonl
 from archive.models import Article, Source
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +125,23 @@ def test_blank_lines_between_records_are_ignored(tmp_path):
     path = tmp_path / "a.jsonl"
     path.write_text(f"{json.dumps(record(1))}\n\n{json.dumps(record(2))}\r\n", encoding="utf-8")
     assert import_paths([path]).summary == "2 new, 0 unchanged, 0 updated"
+
+
+def test_records_are_read_one_line_at_a_time(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [record(1)])
+    with path.open("a", encoding="utf-8") as stream:
+        stream.write("{not yet read\n")
+    articles = read_jsonl(path)
+    assert next(articles).external_id == "report-1"
+
+
+def test_a_batch_of_records_costs_a_few_queries_not_one_per_record(
+    tmp_path, django_assert_max_num_queries
+):
+    path = write_jsonl(tmp_path / "a.jsonl", [record(n) for n in range(200)])
+    # One lookup, one slug check, the new source; Django splits the two bulk
+    # INSERTs (articles, history) into chunks that fit SQLite's parameter limit.
+    with django_assert_max_num_queries(20):
+        assert import_paths([path]).summary == "200 new, 0 unchanged, 0 updated"
+    with django_assert_max_num_queries(4):
+        assert import_paths([path]).summary == "0 new, 200 unchanged, 0 updated"

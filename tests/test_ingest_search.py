@@ -7,7 +7,7 @@ from haystack.query import SearchQuerySet
 
 from archive.ingest import importer
 from archive.ingest.importer import import_paths
-from archive.models import Article
+from archive.models import Article, IndexQueue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,5 +77,6 @@ def test_an_index_failure_is_reported_without_losing_the_articles(tmp_path, monk
     monkeypatch.setattr(importer, "index_articles", broken_index)
     report = import_paths([write_jsonl(tmp_path / "a.jsonl", [record()])])
     (failed,) = report.failed
-    assert "the search index was not updated (index locked)" in failed.index_problem
-    assert Article.objects.count() == 1
+    assert "could not take them (index locked); they are queued" in failed.index_problem
+    (article,) = Article.objects.all()
+    assert list(IndexQueue.objects.values_list("article_id", flat=True)) == [article.pk]

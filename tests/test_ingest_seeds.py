@@ -1,4 +1,4 @@
-"""Importing the five seed articles keeps every stated fact, invents none, and drops the page around them."""
+"""Importing the seed articles keeps every stated fact, invents none, and drops the page around."""
 
 import datetime
 import re

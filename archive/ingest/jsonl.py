@@ -1,0 +1,115 @@
+"""Stream articles from JSON Lines files (.jsonl, .jsonl.gz) in the common corpus schema."""
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from archive.ingest.cleaning import collapse_spaces
+from archive.ingest.dates import parse_iso_date
+from archive.ingest.files import decode_utf8, open_input
+from archive.ingest.records import IncomingArticle, InputError, incoming_article
+from archive.models import Article, sha256_hex
+
+REQUIRED_KEYS = ("id", "source", "title", "date", "url", "author", "body")
+NULLABLE_TEXT_KEYS = ("source", "title", "date", "url", "author")
+
+
+def read_jsonl(path: Path) -> Iterator[IncomingArticle]:
+    """The file's articles one at a time; the file is never read whole."""
+    with open_input(path) as stream:
+        for number, raw in numbered_lines(stream, path):
+            line = decode_utf8(raw.removesuffix(b"\n").removesuffix(b"\r"), path, number)
+            if number == 1:
+                line = line.removeprefix("\ufeff")
+            if line.strip():
+                yield article_from_line(path, number, line)
+
+
+def numbered_lines(stream: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
+    number = 0
+    try:
+        for number, raw in enumerate(stream, start=1):
+            yield number, raw
+    except gzip.BadGzipFile:
+        raise InputError(path, "not a gzip file, although its name ends in .gz") from None
+    except (EOFError, zlib.error):
+        raise InputError(path, "the compressed file is damaged or cut short", number + 1) from None
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})", number + 1) from None
+
+
+def json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def article_from_line(path: Path, number: int, line: str) -> IncomingArticle:
+    """The article in one line of JSON, checked against the common schema."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"malformed JSON: {exc.msg} (column {exc.colno})", number) from None
+    if not isinstance(record, dict):
+        raise InputError(path, f"expected a JSON object, found {json_type(record)}", number)
+    missing = [key for key in REQUIRED_KEYS if key not in record]
+    if missing:
+        raise InputError(path, f"missing required key(s): {', '.join(missing)}", number)
+    wrong = wrong_types(record)
+    if wrong:
+        raise InputError(path, wrong, number)
+
+    published_on, date_origin = None, ""
+    if record["date"] is not None:
+        try:
+            published_on = parse_iso_date(record["date"])
+        except ValueError as exc:
+            raise InputError(path, str(exc), number) from None
+        date_origin = Article.DateOrigin.METADATA
+    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return incoming_article(
+        path,
+        number,
+        text=record["body"],
+        title=record["title"],
+        published_on=published_on,
+        date_origin=date_origin,
+        original_url=(record["url"] or "").strip() or None,
+        authors=collapse_spaces(record["author"] or ""),
+        source_name=collapse_spaces(record["source"] or "") or None,
+        external_id="" if record["id"] is None else str(record["id"]),
+        language=language(record),
+        original_text=line,
+        original_sha256=sha256_hex(canonical),
+        other_original_sha256=(sha256_hex(line),),
+    )
+
+
+def wrong_types(record: dict) -> str | None:
+    """What is of the wrong type in `record`, as a sentence, or None."""
+    if not isinstance(record["body"], str):
+        return f"body must be a string, not {json_type(record['body'])}"
+    identifier = record["id"]
+    if isinstance(identifier, bool) or not isinstance(identifier, str | int | None):
+        return f"id must be a string, a number or null, not {json_type(identifier)}"
+    for key in (*NULLABLE_TEXT_KEYS, "language"):
+        value = record.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"{key} must be a string or null, not {json_type(value)}"
+    return None
+
+
+def language(record: dict) -> str:
+    """'en' unless the record says otherwise; a stated null stays unknown."""
+    if "language" not in record:
+        return "en"
+    return (record["language"] or "").strip()
