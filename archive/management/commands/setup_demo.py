@@ -1,5 +1,7 @@
 """Prepare the demo: seed articles and vocabulary loaded once, index built, editor account."""
 
+import io
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -25,6 +27,6 @@ class Command(BaseCommand):
         else:
             call_command("loaddata", ENTITIES_FIXTURE, stdout=self.stdout)
         # loaddata writes no history rows; give every record its first revision.
-        call_command("populate_history", auto=True, stdout=self.stdout)
+        call_command("populate_history", auto=True, stdout=io.StringIO())
         call_command("rebuild_index", interactive=False, verbosity=1, stdout=self.stdout)
         call_command("create_demo_editor", stdout=self.stdout)
