@@ -5,9 +5,9 @@ import json
 import pytest
 from haystack.query import SearchQuerySet
 
-from archive.ingest import importer
 from archive.ingest.importer import import_paths
 from archive.models import Article, IndexQueue
+from archive.search import indexing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +63,7 @@ def test_a_failed_file_leaves_nothing_in_the_index(tmp_path):
 
 def test_each_changed_article_is_indexed_once_per_file(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(importer, "index_articles", calls.append)
+    monkeypatch.setattr(indexing, "index_articles", lambda ids: calls.append(sorted(ids)))
     path = write_jsonl(tmp_path / "a.jsonl", [record(), record(body="Corrected text.")])
     import_paths([path])
     (article,) = Article.objects.all()
@@ -74,7 +74,7 @@ def test_an_index_failure_is_reported_without_losing_the_articles(tmp_path, monk
     def broken_index(ids):
         raise OSError("index locked")
 
-    monkeypatch.setattr(importer, "index_articles", broken_index)
+    monkeypatch.setattr(indexing, "index_articles", broken_index)
     report = import_paths([write_jsonl(tmp_path / "a.jsonl", [record()])])
     (failed,) = report.failed
     assert "could not take them (index locked); they are queued" in failed.index_problem

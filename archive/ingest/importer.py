@@ -16,7 +16,7 @@ from archive.ingest.records import IncomingArticle, InputError
 from archive.ingest.seeds import parse_seed_text
 from archive.ingest.slugs import unique_article_slugs, unique_source_slug
 from archive.models import Article, Source
-from archive.search.indexing import index_articles, queue_articles
+from archive.search.indexing import flush_index_queue, queue_articles
 
 BATCH_SIZE = 500
 INDEX_BATCH_SIZE = 5_000
@@ -132,6 +132,8 @@ def import_file(path: Path, progress: Progress | None = None) -> FileReport:
                 batches.add(article)
                 progress.record_read()
             batches.flush()
+            # Queued in the same transaction: a crash after the commit loses nothing.
+            queue_articles(dict.fromkeys(batches.changed_ids))
             transaction.on_commit(batches.index_changed)
     except InputError as exc:
         return FileReport(path, error=str(exc))
@@ -289,19 +291,17 @@ class ArticleBatches:
 
     def index_changed(self):
         """Bring the search index in line with this file's new and updated articles."""
-        ids = list(dict.fromkeys(self.changed_ids))
-        for start in range(0, len(ids), INDEX_BATCH_SIZE):
-            try:
-                index_articles(ids[start : start + INDEX_BATCH_SIZE])
-            except Exception as exc:  # the engine's own errors: lock held, engine down, …
-                # The articles are saved; what the index did not take waits in the queue.
-                queue_articles(ids[start:])
-                self.report.index_problem = (
-                    f"{self.path}: articles saved, but the search index could not take them "
-                    f"({exc}); they are queued: run `manage.py sync_index`"
-                )
-                return
-            self.progress.indexed(min(start + INDEX_BATCH_SIZE, len(ids)), len(ids))
+        total = len(set(self.changed_ids))
+        try:
+            flush_index_queue(
+                batch_size=INDEX_BATCH_SIZE,
+                progress=lambda done: self.progress.indexed(done, total),
+            )
+        except Exception as exc:  # the articles are saved and queued: say how to finish
+            self.report.index_problem = (
+                f"{self.path}: articles saved, but the search index could not take them "
+                f"({exc}); they are queued: run `manage.py sync_index`"
+            )
 
 
 def stored_matches(articles: list[IncomingArticle]) -> list[dict | None]:

@@ -38,23 +38,36 @@ def index_articles(article_ids: Iterable[int]) -> None:
             backend.remove(get_identifier(Article(pk=pk)))
 
 
-def flush_index_queue() -> int:
+def flush_index_queue(batch_size: int = FLUSH_BATCH, progress=None) -> int:
     """Apply every queued change to the index; return how many articles were brought in line.
 
-    Raises whatever the engine raises when it cannot take the changes (they
-    stay queued).
+    `progress`, if given, is called with that number after each batch. Raises
+    whatever the engine raises when it cannot take the changes (they stay
+    queued).
     """
     done = 0
     while True:
-        rows = list(IndexQueue.objects.values_list("id", "article_id")[:FLUSH_BATCH])
+        rows = list(IndexQueue.objects.values_list("id", "article_id")[:batch_size])
         if not rows:
             return done
         ids = {article_id for _, article_id in rows}
+        before = _versions(ids)
         index_articles(ids)
         last_row = max(row_id for row_id, _ in rows)
         # Rows queued while we worked have higher ids and stay for the next round.
         IndexQueue.objects.filter(id__lte=last_row, article_id__in=ids).delete()
+        # Another process may have changed an article between our reading it
+        # and our writing the index, and flushed its own change first: then
+        # what we wrote is stale, so the article goes round again.
+        after = _versions(ids)
+        queue_articles(pk for pk in ids if before.get(pk) != after.get(pk))
         done += len(ids)
+        if progress:
+            progress(done)
+
+
+def _versions(ids) -> dict:
+    return dict(Article.objects.filter(pk__in=ids).values_list("pk", "updated_at"))
 
 
 def try_flush_index_queue() -> None:

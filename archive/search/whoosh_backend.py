@@ -14,6 +14,7 @@ This is the only module that imports Whoosh; nothing else depends on it.
 """
 
 import threading
+import time
 
 from django.utils.encoding import force_str
 from haystack.backends import log_query
@@ -27,6 +28,7 @@ from haystack.exceptions import SkipDocument
 from haystack.fields import FacetField
 from haystack.utils import get_identifier
 from whoosh import fields as whoosh_fields
+from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
 from whoosh.sorting import Count, FieldFacet
 
@@ -74,6 +76,17 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             )
         return None
 
+    def setup(self):
+        """Open the index, creating it if need be, even when another process creates it too."""
+        for attempt in range(3):
+            try:
+                return super().setup()
+            except (NameError, FileExistsError, whoosh_index.EmptyIndexError):
+                # Another process was creating the same index at that moment.
+                if attempt == 2:
+                    raise
+                time.sleep(0.2)
+
     # Writing --------------------------------------------------------------
 
     def _writer(self):
@@ -95,8 +108,13 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             return
         writer = self._writer()
         try:
+            # One searcher for the whole batch: Whoosh's update_document would
+            # open every segment again for each document.
+            with writer.searcher() as searcher:
+                for document in documents:
+                    writer.delete_by_term(ID, document[ID], searcher=searcher)
             for document in documents:
-                writer.update_document(**document)
+                writer.add_document(**document)
         except BaseException:
             writer.cancel()
             raise
