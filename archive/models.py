@@ -176,6 +176,17 @@ class Entity(models.Model):
         return reverse("entity-detail", args=[self.slug])
 
 
+class EntityRedirect(models.Model):
+    """The slug of an entity merged into another: its old URL leads to the one kept."""
+
+    old_slug = models.SlugField(max_length=300, unique=True)
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.entity.slug}"
+
+
 class Alias(models.Model):
     """Another spelling of an entity's name (transliteration, abbreviation, variant)."""
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from haystack.query import SearchQuerySet
 
-from archive.models import Article, Entity
+from archive.models import Article, Entity, Mention
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,6 +39,9 @@ def test_setup_demo_loads_seeds_history_index_and_an_editor():
     assert Entity.objects.count() > 40
     assert all(article.history.count() == 1 for article in Article.objects.all())
     assert SearchQuerySet().filter(content="mercy").count() == 1
+    assert Mention.objects.filter(entity__name="World Uyghur Congress").exists()
+    wuc = Entity.objects.get(slug="world-uyghur-congress")
+    assert SearchQuerySet().filter(entities=str(wuc.pk)).count() == 1  # indexed with its tags
     assert "password" in out.getvalue()
 
 

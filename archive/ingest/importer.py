@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from archive.entities.signals import tag_imported
 from archive.ingest.files import SEED_TEXT, decode_utf8, file_format, find_input_files, open_input
 from archive.ingest.jsonl import read_jsonl
 from archive.ingest.records import IncomingArticle, InputError
@@ -132,7 +133,9 @@ def import_file(path: Path, progress: Progress | None = None) -> FileReport:
                 batches.add(article)
                 progress.record_read()
             batches.flush()
-            # Queued in the same transaction: a crash after the commit loses nothing.
+            # Tagged and queued in the same transaction: a crash after the
+            # commit loses nothing, and each article is indexed once, tagged.
+            tag_imported(batches.changed_ids)
             queue_articles(dict.fromkeys(batches.changed_ids))
             transaction.on_commit(batches.index_changed)
     except InputError as exc:

@@ -26,7 +26,9 @@ class Command(BaseCommand):
             self.stdout.write("Entities already present: vocabulary not loaded again.")
         else:
             call_command("loaddata", ENTITIES_FIXTURE, stdout=self.stdout)
-        # loaddata writes no history rows; give every record its first revision.
+        # loaddata neither tags nor writes history: tag the seeds with the
+        # vocabulary, and give every record its first revision.
+        call_command("retag_articles", stdout=io.StringIO(), stderr=io.StringIO())
         call_command("populate_history", auto=True, stdout=io.StringIO())
         call_command("rebuild_index", interactive=False, verbosity=1, stdout=self.stdout)
         call_command("create_demo_editor", stdout=self.stdout)

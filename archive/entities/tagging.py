@@ -1,0 +1,241 @@
+"""Tag articles with the entities they name, keeping editors' tags and rejections on every re-tag.
+
+Re-tagging an article brings its automatic mentions in line with what the
+tagger finds in its current text, writing only the difference (so doing it
+twice changes nothing the second time):
+
+* a mention an editor added (origin "editor") is never touched, and the
+  tagger does not add an automatic copy at the same place;
+* an editor's rejection holds for the entity in the whole article: when any
+  mention of entity E in article A is rejected, every automatic mention of E
+  the tagger finds in A is stored rejected too, so E does not come back;
+* rejected rows are never deleted, even where the text has since changed,
+  so the rejection outlives any edit;
+* every other automatic mention that the tagger no longer finds is deleted.
+
+Articles whose mentions changed are queued for the search index (its
+`entities` facet) in the same transaction and flushed after the commit.
+"""
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max, QuerySet
+from simple_history.utils import bulk_create_with_history
+
+from archive.entities.matching import Spelling, Vocabulary, entity_spellings
+from archive.models import Alias, Article, Entity, Mention
+from archive.search.indexing import queue_articles, try_flush_index_queue
+
+BATCH_SIZE = 500
+CHANGE_REASON = "Tagged automatically"
+
+Place = tuple[int, int | None, int | None, int | None]  # entity, paragraph, start, end
+
+
+@dataclass
+class RetagReport:
+    """What re-tagging did: `found` automatic mentions, `rejected` of them kept rejected."""
+
+    articles: int = 0
+    found: int = 0
+    rejected: int = 0
+    added: int = 0
+    removed: int = 0
+    changed_article_ids: list[int] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{self.articles:,} articles tagged: {self.found:,} mentions found, "
+            f"{self.rejected:,} kept rejected by editors; {self.added:,} added, "
+            f"{self.removed:,} removed, {len(self.changed_article_ids):,} articles changed."
+        )
+
+
+def vocabulary_fingerprint() -> tuple:
+    """Moves on with every change to an entity or alias.
+
+    Each change through the ORM writes a history row (its id and time move
+    on); fixtures loaded with loaddata write none, so the counts are part of
+    it too.
+    """
+    entities = Entity.history.aggregate(latest=Max("history_id"), at=Max("history_date"))
+    aliases = Alias.history.aggregate(latest=Max("history_id"), at=Max("history_date"))
+    return (
+        tuple(entities.values()),
+        tuple(aliases.values()),
+        Entity.objects.count(),
+        Alias.objects.count(),
+    )
+
+
+def current_spellings() -> list[Spelling]:
+    aliases = defaultdict(list)
+    for entity_id, name, case_sensitive in Alias.objects.order_by("pk").values_list(
+        "entity_id", "name", "case_sensitive"
+    ):
+        aliases[entity_id].append((name, case_sensitive))
+    return [
+        spelling
+        for entity_id, name in Entity.objects.order_by("pk").values_list("id", "name")
+        for spelling in entity_spellings(entity_id, name, aliases[entity_id])
+    ]
+
+
+_cache_lock = threading.Lock()
+_cache: dict[str, tuple[tuple, Vocabulary]] = {}
+
+
+def build_vocabulary() -> Vocabulary:
+    """Every entity's spellings as one automaton, rebuilt only when editors have changed them."""
+    fingerprint = vocabulary_fingerprint()
+    with _cache_lock:
+        cached = _cache.get("vocabulary")
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    vocabulary = Vocabulary(current_spellings())
+    with _cache_lock:
+        _cache["vocabulary"] = (fingerprint, vocabulary)
+    return vocabulary
+
+
+def tag_article(article: Article, vocabulary: Vocabulary | None = None) -> list[Mention]:
+    """The automatic mentions the tagger finds in `article`'s paragraphs, unsaved."""
+    if vocabulary is None:
+        vocabulary = build_vocabulary()
+    return [
+        Mention(
+            article=article,
+            entity_id=found.entity_id,
+            paragraph=found.paragraph,
+            start=found.start,
+            end=found.end,
+            surface=found.surface,
+            origin=Mention.Origin.AUTOMATIC,
+        )
+        for found in vocabulary.find(article.paragraphs)
+    ]
+
+
+def _reconcile(found: list[Mention], stored: list[Mention]) -> tuple[list[Mention], list[int]]:
+    """The mentions to create and the ids to delete to bring one article's `stored` rows in line.
+
+    Marks each found mention of an entity an editor rejected in the article as
+    rejected (see the module's docstring for the rules).
+    """
+    rejected_entities = {m.entity_id for m in stored if m.rejected}
+    editors_places = {_place(m) for m in stored if m.origin == Mention.Origin.EDITOR}
+    automatic = defaultdict(list)
+    for mention in stored:
+        if mention.origin == Mention.Origin.AUTOMATIC:
+            automatic[(_place(mention), mention.surface, mention.rejected)].append(mention)
+    to_create = []
+    for mention in found:
+        if _place(mention) in editors_places:
+            continue
+        mention.rejected = mention.entity_id in rejected_entities
+        same = automatic.get((_place(mention), mention.surface, mention.rejected))
+        if same:
+            same.pop()
+        else:
+            to_create.append(mention)
+    to_delete = [m.pk for rows in automatic.values() for m in rows if not m.rejected]
+    return to_create, to_delete
+
+
+def _place(mention: Mention) -> Place:
+    return (mention.entity_id, mention.paragraph, mention.start, mention.end)
+
+
+def _retag(articles: list[Article], vocabulary: Vocabulary, report: RetagReport) -> list[int]:
+    """Re-tag `articles` (in the caller's transaction); return the ids of those that changed."""
+    stored = defaultdict(list)
+    for mention in Mention.objects.filter(article__in=articles).order_by("pk"):
+        stored[mention.article_id].append(mention)
+    to_create, to_delete, changed = [], [], []
+    for article in articles:
+        found = tag_article(article, vocabulary)
+        created, deleted = _reconcile(found, stored[article.pk])
+        report.articles += 1
+        report.found += len(found)
+        report.rejected += sum(m.rejected for m in found)
+        to_create += created
+        to_delete += deleted
+        if created or deleted:
+            changed.append(article.pk)
+    if to_delete:
+        # One by one underneath, so each deletion is in the mentions' history.
+        Mention.objects.filter(pk__in=to_delete).delete()
+    if to_create:
+        bulk_create_with_history(
+            to_create, Mention, batch_size=BATCH_SIZE, default_change_reason=CHANGE_REASON
+        )
+    report.added += len(to_create)
+    report.removed += len(to_delete)
+    report.changed_article_ids += changed
+    return changed
+
+
+def retag_article(article: Article, vocabulary: Vocabulary | None = None) -> RetagReport:
+    """Re-tag one article from its current text and queue it for the index if its tags changed."""
+    if vocabulary is None:
+        vocabulary = build_vocabulary()
+    report = RetagReport()
+    with transaction.atomic():
+        # Serialises concurrent re-tags of one article where the database can.
+        list(Article.objects.select_for_update().filter(pk=article.pk).values_list("pk"))
+        changed = _retag([article], vocabulary, report)
+        if changed:
+            queue_articles(changed)
+            transaction.on_commit(try_flush_index_queue)
+    return report
+
+
+def retag_articles(
+    articles: QuerySet[Article],
+    progress: Callable[[str], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+    *,
+    index: bool = True,
+) -> RetagReport:
+    """Re-tag every article of `articles`; see `retag_article_ids`."""
+    ids = list(articles.order_by("pk").values_list("pk", flat=True))
+    return retag_article_ids(ids, progress, batch_size, index=index)
+
+
+def retag_article_ids(
+    article_ids: Iterable[int],
+    progress: Callable[[str], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+    *,
+    index: bool = True,
+) -> RetagReport:
+    """Re-tag these articles, `batch_size` at a time, each batch one transaction.
+
+    The automaton is built once. `progress` gets a line after each batch.
+    With `index`, articles whose tags changed are queued for the search index
+    and the queue is flushed once at the end; without it the caller indexes them.
+    """
+    vocabulary = build_vocabulary()
+    ids = sorted(set(article_ids))
+    report = RetagReport()
+    for first in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            batch = list(
+                Article.objects.select_for_update()
+                .filter(pk__in=ids[first : first + batch_size])
+                .order_by("pk")
+                .only("id", "body")
+            )
+            changed = _retag(batch, vocabulary, report)
+            if index:
+                queue_articles(changed)
+        if progress:
+            progress(f"{min(first + batch_size, len(ids)):,} of {len(ids):,} articles tagged…")
+    if index and report.changed_article_ids:
+        transaction.on_commit(try_flush_index_queue)
+    return report
