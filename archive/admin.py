@@ -2,11 +2,18 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from archive.entities.merge import merge_entities
+from archive.entities.suggestions import create_entity, suggest_entities
 from archive.models import Alias, Article, Entity, Mention, RelatedLink, Source
 
 admin.site.site_header = "Archive editors"
@@ -226,6 +233,11 @@ class AliasInline(admin.TabularInline):
     verbose_name_plural = "aliases (other spellings)"
 
 
+class SuggestionForm(forms.Form):
+    name = forms.CharField(max_length=300)
+    kind = forms.ChoiceField(choices=Entity.Kind.choices)
+
+
 @admin.register(Entity)
 class EntityAdmin(SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
@@ -234,6 +246,73 @@ class EntityAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [AliasInline]
+    actions = ["merge"]
+    change_list_template = "admin/archive/entity/change_list.html"
+    SUGGESTION_SAMPLE = 2000  # newest articles scanned for names: keeps the page fast
+
+    def get_urls(self):
+        suggestions = self.admin_site.admin_view(self.suggestions_view)
+        return [
+            path("suggestions/", suggestions, name="archive_entity_suggestions"),
+            *super().get_urls(),
+        ]
+
+    def suggestions_view(self, request):
+        """Names the articles use that no entity spells yet; one click creates the entity."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = SuggestionForm(request.POST)
+            if form.is_valid():
+                entity = create_entity(form.cleaned_data["name"], form.cleaned_data["kind"])
+                entity_created = format_html(
+                    "Created {} ({}). Articles are tagged with it when next saved, "
+                    "or at once with <code>manage.py retag_articles</code>.",
+                    entity.name,
+                    entity.get_kind_display(),
+                )
+                self.message_user(request, entity_created, messages.SUCCESS)
+                return redirect("admin:archive_entity_change", entity.pk)
+            self.message_user(request, "Choose a name and a kind.", messages.ERROR)
+        newest = Article.objects.published().order_by("-id")[: self.SUGGESTION_SAMPLE]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Suggested new entities",
+            "opts": self.model._meta,
+            "suggestions": suggest_entities(Article.objects.filter(pk__in=newest), limit=50),
+            "kinds": Entity.Kind.choices,
+            "sample": self.SUGGESTION_SAMPLE,
+        }
+        return TemplateResponse(request, "admin/archive/entity/suggestions.html", context)
+
+    @admin.action(description="Merge the selected entities into one", permissions=["change"])
+    def merge(self, request, queryset):
+        entities = list(queryset.order_by("name"))
+        if len(entities) < 2:
+            self.message_user(request, "Select at least two entities to merge.", messages.ERROR)
+            return None
+        keep_id = request.POST.get("keep")
+        if keep_id and keep_id.isdigit() and int(keep_id) in {e.pk for e in entities}:
+            keep = next(e for e in entities if e.pk == int(keep_id))
+            for other in entities:
+                if other.pk != keep.pk:
+                    merge_entities(keep, other)
+            self.message_user(
+                request,
+                f"Merged {len(entities) - 1} entit{'y' if len(entities) == 2 else 'ies'} into "
+                f"{keep.name}; their spellings are now its aliases and their pages redirect "
+                "to it.",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge entities",
+            "opts": self.model._meta,
+            "entities": entities,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/archive/entity/merge.html", context)
 
     def get_queryset(self, request):
         return (

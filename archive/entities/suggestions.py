@@ -15,10 +15,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.utils.text import slugify
 
 from archive.entities.matching import Vocabulary
 from archive.entities.tagging import build_vocabulary
-from archive.models import PARAGRAPH_SEPARATOR, Article
+from archive.models import PARAGRAPH_SEPARATOR, Article, Entity, EntityRedirect
 from archive.search.text import fold, normalise_punctuation
 
 STOP_WORDS = frozenset(
@@ -191,3 +192,17 @@ def suggest_entities(articles: QuerySet[Article], limit: int = 50) -> list[Sugge
         )
         for _, tally in ranked[:limit]
     ]
+
+
+def create_entity(name: str, kind: str) -> Entity:
+    """The entity for a suggested name, with a slug no other entity has."""
+    existing = Entity.objects.filter(name__iexact=name.strip(), kind=kind).first()
+    if existing:
+        return existing
+    base = slugify(name)[:280] or "entity"
+    slug, number = base, 2
+    while Entity.objects.filter(slug=slug).exists() or EntityRedirect.objects.filter(
+        old_slug=slug
+    ).exists():
+        slug, number = f"{base}-{number}", number + 1
+    return Entity.objects.create(name=name.strip(), slug=slug, kind=kind)

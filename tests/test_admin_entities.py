@@ -1,0 +1,89 @@
+"""Editors curate entities in the admin: merge duplicates, create suggested ones, reject tags."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.urls import reverse
+
+from archive.editors import EDITORS_GROUP
+from archive.entities.tagging import retag_article
+from archive.models import Alias, Article, Entity, EntityRedirect, Mention
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor(client):
+    user = User.objects.create_user("ed", password="a long enough passphrase", is_staff=True)
+    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def tagged_seeds(seed_dir):
+    call_command("loaddata", "fixtures/entities.json", verbosity=0)
+    call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
+
+
+def test_merging_asks_which_to_keep_then_moves_everything(client, editor):
+    keep = Entity.objects.create(name="Uyghurs", slug="uyghurs", kind=Entity.Kind.GROUP)
+    other = Entity.objects.create(name="Uighurs", slug="uighurs", kind=Entity.Kind.GROUP)
+    Alias.objects.create(entity=other, name="Uigur")
+    changelist = reverse("admin:archive_entity_changelist")
+    selected = {"action": "merge", "_selected_action": [keep.pk, other.pk]}
+
+    confirm = client.post(changelist, selected)
+    assert confirm.status_code == 200
+    assert "Choose the one to keep" in confirm.content.decode()
+    assert Entity.objects.count() == 2  # nothing merged before confirming
+
+    done = client.post(changelist, {**selected, "keep": keep.pk}, follow=True)
+    assert "Merged 1 entity into Uyghurs" in done.content.decode()
+    assert list(Entity.objects.values_list("name", flat=True)) == ["Uyghurs"]
+    assert {a.name for a in keep.aliases.all()} >= {"Uighurs", "Uigur"}
+    assert EntityRedirect.objects.get(old_slug="uighurs").entity == keep
+
+
+def test_merge_needs_two_entities(client, editor):
+    one = Entity.objects.create(name="Xinjiang", slug="xinjiang", kind=Entity.Kind.PLACE)
+    response = client.post(
+        reverse("admin:archive_entity_changelist"),
+        {"action": "merge", "_selected_action": [one.pk]},
+        follow=True,
+    )
+    assert "Select at least two entities to merge." in response.content.decode()
+
+
+def test_suggested_entities_are_listed_and_created_in_one_click(client, editor, tagged_seeds):
+    Entity.objects.filter(name="Abduweli Ayup").delete()
+    url = reverse("admin:archive_entity_suggestions")
+    page = client.get(url).content.decode()
+    assert "Abduweli Ayup" in page
+
+    response = client.post(url, {"name": "Abduweli Ayup", "kind": "person"})
+    entity = Entity.objects.get(name="Abduweli Ayup")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:archive_entity_change", args=[entity.pk])
+    assert entity.kind == "person" and entity.slug == "abduweli-ayup"
+
+
+def test_suggestions_need_the_permission_to_add_entities(client):
+    clerk = User.objects.create_user("clerk", password="a long enough passphrase", is_staff=True)
+    client.force_login(clerk)
+    assert client.get(reverse("admin:archive_entity_suggestions")).status_code == 403
+
+
+def test_a_tag_rejected_in_the_admin_stays_rejected_when_the_article_is_retagged(
+    client, editor, tagged_seeds
+):
+    mention = Mention.objects.filter(entity__name="Muslims").first()
+    article = mention.article
+    mention.rejected = True
+    mention.save()
+    retag_article(Article.objects.get(pk=article.pk))
+    assert not Mention.objects.filter(
+        article=article, entity__name="Muslims", rejected=False
+    ).exists()
