@@ -13,6 +13,7 @@ What it adds to the stock backend, using Whoosh's own facilities:
 This is the only module that imports Whoosh; nothing else depends on it.
 """
 
+import os
 import threading
 import time
 
@@ -37,6 +38,8 @@ from archive.search.whoosh_analysis import archive_analyzer
 
 # How long a write waits for another process to release the index's lock.
 LOCK_TIMEOUT_SECONDS = 10.0
+# From this many documents in one update, writing is spread over the cores.
+PARALLEL_BATCH = 2000
 EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
 
 
@@ -44,6 +47,9 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     def __init__(self, connection_alias, **connection_options):
         super().__init__(connection_alias, **connection_options)
         self.lock_timeout = connection_options.get("LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS)
+        self.max_procs = connection_options.get("MAX_PROCS", 2)
+        # update_index hands us this many articles at a time: enough to use both cores.
+        self.batch_size = connection_options.get("BATCH_SIZE", 2 * PARALLEL_BATCH)
         self._local = threading.local()
 
     # Schema ---------------------------------------------------------------
@@ -89,10 +95,17 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
     # Writing --------------------------------------------------------------
 
-    def _writer(self):
-        """A writer that waits up to `lock_timeout` for the lock (raises LockError after)."""
+    def _writer(self, documents: int = 0):
+        """A writer that waits up to `lock_timeout` for the lock (raises LockError after).
+
+        Large batches (a rebuild) are analysed and written by one process per
+        core, each into its own segment.
+        """
         if not self.setup_complete:
             self.setup()
+        procs = min(os.cpu_count() or 1, self.max_procs)
+        if documents >= PARALLEL_BATCH and procs > 1:
+            return self.index.writer(procs=procs, multisegment=True, timeout=self.lock_timeout)
         return self.index.writer(timeout=self.lock_timeout)
 
     def update(self, index, iterable, commit=True):
@@ -106,7 +119,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             documents.append({key: self._from_python(value) for key, value in document.items()})
         if not documents:
             return
-        writer = self._writer()
+        writer = self._writer(len(documents))
         try:
             # One searcher for the whole batch: Whoosh's update_document would
             # open every segment again for each document.
