@@ -201,8 +201,9 @@ def create_entity(name: str, kind: str) -> Entity:
         return existing
     base = slugify(name)[:280] or "entity"
     slug, number = base, 2
-    while Entity.objects.filter(slug=slug).exists() or EntityRedirect.objects.filter(
-        old_slug=slug
-    ).exists():
+    while (
+        Entity.objects.filter(slug=slug).exists()
+        or EntityRedirect.objects.filter(old_slug=slug).exists()
+    ):
         slug, number = f"{base}-{number}", number + 1
     return Entity.objects.create(name=name.strip(), slug=slug, kind=kind)

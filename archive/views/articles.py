@@ -25,8 +25,14 @@ def article_detail(request, slug):
     article = get_object_or_404(browse.readable_articles(), slug=slug)
     permalink = request.build_absolute_uri(article.get_absolute_url())
     highlight = highlight_groups(request.GET.get("hl", ""))
+    mentions = browse.mentions_by_paragraph(article)
     paragraphs = [
-        (number, text, mark_paragraph(text, highlight) if highlight else ())
+        (
+            number,
+            text,
+            mark_paragraph(text, highlight) if highlight else (),
+            mentions.get(number - 1, ()),
+        )
         for number, text in enumerate(article.paragraphs, start=1)
     ]
     return render(
@@ -35,6 +41,7 @@ def article_detail(request, slug):
         {
             "article": article,
             "paragraphs": paragraphs,
+            "entity_groups": browse.entities_in(article),
             "permalink": permalink,
             "citation": cite(article, permalink),
         },

@@ -1,6 +1,9 @@
-"""The list of curated entities and the articles that mention one of them."""
+"""The list of curated entities and the page of one: who or what it is and where it is named."""
+
+from urllib.parse import urlencode
 
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from archive import browse
@@ -20,4 +23,22 @@ def entity_detail(request, slug):
         moved = get_object_or_404(EntityRedirect.objects.select_related("entity"), old_slug=slug)
         return redirect(moved.entity, permanent=True)
     page = browse.page_of(browse.articles_mentioning(entity), request.GET.get("page"))
-    return render(request, "entities/detail.html", {"entity": entity, "page": page})
+    search = reverse("search")
+    return render(
+        request,
+        "entities/detail.html",
+        {
+            "entity": entity,
+            "page": page,
+            "timeline": browse.timeline(page.object_list),
+            "co_mentioned": browse.co_mentioned(entity),
+            "search_by_entity": f"{search}?{urlencode({'entity': entity.slug})}",
+            "search_by_name": f"{search}?{urlencode({'q': name_as_query(entity.name)})}",
+        },
+    )
+
+
+def name_as_query(name: str) -> str:
+    """The name as a search phrase, so the search widens it to every spelling of the entity."""
+    words = name.replace('"', " ").split()
+    return f'"{" ".join(words)}"' if len(words) > 1 else "".join(words)
