@@ -75,12 +75,18 @@ def _link(mention: Mention | None, run: list[tuple]) -> SafeString:
         entity.get_kind_display(),
         entity.name,
         inner,
-        KIND_TAGS.get(entity.kind, entity.kind),
+        kind_tag(entity.kind),
     )
 
 
 def _mark(marked: bool, text: str) -> SafeString:
     return format_html("<mark>{}</mark>", text) if marked else format_html("{}", text)
+
+
+@register.filter
+def kind_tag(kind: str) -> str:
+    """The short written label of an entity kind, as shown after its mentions."""
+    return KIND_TAGS.get(kind, kind)
 
 
 @register.simple_tag
