@@ -21,7 +21,7 @@ from django.db.models import (
     When,
 )
 
-from archive.models import Article, Entity, Mention, RelatedLink, Source
+from archive.models import Article, Entity, Mention, Source
 
 ARTICLES_PER_PAGE = 20
 LATEST_ON_HOME = 20
@@ -53,15 +53,11 @@ def page_of(articles: QuerySet, page_number: str | None) -> Page:
 
 
 def readable_articles() -> QuerySet[Article]:
-    """Published articles with everything their own page shows, in a fixed number of queries.
+    """Published articles with the entities their own page shows, in a fixed number of queries.
 
-    Related links to articles that are not published are left out: a reader
-    could not follow them. `shown_mentions` holds the mentions an editor has
-    not rejected, with their entities, in reading order.
+    `shown_mentions` holds the mentions an editor has not rejected, with their
+    entities, in reading order. (Related articles come from archive.related.)
     """
-    related_links = RelatedLink.objects.filter(to_article__status=PUBLISHED).select_related(
-        "to_article__source"
-    )
     mentions = (
         Mention.objects.filter(rejected=False)
         .select_related("entity")
@@ -70,10 +66,7 @@ def readable_articles() -> QuerySet[Article]:
     return (
         Article.objects.published()
         .select_related("source")
-        .prefetch_related(
-            Prefetch("related_links", queryset=related_links),
-            Prefetch("mentions", queryset=mentions, to_attr="shown_mentions"),
-        )
+        .prefetch_related(Prefetch("mentions", queryset=mentions, to_attr="shown_mentions"))
     )
 
 

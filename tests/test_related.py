@@ -1,0 +1,172 @@
+"""What a reader sees under "Related articles": the editors' links, then stories on the same affair.
+
+The seeds are tagged on import (the vocabulary is loaded first) and indexed
+in a real Whoosh index in a temporary directory.
+"""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from haystack.query import SearchQuerySet
+
+from archive.models import Article, Mention, RelatedLink
+from archive.related import SIMILAR_WORDING, related_documents
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+EXTRADITION = {"000", "002", "003"}  # Uyghurs in Turkey, and China asking for them back
+LEAKS = {"001", "004"}  # the leaked Xinjiang documents
+
+
+@pytest.fixture
+def seeds(seed_dir):
+    call_command("loaddata", "fixtures/entities.json", verbosity=0)
+    call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
+    return {article.external_id[:3]: article for article in Article.objects.all()}
+
+
+def names(related, seeds):
+    by_pk = {article.pk: name for name, article in seeds.items()}
+    return [by_pk.get(r.article.pk, r.article.slug) for r in related]
+
+
+@pytest.mark.parametrize("seed", sorted(EXTRADITION))
+def test_an_extradition_story_leads_to_the_other_two(seeds, seed):
+    related = related_documents(seeds[seed])
+    assert set(names(related, seeds)[:2]) == EXTRADITION - {seed}
+
+
+@pytest.mark.parametrize("seed", sorted(LEAKS))
+def test_a_leak_story_leads_to_the_other_first(seeds, seed):
+    related = related_documents(seeds[seed])
+    assert names(related, seeds)[0] == (LEAKS - {seed}).pop()
+
+
+def test_the_editors_links_come_first_with_their_notes_in_their_order(seeds):
+    article = seeds["000"]
+    RelatedLink.objects.create(from_article=article, to_article=seeds["004"], note="Same camps")
+    RelatedLink.objects.create(from_article=article, to_article=seeds["001"])
+    related = related_documents(article)
+    assert names(related, seeds)[:2] == ["004", "001"]
+    assert [r.curated for r in related] == [True, True, False, False]
+    assert (related[0].note, related[0].reason) == ("Same camps", "Same camps")
+    assert related[1].note == "" and related[1].reason  # still says why
+    assert len(set(names(related, seeds))) == 4  # a linked article is not found again
+    assert related_documents(article, limit=1)[0].article == seeds["004"]
+
+
+def test_drafts_never_appear_even_when_an_editor_linked_them(seeds):
+    draft = seeds["002"]
+    RelatedLink.objects.create(from_article=seeds["000"], to_article=draft, note="Follow-up")
+    draft.status = Article.Status.DRAFT
+    draft.save()
+    for seed in ("000", "001", "003", "004"):
+        assert draft not in [r.article for r in related_documents(seeds[seed])]
+
+
+def test_an_article_is_never_related_to_itself(seeds):
+    for article in seeds.values():
+        related = related_documents(article, limit=10)
+        assert article not in [r.article for r in related]
+        assert len(related) == 4
+
+
+def test_the_same_text_under_another_slug_is_not_offered(seeds):
+    original = seeds["002"]
+    Article.objects.create(
+        title="Copy of the Kazakh protests",
+        slug="copy-of-002",
+        body=original.body,
+        status=Article.Status.PUBLISHED,
+    )
+    copy_of_003 = Article.objects.create(
+        title="Copy of the spying report",
+        slug="copy-of-003",
+        body=seeds["003"].body,
+        status=Article.Status.PUBLISHED,
+    )
+    assert SearchQuerySet().filter(title="Copy").count() == 2  # both are indexed
+    related = related_documents(original, limit=10)
+    texts = [r.article.body_sha256 for r in related]
+    assert original.body_sha256 not in texts
+    assert len(texts) == len(set(texts)) == 4  # 003 or its copy, not both
+    assert {seeds["003"], copy_of_003} & {r.article for r in related}
+
+
+def test_the_reason_names_the_shared_entities_most_specific_first(seeds):
+    related = {r.article: r for r in related_documents(seeds["001"])}
+    leak = related[seeds["004"]]
+    assert leak.reason.startswith("shares: ")
+    shared = leak.reason.removeprefix("shares: ").split(", ")
+    assert len(shared) == 3
+    # persons, organisations and documents before places and groups like China
+    assert set(shared) <= {
+        "International Consortium of Investigative Journalists",
+        "The New York Times",
+        "Xi Jinping",
+    }
+    extradition = related_documents(seeds["000"])[0]
+    assert "Turkey" in extradition.reason
+
+
+def test_a_rejected_tag_is_not_a_reason(seeds):
+    Mention.objects.filter(article=seeds["004"], entity__name="Xi Jinping").update(rejected=True)
+    reason = next(r.reason for r in related_documents(seeds["001"]) if r.article == seeds["004"])
+    assert "Xi Jinping" not in reason
+
+
+def test_articles_without_shared_entities_are_related_by_wording(seeds):
+    words = "Detention camps in Xinjiang hold Uighurs, leaked documents show."
+    first = Article.objects.create(
+        title="Camps", slug="camps-a", body=words, status=Article.Status.PUBLISHED
+    )
+    second = Article.objects.create(
+        title="Camps again",
+        slug="camps-b",
+        body=words + " More leaked documents.",
+        status=Article.Status.PUBLISHED,
+    )
+    Mention.objects.filter(article__in=[first, second]).delete()
+    related = related_documents(first)
+    assert related[0].article == second
+    assert related[0].reason == SIMILAR_WORDING
+
+
+def test_when_the_search_engine_fails_shared_entities_still_relate_articles(seeds, monkeypatch):
+    def broken(self, model_instance):
+        raise OSError("the index is locked")
+
+    monkeypatch.setattr(SearchQuerySet, "more_like_this", broken)
+    related = related_documents(seeds["001"])
+    assert names(related, seeds)[0] == "004"
+    assert all(r.reason.startswith("shares: ") for r in related)
+
+
+def test_when_the_index_is_missing_shared_entities_still_relate_articles(seeds, search_index):
+    import shutil
+
+    shutil.rmtree(search_index.path)
+    assert names(related_documents(seeds["004"]), seeds)[0] == "001"
+
+
+def test_the_number_of_queries_does_not_grow_with_the_archive(seeds, django_assert_max_num_queries):
+    article = seeds["001"]
+    RelatedLink.objects.create(from_article=article, to_article=seeds["003"], note="See also")
+    related_documents(article)  # warm the search engine's files
+    with django_assert_max_num_queries(8) as small:
+        related_documents(article)
+    for n in range(40):
+        Article.objects.create(
+            title=f"Leaked Xinjiang documents {n}",
+            slug=f"leak-{n}",
+            body=(
+                f"Report {n}: Xi Jinping and the Chinese Communist Party in Xinjiang, "
+                "according to leaked documents on the Uighurs seen by The New York Times."
+            ),
+            status=Article.Status.PUBLISHED,
+        )
+    assert Mention.objects.filter(article__slug="leak-7").exists()  # tagged on save
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        related = related_documents(article, limit=10)
+    assert len(related) == 10
