@@ -1,0 +1,34 @@
+"""A tiny run of bench/search.py, so the search benchmark keeps working as the code changes."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "reuters_financial_2006_2013" / "jsonl"
+
+
+def test_search_benchmark_runs_and_prints_its_table(tmp_path):
+    if not any(CORPUS.glob("reuters-financial-*.jsonl.gz")):
+        pytest.skip(f"the Reuters financial corpus is not at {CORPUS}")
+    command = [
+        sys.executable,
+        "bench/search.py",
+        "--articles",
+        "200",
+        "--queries-per-kind",
+        "3",
+        "--repeats",
+        "1",
+        "--data-dir",
+        str(tmp_path / "bench"),
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "200 new, 0 unchanged, 0 updated" in done.stdout
+    assert "| kind | archive p50 / p95 ms |" in done.stdout
+    for kind in ("term", "phrase", "filtered", "faceted", "**all**"):
+        assert f"| {kind} | " in done.stdout
+    assert "archive p95 is" in done.stdout
