@@ -82,3 +82,21 @@ def test_update_index_also_applies_queued_changes(search_index):
     call_command("rebuild_index", interactive=False, verbosity=0)
     assert IndexQueue.objects.count() == 0
     assert indexed_titles() == ["Karakax list leaked"]
+
+
+def test_a_large_batch_is_written_by_several_processes_and_loses_nothing(
+    search_index, monkeypatch
+):
+    from archive.search import whoosh_backend
+    from archive.search.indexing import index_articles
+
+    monkeypatch.setattr(whoosh_backend, "PARALLEL_BATCH", 5)
+    search_index.max_procs = 2
+    articles = [
+        make_article(slug=f"camps-{n}", title=f"Camps report {n}", status=Article.Status.PUBLISHED)
+        for n in range(12)
+    ]
+    search_index.clear()
+    index_articles([a.pk for a in articles])
+    index_articles([a.pk for a in articles[:6]])  # again: replaced, not duplicated
+    assert SearchQuerySet().filter(content="camps").count() == 12
