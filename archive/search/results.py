@@ -258,13 +258,12 @@ def _facets(counts, sources, entities, params):
             ),
             key=lambda v: (-v.count, v.label),
         ),
+        # Newest year first, "date unknown" last.
         "year": sorted(
             (FacetValue(k or "", k or "date unknown", n) for k, n in counts.get("year", [])),
-            key=lambda v: (v.key == "", v.key),
-            reverse=False,
+            key=lambda v: (v.key == "", -int(v.key or 0)),
         ),
     }
-    facets["year"].sort(key=lambda v: (v.key == "", -int(v.key or 0)))
     entity_counts = {int(k): n for k, n in counts.get("entities", []) if k}
     active_entity_ids = {e.pk for e in entities}
     by_kind: dict[str, list[FacetValue]] = {}

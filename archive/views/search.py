@@ -15,7 +15,7 @@ from archive.search.results import Hit, Outcome, run_search
 EXPORT_LIMIT = 500
 
 
-def hit_url(request, hit: Hit, query: str, paragraph: int | None = None) -> str:
+def hit_url(hit: Hit, query: str, paragraph: int | None = None) -> str:
     """The article, opened at the paragraph with the query's words highlighted there."""
     paragraph = paragraph or hit.best_paragraph
     url = hit.article.get_absolute_url()
@@ -32,9 +32,9 @@ def _absolute_article_url(request, hit: Hit) -> str:
 def search(request):
     outcome = run_search(search_params(request.GET))
     for hit in outcome.hits:
-        hit.url = hit_url(request, hit, outcome.params.q)
+        hit.url = hit_url(hit, outcome.params.q)
         for snippet in hit.snippets:
-            snippet.url = hit_url(request, hit, outcome.params.q, snippet.paragraph)
+            snippet.url = hit_url(hit, outcome.params.q, snippet.paragraph)
         hit.citation = cite(hit.article, _absolute_article_url(request, hit), hit.best_paragraph)
     return render(
         request,
@@ -52,13 +52,13 @@ def hit_as_dict(request, hit: Hit, query: str) -> dict:
     article = hit.article
     return {
         "title": article.title,
-        "url": request.build_absolute_uri(hit_url(request, hit, query)),
+        "url": request.build_absolute_uri(hit_url(hit, query)),
         "source": article.source.name if article.source_id else None,
         "date": article.published_on.isoformat() if article.published_on else None,
         "snippets": [
             {
                 **snippet.as_dict(),
-                "url": request.build_absolute_uri(hit_url(request, hit, query, snippet.paragraph)),
+                "url": request.build_absolute_uri(hit_url(hit, query, snippet.paragraph)),
             }
             for snippet in hit.snippets
         ],
