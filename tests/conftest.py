@@ -34,6 +34,19 @@ def search_index(tmp_path_factory):
 
 
 @pytest.fixture
+def editor(client, db):
+    """A member of the Editors group, logged in on `client`."""
+    from django.contrib.auth.models import Group, User
+
+    from archive.editors import EDITORS_GROUP
+
+    user = User.objects.create_user("ed", password="a long enough passphrase", is_staff=True)
+    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
 def seed_dir():
     return SEED_DIR
 

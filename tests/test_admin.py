@@ -15,14 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor(client):
-    user = User.objects.create_user("ed", password="a long enough passphrase", is_staff=True)
-    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def article():
     return Article.objects.create(
         title="Uighur faces extradition from Turkey",

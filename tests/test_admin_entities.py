@@ -3,23 +3,14 @@
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
-from archive.editors import EDITORS_GROUP
 from archive.entities.tagging import retag_article
 from archive.models import Alias, Article, Entity, EntityRedirect, Mention
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor(client):
-    user = User.objects.create_user("ed", password="a long enough passphrase", is_staff=True)
-    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture
