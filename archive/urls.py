@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from archive import views
+from archive.feeds import EntityFeed, LatestArticlesFeed, SearchFeed, SourceFeed
+from archive.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,5 +20,10 @@ urlpatterns = [
     path("search/help/", views.search_help, name="search-help"),
     path("search/export.csv", views.search_csv, name="search-csv"),
     path("api/search", views.search_api, name="search-api"),
+    path("feeds/latest/", LatestArticlesFeed(), name="feed-latest"),
+    path("feeds/sources/<slug:slug>/", SourceFeed(), name="feed-source"),
+    path("feeds/entities/<slug:slug>/", EntityFeed(), name="feed-entity"),
+    path("feeds/search/", SearchFeed(), name="feed-search"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

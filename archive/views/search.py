@@ -44,6 +44,7 @@ def search(request):
             "api_url": reverse("search-api") + "?" + request.GET.urlencode(),
             "csv_url": reverse("search-csv") + "?" + request.GET.urlencode(),
             "export_limit": EXPORT_LIMIT,
+            "feed_url": reverse("feed-search") + "?" + request.GET.urlencode(),
         },
     )
 
