@@ -158,7 +158,8 @@ class Build:
                 f"- selecting the first {self.articles:,} importable records "
                 f"({self.skipped:,} refused records skipped) into temporary files: "
                 f"{self.prepare_s:.1f} s",
-                f"- import (`import_paths`, database only): {self.import_s:.1f} s, "
+                f"- import (`import_paths`: store and tag; its own indexing skipped): "
+                f"{self.import_s:.1f} s, "
                 f"{self.articles / self.import_s:,.0f} articles/s",
             ]
         if self.index_s is not None:
