@@ -204,7 +204,7 @@ def run_search(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcom
     page = paginator.page(page_number) if count else None
     results = list(page.object_list) if page else []
 
-    articles = Article.objects.in_bulk([int(r.pk) for r in results])
+    articles = Article.objects.select_related("source").in_bulk([int(r.pk) for r in results])
     hits = []
     for result in results:
         article = articles.get(int(result.pk))
@@ -212,7 +212,6 @@ def run_search(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcom
             continue  # changed since it was indexed; the queue will catch up
         snippets, spellings = best_snippets(article.paragraphs, parsed.groups)
         hits.append(Hit(article, snippets, sorted(spellings)))
-    _attach_sources(hits)
 
     facet_counts = sqs.facet_counts().get("fields", {})
     facets, entity_facets = _facets(facet_counts, sources, entities, params)
@@ -237,13 +236,6 @@ def run_search(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcom
             expand(parse_query(suggestion), vocabulary), params, sources, entities
         ).count()
     return outcome
-
-
-def _attach_sources(hits):
-    sources = Source.objects.in_bulk({h.article.source_id for h in hits if h.article.source_id})
-    for hit in hits:
-        if hit.article.source_id:
-            hit.article.source = sources[hit.article.source_id]
 
 
 def _facets(counts, sources, entities, params):
