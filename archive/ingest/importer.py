@@ -52,15 +52,24 @@ class FileReport:
     updated: int = 0
     error: str | None = None
     index_problem: str | None = None
+    # Set when bad records are skipped instead of refusing the file: what was
+    # wrong with each, by line.
+    skipped: list[str] | None = None
 
     @property
     def counts(self) -> str:
-        return f"{self.created:,} new, {self.unchanged:,} unchanged, {self.updated:,} updated"
+        return counts(self.created, self.unchanged, self.updated, self.skipped)
+
+
+def counts(created: int, unchanged: int, updated: int, skipped: list[str] | None) -> str:
+    text = f"{created:,} new, {unchanged:,} unchanged, {updated:,} updated"
+    return text if skipped is None else f"{text}, {len(skipped):,} skipped"
 
 
 @dataclass
 class ImportReport:
     files: list[FileReport] = field(default_factory=list)
+    skip_invalid: bool = False
 
     @property
     def created(self) -> int:
@@ -79,8 +88,14 @@ class ImportReport:
         return [f for f in self.files if f.error or f.index_problem]
 
     @property
+    def skipped(self) -> list[str] | None:
+        if not self.skip_invalid:
+            return None
+        return [problem for f in self.files for problem in f.skipped or ()]
+
+    @property
     def summary(self) -> str:
-        return f"{self.created:,} new, {self.unchanged:,} unchanged, {self.updated:,} updated"
+        return counts(self.created, self.unchanged, self.updated, self.skipped)
 
 
 class Progress:
@@ -101,35 +116,50 @@ class Progress:
 
 
 def import_paths(
-    paths: Iterable[Path | str], progress: Callable[[str], None] | None = None
+    paths: Iterable[Path | str],
+    progress: Callable[[str], None] | None = None,
+    *,
+    skip_invalid: bool = False,
+    index: bool = True,
 ) -> ImportReport:
     """Import files and directories of them (recursively, in name order).
 
     `progress` is given a line of text every PROGRESS_EVERY records read and
     after each batch of a large file's indexing. A bad file is reported and
-    skipped; the others are imported.
+    skipped; the others are imported. With `skip_invalid`, a bad record in a
+    JSON Lines file is reported and skipped instead of refusing its file.
+    With `index` false, the articles stay queued for `manage.py sync_index`.
     """
-    report = ImportReport()
+    report = ImportReport(skip_invalid=skip_invalid)
     tracker = Progress(progress)
+    options = {"skip_invalid": skip_invalid, "index": index}
     for path in map(Path, paths):
         if path.is_dir():
             files = find_input_files(path)
             if not files:
                 problem = "holds no .txt, .jsonl or .jsonl.gz files"
                 report.files.append(FileReport(path, error=str(InputError(path, problem))))
-            report.files.extend(import_file(file, tracker) for file in files)
+            report.files.extend(import_file(file, tracker, **options) for file in files)
         else:
-            report.files.append(import_file(path, tracker))
+            report.files.append(import_file(path, tracker, **options))
     return report
 
 
-def import_file(path: Path, progress: Progress | None = None) -> FileReport:
-    """Import every article in one file, or nothing from it if any of them is bad."""
+def import_file(
+    path: Path, progress: Progress | None = None, *, skip_invalid: bool = False, index: bool = True
+) -> FileReport:
+    """Import every article in one file, or nothing from it if any of them is bad.
+
+    With `skip_invalid`, the bad records of a JSON Lines file are listed in the
+    report's `skipped` and the good ones imported.
+    """
     progress = progress or Progress()
     batches = ArticleBatches(path, timezone.now(), progress)
+    if skip_invalid:
+        batches.report.skipped = []
     try:
         with transaction.atomic():
-            for article in articles_in(path):
+            for article in articles_in(path, batches.skip if skip_invalid else None):
                 batches.add(article)
                 progress.record_read()
             batches.flush()
@@ -137,7 +167,8 @@ def import_file(path: Path, progress: Progress | None = None) -> FileReport:
             # commit loses nothing, and each article is indexed once, tagged.
             tag_imported(batches.changed_ids)
             queue_articles(dict.fromkeys(batches.changed_ids))
-            transaction.on_commit(batches.index_changed)
+            if index:
+                transaction.on_commit(batches.index_changed)
     except InputError as exc:
         return FileReport(path, error=str(exc))
     except IntegrityError as exc:
@@ -146,7 +177,9 @@ def import_file(path: Path, progress: Progress | None = None) -> FileReport:
     return batches.report
 
 
-def articles_in(path: Path) -> Iterator[IncomingArticle]:
+def articles_in(
+    path: Path, skip_invalid: Callable[[InputError], None] | None = None
+) -> Iterator[IncomingArticle]:
     file_type = file_format(path)
     if file_type is None:
         if not path.exists():
@@ -157,7 +190,7 @@ def articles_in(path: Path) -> Iterator[IncomingArticle]:
             data = stream.read()
         yield parse_seed_text(path, decode_utf8(data, path))
     else:
-        yield from read_jsonl(path)
+        yield from read_jsonl(path, skip_invalid)
 
 
 def identity_keys(article: IncomingArticle) -> set[tuple[str, str]]:
@@ -190,6 +223,10 @@ class ArticleBatches:
             self.flush()
         self.pending.append(article)
         self.pending_keys |= keys
+
+    def skip(self, problem: InputError):
+        self.report.skipped.append(str(problem))
+        self.progress.record_read()
 
     def flush(self):
         if not self.pending:

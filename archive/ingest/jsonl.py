@@ -3,7 +3,7 @@
 import gzip
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,15 +17,29 @@ REQUIRED_KEYS = ("id", "source", "title", "date", "url", "author", "body")
 NULLABLE_TEXT_KEYS = ("source", "title", "date", "url", "author")
 
 
-def read_jsonl(path: Path) -> Iterator[IncomingArticle]:
-    """The file's articles one at a time; the file is never read whole."""
+def read_jsonl(
+    path: Path, skip_invalid: Callable[[InputError], None] | None = None
+) -> Iterator[IncomingArticle]:
+    """The file's articles one at a time; the file is never read whole.
+
+    A bad record raises InputError, unless `skip_invalid` is given: then it is
+    handed the error and reading goes on with the next line. A file that
+    cannot be read on (not gzip, cut short) raises either way.
+    """
     with open_input(path) as stream:
         for number, raw in numbered_lines(stream, path):
-            line = decode_utf8(raw.removesuffix(b"\n").removesuffix(b"\r"), path, number)
-            if number == 1:
-                line = line.removeprefix("\ufeff")
-            if line.strip():
-                yield article_from_line(path, number, line)
+            try:
+                line = decode_utf8(raw.removesuffix(b"\n").removesuffix(b"\r"), path, number)
+                if number == 1:
+                    line = line.removeprefix("\ufeff")
+                article = article_from_line(path, number, line) if line.strip() else None
+            except InputError as exc:
+                if skip_invalid is None:
+                    raise
+                skip_invalid(exc)
+                continue
+            if article is not None:
+                yield article
 
 
 def numbered_lines(stream: BinaryIO, path: Path) -> Iterator[tuple[int, bytes]]:
