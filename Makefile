@@ -21,6 +21,17 @@ test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
+# Production serving: gunicorn with WORKERS processes on HOST:PORT, DEBUG off,
+# static files served by WhiteNoise; the database is migrated first.
+# Settings come from the environment (README: "Running in production").
+WORKERS ?= 3
+.PHONY: serve
+serve: $(VENV)/.installed
+	DEBUG=0 $(MANAGE) migrate --noinput
+	DEBUG=0 $(MANAGE) collectstatic --noinput -v0
+	DEBUG=0 $(BIN)/gunicorn archive.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+	  --access-logfile - --graceful-timeout 30
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
