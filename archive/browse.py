@@ -20,8 +20,9 @@ from django.db.models import (
     Subquery,
     When,
 )
+from django.db.models.functions import ExtractMonth, ExtractYear
 
-from archive.models import Article, Entity, Mention, Source
+from archive.models import Alias, Article, Entity, Mention, RelatedLink, Source
 
 ARTICLES_PER_PAGE = 20
 LATEST_ON_HOME = 20
@@ -289,3 +290,232 @@ def co_mentioned(entity: Entity, limit: int = CO_MENTIONED_SHOWN) -> QuerySet[En
         .annotate(article_count=Count("mentions__article", distinct=True))
         .order_by("-article_count", "name")[:limit]
     )
+
+
+# Browsing by date
+
+
+@dataclass
+class MonthCount:
+    month: datetime.date  # its first day
+    count: int
+
+
+@dataclass
+class YearCount:
+    year: int
+    count: int
+    months: list[MonthCount]  # newest first
+
+
+@dataclass
+class DateCounts:
+    """Published articles by year and month, newest first, and how many have no date."""
+
+    years: list[YearCount]
+    undated: int
+
+    @property
+    def total(self) -> int:
+        return sum(year.count for year in self.years) + self.undated
+
+
+def date_counts(year: int | None = None) -> DateCounts:
+    """Published articles counted by month (one grouped query), gathered into years.
+
+    With `year`, only that year's months are counted (and no undated articles).
+    """
+    articles = Article.objects.published()
+    if year is not None:
+        articles = articles.filter(
+            published_on__gte=first_day(year), published_on__lt=first_day(year + 1)
+        )
+    rows = (
+        articles.annotate(year=ExtractYear("published_on"), month=ExtractMonth("published_on"))
+        .values("year", "month")
+        .annotate(count=Count("id"))
+        .order_by(F("year").desc(nulls_last=True), F("month").desc())
+    )
+    years, undated = [], 0
+    for row in rows:
+        if row["year"] is None:
+            undated = row["count"]
+            continue
+        month = MonthCount(datetime.date(row["year"], row["month"], 1), row["count"])
+        if years and years[-1].year == row["year"]:
+            years[-1].months.append(month)
+            years[-1].count += month.count
+        else:
+            years.append(YearCount(row["year"], month.count, [month]))
+    return DateCounts(years, undated)
+
+
+def first_day(year: int, month: int = 1) -> datetime.date:
+    """The first day of the month; 1 January of year 10000 stands for "after 9999"."""
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
+    return datetime.date(year, month, 1)
+
+
+def next_month(month: datetime.date) -> datetime.date:
+    if month.month == 12:
+        return first_day(month.year + 1)
+    return month.replace(month=month.month + 1)
+
+
+def articles_published_between(start: datetime.date, end: datetime.date) -> QuerySet[Article]:
+    """Published articles dated on or after `start` and before `end`, newest first."""
+    return published_articles().filter(published_on__gte=start, published_on__lt=end)
+
+
+def articles_without_date() -> QuerySet[Article]:
+    """Published articles whose date is unknown, the latest added first."""
+    return published_articles().filter(published_on__isnull=True)
+
+
+@dataclass
+class NeighbouringMonths:
+    """The nearest months before and after a month that have published articles."""
+
+    earlier: datetime.date | None
+    later: datetime.date | None
+
+
+def months_around(month: datetime.date) -> NeighbouringMonths:
+    dated = Article.objects.published().filter(published_on__isnull=False)
+    earlier = (
+        dated.filter(published_on__lt=month)
+        .order_by("-published_on")
+        .values("published_on")
+        .first()
+    )
+    later = (
+        dated.filter(published_on__gte=next_month(month))
+        .order_by("published_on")
+        .values("published_on")
+        .first()
+    )
+    return NeighbouringMonths(
+        earlier["published_on"].replace(day=1) if earlier else None,
+        later["published_on"].replace(day=1) if later else None,
+    )
+
+
+# The home page's overview
+
+
+@dataclass
+class KindCount:
+    kind: str
+    heading: str
+    count: int
+
+
+def entity_kinds_with_counts() -> list[KindCount]:
+    """How many entities of each kind are curated, in the order the kinds are declared."""
+    counts = dict(
+        Entity.objects.order_by()
+        .values("kind")
+        .annotate(count=Count("id"))
+        .values_list("kind", "count")
+    )
+    return [
+        KindCount(kind, ENTITY_KIND_HEADINGS[kind], counts[kind])
+        for kind in Entity.Kind.values
+        if counts.get(kind)
+    ]
+
+
+# Previous and next article from the same source
+
+
+@dataclass
+class SourceNeighbours:
+    """The articles just before and after one in its source's order of publication."""
+
+    previous: Article | None
+    next: Article | None
+
+
+def source_neighbours(article: Article) -> SourceNeighbours:
+    """The previous and next published articles from the article's source.
+
+    The order is by date of publication, then by when the archive received
+    them (id); undated articles come after every dated one. An article whose
+    source is unknown has no neighbours: "source unknown" is not a publisher.
+    """
+    if article.source_id is None:
+        return SourceNeighbours(None, None)
+    siblings = (
+        Article.objects.published()
+        .filter(source_id=article.source_id)
+        .exclude(pk=article.pk)
+        .only("slug", "title", "published_on")
+    )
+    date = article.published_on
+    if date is None:
+        before = Q(published_on__isnull=False) | Q(pk__lt=article.pk)
+        after = Q(published_on__isnull=True, pk__gt=article.pk)
+    else:
+        before = Q(published_on__lt=date) | Q(published_on=date, pk__lt=article.pk)
+        after = (
+            Q(published_on__gt=date)
+            | Q(published_on=date, pk__gt=article.pk)
+            | Q(published_on__isnull=True)
+        )
+    previous = siblings.filter(before).order_by(F("published_on").desc(nulls_first=True), "-pk")
+    following = siblings.filter(after).order_by(F("published_on").asc(nulls_last=True), "pk")
+    return SourceNeighbours(previous.first(), following.first())
+
+
+# When what a reader sees last changed
+
+
+def archive_changed_at() -> datetime.datetime | None:
+    """The time of the latest change to anything the public pages show, in one query.
+
+    Every save and delete of an article, source, entity, alias, mention or
+    related link is recorded in its history table (bulk writes too, through
+    simple_history's bulk helpers), so the newest history entry dates the
+    latest change. None while nothing has been recorded.
+    """
+
+    def newest(history):
+        return history.order_by("-history_date").values("history_date")
+
+    # One row: the newest article change, with the newest of each other table beside it.
+    others = {model._meta.model_name: Subquery(newest(model.history)[:1]) for model in TRACKED}
+    row = newest(Article.history).values("history_date", **others).first()
+    if row is None:
+        return None
+    return max(moment for moment in row.values() if moment is not None)
+
+
+TRACKED = [Source, Entity, Alias, Mention, RelatedLink]
+
+
+SOURCES_ON_HOME = 10
+YEARS_WITH_MONTHS_ON_HOME = 2
+
+
+@dataclass
+class Overview:
+    """What the home page offers to browse, with counts."""
+
+    dates: DateCounts
+    sources: list[Source]  # the sources with most published articles
+    kinds: list[KindCount]
+
+    @property
+    def recent_years(self) -> list[YearCount]:
+        return self.dates.years[:YEARS_WITH_MONTHS_ON_HOME]
+
+    @property
+    def earlier_years(self) -> list[YearCount]:
+        return self.dates.years[YEARS_WITH_MONTHS_ON_HOME:]
+
+
+def overview() -> Overview:
+    """Three grouped queries, whatever the size of the archive."""
+    sources = sources_with_counts().order_by("-article_count", "name")[:SOURCES_ON_HOME]
+    return Overview(date_counts(), list(sources), entity_kinds_with_counts())

@@ -131,6 +131,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # The admin lives under a configurable path so it is not where scanners look first.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 
+# Where readers report an error, shown on the about page; empty: "contact the editors".
+ARCHIVE_CONTACT_EMAIL = env.str("ARCHIVE_CONTACT_EMAIL", default="").strip()
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -1,4 +1,4 @@
-"""The sitemap: every published article, source and entity page."""
+"""The sitemap: every published article, source, entity and date page, and the about page."""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
@@ -29,10 +29,41 @@ class EntitySitemap(Sitemap):
 
 class PageSitemap(Sitemap):
     def items(self):
-        return ["home", "article-list", "source-list", "entity-list", "search-help"]
+        return [
+            "home",
+            "article-list",
+            "source-list",
+            "entity-list",
+            "date-index",
+            "about",
+            "search-help",
+        ]
 
     def location(self, name):
         return reverse(name)
+
+
+class DateSitemap(Sitemap):
+    """The years and months that have published articles, and the undated ones if there are any.
+
+    Empty months are left out: their pages exist but say there is nothing to read.
+    """
+
+    def items(self):
+        counts = browse.date_counts()
+        pages = []
+        for year in counts.years:
+            pages.append(("date-year", [f"{year.year:04d}"]))
+            pages.extend(
+                ("date-month", [f"{m.month.year:04d}", f"{m.month.month:02d}"]) for m in year.months
+            )
+        if counts.undated:
+            pages.append(("date-unknown", []))
+        return pages
+
+    def location(self, item):
+        name, args = item
+        return reverse(name, args=args)
 
 
 SITEMAPS = {
@@ -40,4 +71,5 @@ SITEMAPS = {
     "articles": ArticleSitemap,
     "sources": SourceSitemap,
     "entities": EntitySitemap,
+    "dates": DateSitemap,
 }

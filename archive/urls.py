@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import path, re_path
 
 from archive import views
 from archive.feeds import EntityFeed, LatestArticlesFeed, SearchFeed, SourceFeed
@@ -16,6 +16,13 @@ urlpatterns = [
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
     path("entities/", views.entity_list, name="entity-list"),
     path("entities/<slug:slug>/", views.entity_detail, name="entity-detail"),
+    path("dates/", views.date_index, name="date-index"),
+    path("dates/unknown/", views.date_unknown, name="date-unknown"),
+    re_path(r"^dates/(?P<year>[0-9]{4})/$", views.date_year, name="date-year"),
+    re_path(
+        r"^dates/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/$", views.date_month, name="date-month"
+    ),
+    path("about/", views.about, name="about"),
     path("search/", views.search, name="search"),
     path("search/help/", views.search_help, name="search-help"),
     path("search/export.csv", views.search_csv, name="search-csv"),

@@ -8,20 +8,28 @@ from archive.citations import cite
 from archive.related import related_documents
 from archive.search.results import highlight_groups
 from archive.search.snippets import mark_paragraph
+from archive.views.caching import revalidated
 
 
 @require_safe
+@revalidated
 def home(request):
-    return render(request, "articles/home.html", {"articles": browse.latest_articles()})
+    return render(
+        request,
+        "articles/home.html",
+        {"articles": browse.latest_articles(), "overview": browse.overview()},
+    )
 
 
 @require_safe
+@revalidated
 def article_list(request):
     page = browse.page_of(browse.published_articles(), request.GET.get("page"))
     return render(request, "articles/list.html", {"page": page})
 
 
 @require_safe
+@revalidated
 def article_detail(request, slug):
     article = get_object_or_404(browse.readable_articles(), slug=slug)
     permalink = request.build_absolute_uri(article.get_absolute_url())
@@ -44,6 +52,7 @@ def article_detail(request, slug):
             "paragraphs": paragraphs,
             "entity_groups": browse.entities_in(article),
             "related": related_documents(article),
+            "neighbours": browse.source_neighbours(article),
             "permalink": permalink,
             "citation": cite(article, permalink),
         },

@@ -1,0 +1,70 @@
+"""Conditional GET for the public pages: a reader's browser revalidates and gets a 304.
+
+The validators date the latest change to anything a public page shows
+(`browse.archive_changed_at`, one indexed query) and the release of the code
+and templates that render it, so a new design is not hidden behind a 304.
+The pages are the same for every visitor (no user name, no CSRF token), so one
+validator serves everybody; `Cache-Control: no-cache` has every cache ask
+again before reusing a copy.
+"""
+
+import datetime
+import functools
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, quote_etag
+
+from archive import browse
+
+# What renders a page: changing any of these files is a new release.
+RELEASE_PATTERNS = ("archive/**/*.py", "templates/**/*.html", "static/**/*")
+
+
+@functools.cache
+def released_at() -> datetime.datetime:
+    """When the code, templates or static files last changed on this machine."""
+    base = Path(settings.BASE_DIR)
+    newest = max(
+        (path.stat().st_mtime for pattern in RELEASE_PATTERNS for path in base.glob(pattern)),
+        default=0.0,
+    )
+    return datetime.datetime.fromtimestamp(newest, datetime.UTC)
+
+
+def page_validators() -> tuple[str, int] | None:
+    """The ETag and Last-Modified time (a Unix timestamp) of every public page right now."""
+    changed = browse.archive_changed_at()
+    if changed is None:
+        return None
+    release = released_at()
+    moment = max(changed, release)
+    digest = hashlib.sha256(f"{changed.isoformat()} {release.isoformat()}".encode()).hexdigest()
+    return quote_etag(digest[:32]), int(moment.timestamp())
+
+
+def revalidated(view):
+    """Answer a conditional GET with 304 when nothing the page shows has changed.
+
+    Only successful pages carry validators: a 404 or a redirect must not be
+    revalidated into a 304 later.
+    """
+
+    @functools.wraps(view)
+    def conditional_view(request, *args, **kwargs):
+        validators = page_validators()
+        response = None
+        if validators is not None:
+            etag, last_modified = validators
+            response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if response is None:
+            response = view(request, *args, **kwargs)
+        if validators is not None and response.status_code in (200, 304):
+            response.headers.setdefault("ETag", etag)
+            response.headers.setdefault("Last-Modified", http_date(last_modified))
+        patch_cache_control(response, no_cache=True)
+        return response
+
+    return conditional_view

@@ -1,0 +1,91 @@
+"""Pages cost the same number of database queries with 60 articles as with 5."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from archive.models import Article, Entity, Mention, RelatedLink, Source
+
+pytestmark = pytest.mark.django_db(transaction=True)  # so the search index holds the articles
+
+SMALL, LARGE = 5, 60
+
+# Each page's budget: what it needs today, so that a new query is a decision.
+BUDGETS = {
+    "/": 5,  # validators, latest articles, dates, sources, entity kinds
+    "/articles/": 3,  # validators, count, page
+    "/articles/report-1/": 11,  # validators, article with mentions, related, neighbours
+    "/sources/": 2,
+    "/sources/rfa/": 4,
+    "/sources/unknown/": 3,
+    "/entities/": 2,
+    "/entities/xinjiang/": 6,
+    "/dates/": 2,
+    "/dates/2020/": 4,  # validators, months, count, page
+    "/dates/2020/01/": 5,  # validators, count, page, earlier and later months
+    "/dates/unknown/": 3,
+}
+
+BODY = (
+    "Families in Xinjiang asked the World Uyghur Congress for news of report {n}.\n\n"
+    "Relatives in Almaty said the camps in Xinjiang held them."
+)
+
+
+@pytest.fixture
+def vocabulary():
+    for name, kind in (
+        ("Xinjiang", Entity.Kind.PLACE),
+        ("Almaty", Entity.Kind.PLACE),
+        ("World Uyghur Congress", Entity.Kind.ORGANISATION),
+    ):
+        Entity.objects.create(name=name, slug=name.lower().replace(" ", "-"), kind=kind)
+
+
+def grow_archive_to(total):
+    """Add articles up to `total` from three sources (one unknown); every fifth is undated."""
+    sources = [
+        Source.objects.get_or_create(name="Radio Free Asia", slug="rfa")[0],
+        Source.objects.get_or_create(name="The Guardian", slug="guardian")[0],
+        None,
+    ]
+    for n in range(Article.objects.count() + 1, total + 1):
+        Article.objects.create(
+            title=f"Report {n}",
+            slug=f"report-{n}",
+            body=BODY.format(n=n),
+            source=sources[n % 3],
+            published_on=None
+            if n % 5 == 0
+            else datetime.date(2020, 1, 1) + datetime.timedelta(days=10 * n),
+            status=Article.Status.PUBLISHED,
+        )
+    first = Article.objects.get(slug="report-1")
+    for other in Article.objects.exclude(pk=first.pk).order_by("pk")[:2]:
+        RelatedLink.objects.get_or_create(from_article=first, to_article=other)
+
+
+def queries_per_page(client):
+    counts = {}
+    for url in BUDGETS:
+        client.get(url)  # anything cached per process is cached before counting
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200, url
+        counts[url] = len(queries)
+    return counts
+
+
+def test_pages_use_as_many_queries_for_sixty_articles_as_for_five(
+    client, vocabulary, django_assert_max_num_queries
+):
+    grow_archive_to(SMALL)
+    small = queries_per_page(client)
+    grow_archive_to(LARGE)
+    assert Mention.objects.count() >= 3 * LARGE  # every article is tagged
+    large = queries_per_page(client)
+    assert large == small
+    for url, budget in BUDGETS.items():
+        with django_assert_max_num_queries(budget, info=url):
+            client.get(url)
