@@ -1,0 +1,168 @@
+"""Checks that the archive is what it says: hashes against texts, the index against the articles.
+
+Every article keeps the SHA-256 of its body and of its text as received, and
+so does every revision in its history. `hash_mismatches()` recomputes them
+all, streaming the rows in batches; `index_differences()` compares the
+articles in the search index with the published articles in the database.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from haystack.query import SearchQuerySet
+
+from archive.models import Article, IndexQueue, sha256_hex
+
+BATCH = 1000
+HASHED_COLUMNS = ("pk", "slug", "body", "original_text", "body_sha256", "original_sha256")
+
+
+@dataclass(frozen=True)
+class HashMismatch:
+    """A hash that does not match its text: the text was changed since it was hashed."""
+
+    article_id: int
+    slug: str
+    text: str  # "body" or "original text"
+    stored: str
+    computed: str
+    revision: int | None = None  # the history row, when the mismatch is in the history
+
+    def __str__(self):
+        where = f"article {self.slug!r} (id {self.article_id})"
+        if self.revision is not None:
+            where = f"revision {self.revision} of {where}"
+        hash_name = "body_sha256" if self.text == "body" else "original_sha256"
+        return (
+            f"{where}: the {self.text} does not match its {hash_name} "
+            f"(stored {self.stored or 'nothing'}, the text hashes to {self.computed or 'nothing'})"
+        )
+
+
+def text_hash_problems(
+    body: str, original_text: str, body_sha256: str, original_sha256: str
+) -> list[tuple[str, str, str]]:
+    """(which text, stored hash, computed hash) for each hash that does not match its text.
+
+    An article without a text as received has no original hash: both are empty.
+    """
+    problems = []
+    computed = sha256_hex(body)
+    if computed != body_sha256:
+        problems.append(("body", body_sha256, computed))
+    computed = sha256_hex(original_text) if original_text else ""
+    if computed != original_sha256:
+        problems.append(("original text", original_sha256, computed))
+    return problems
+
+
+@dataclass
+class HashReport:
+    articles: int = 0
+    revisions: int = 0
+    mismatches: list[HashMismatch] = field(default_factory=list)
+
+    def __str__(self):
+        checked = (
+            f"Checked the hashes of {self.articles} article(s) and {self.revisions} revision(s)"
+        )
+        if not self.mismatches:
+            return f"{checked}: all match."
+        return f"{checked}: {len(self.mismatches)} do not match."
+
+
+def verify_hashes(
+    batch_size: int = BATCH, progress: Callable[[HashReport], None] | None = None
+) -> HashReport:
+    """Recompute the hashes of every article and every revision in its history."""
+    report = HashReport()
+    for pk, slug, *texts in _in_batches(Article.objects.all(), HASHED_COLUMNS, batch_size):
+        report.articles += 1
+        report.mismatches.extend(
+            HashMismatch(pk, slug, *problem) for problem in text_hash_problems(*texts)
+        )
+        if progress and report.articles % batch_size == 0:
+            progress(report)
+    revisions = Article.history.model.objects.all()
+    columns = ("history_id", "id", "slug", *HASHED_COLUMNS[2:])
+    for history_id, pk, slug, *texts in _in_batches(revisions, columns, batch_size):
+        report.revisions += 1
+        report.mismatches.extend(
+            HashMismatch(pk, slug, *problem, revision=history_id)
+            for problem in text_hash_problems(*texts)
+        )
+        if progress and report.revisions % batch_size == 0:
+            progress(report)
+    return report
+
+
+def _in_batches(queryset, columns, batch_size) -> Iterator[tuple]:
+    """The rows' columns in primary-key order, `batch_size` rows per query.
+
+    Each batch starts after the last key of the one before, so no query
+    grows with the table and the texts are never all in memory at once.
+    """
+    queryset = queryset.order_by("pk")
+    last = None
+    while True:
+        batch = queryset if last is None else queryset.filter(pk__gt=last)
+        rows = list(batch.values_list(*columns)[:batch_size])
+        yield from rows
+        if len(rows) < batch_size:
+            return
+        last = rows[-1][0]
+
+
+@dataclass
+class IndexDifferences:
+    """How the search index differs from the published articles."""
+
+    published: int
+    indexed: int
+    missing: list[int]  # published, not in the index
+    extra: list[int]  # in the index, not published (unpublished, deleted or unknown)
+    queued: int  # changes waiting in the index queue, which may explain the differences
+
+    @property
+    def in_line(self) -> bool:
+        return not self.missing and not self.extra
+
+    def __str__(self):
+        summary = f"The search index holds {self.indexed} article(s); {self.published} published."
+        if self.in_line:
+            return f"{summary} They are the same."
+        lines = [summary]
+        if self.missing:
+            lines.append(f"Missing from the index ({len(self.missing)}): ids {_ids(self.missing)}")
+        if self.extra:
+            lines.append(
+                f"In the index but not published ({len(self.extra)}): ids {_ids(self.extra)}"
+            )
+        if self.queued:
+            lines.append(f"{self.queued} change(s) are still queued: run `manage.py sync_index`.")
+        lines.append("`manage.py rebuild_index` brings the index in line with the database.")
+        return "\n".join(lines)
+
+
+def _ids(ids: list[int], shown: int = 50) -> str:
+    text = ", ".join(map(str, ids[:shown]))
+    return f"{text}, …" if len(ids) > shown else text
+
+
+def indexed_article_ids(using: str = "default") -> set[int]:
+    """The ids of every article in the search index, through haystack, whatever the engine."""
+    hits = SearchQuerySet(using=using).models(Article)
+    total = hits.count()
+    return {int(pk) for pk in hits.values_list("pk", flat=True)[:total]} if total else set()
+
+
+def index_differences(using: str = "default") -> IndexDifferences:
+    published = set(Article.objects.published().values_list("pk", flat=True))
+    indexed = indexed_article_ids(using)
+    return IndexDifferences(
+        published=len(published),
+        indexed=len(indexed),
+        missing=sorted(published - indexed),
+        extra=sorted(indexed - published),
+        queued=IndexQueue.objects.values("article_id").distinct().count(),
+    )

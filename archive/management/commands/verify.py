@@ -1,0 +1,47 @@
+"""The verify command: recompute every stored hash, and optionally check the search index."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from archive.integrity import index_differences, verify_hashes
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute the SHA-256 of every article's body and text as received, and of every "
+        "revision in its history, and report each one that does not match what is stored. "
+        "With --index, also check that the search index holds exactly the published articles. "
+        "Exits non-zero on any mismatch."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--index",
+            action="store_true",
+            help="Also compare the articles in the search index with the published ones.",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=1000,
+            help="Rows read per database query (default 1000).",
+        )
+
+    def handle(self, *args, index, batch_size, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+        progress = None
+        if options["verbosity"] >= 2:
+            progress = lambda report: self.stderr.write(  # noqa: E731
+                f"… {report.articles} article(s), {report.revisions} revision(s)"
+            )
+        hashes = verify_hashes(batch_size=batch_size, progress=progress)
+        for mismatch in hashes.mismatches:
+            self.stderr.write(f"MISMATCH {mismatch}")
+        self.stdout.write(str(hashes))
+        problems = len(hashes.mismatches)
+        if index:
+            differences = index_differences()
+            (self.stdout if differences.in_line else self.stderr).write(str(differences))
+            problems += len(differences.missing) + len(differences.extra)
+        if problems:
+            raise CommandError(f"{problems} problem(s) found.")
