@@ -283,3 +283,86 @@ class IndexQueue(models.Model):
 
     def __str__(self):
         return f"article {self.article_id} queued at {self.queued_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Quote(models.Model):
+    """Words an article puts between quotation marks as someone's speech, and who said them.
+
+    `text` is `article.paragraphs[paragraph][start:end]` (0-based paragraph,
+    as for mentions). `speaker_name` is the speaker as the article writes
+    them, blank when the article does not say; `speaker` the entity, when
+    one matches. What an editor decided outlives re-extraction: a rejected
+    quote stays rejected, a corrected speaker stays, and quotes an editor
+    added, split or merged (origin "editor") are kept as they are.
+    """
+
+    class Origin(models.TextChoices):
+        EXTRACTED = "extracted", "Found by the extractor"
+        EDITOR = "editor", "Added, split or merged by an editor"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quotes")
+    paragraph = models.PositiveIntegerField(help_text="0-based paragraph index, as for mentions.")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField(help_text="The quotation as the article writes it, without its marks.")
+    normalised_text = models.TextField(blank=True, editable=False)
+    key = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
+    shingle_count = models.PositiveIntegerField(default=0, editable=False)
+    speaker_name = models.CharField(
+        max_length=300, blank=True, help_text="As the article names them; empty if it does not."
+    )
+    speaker = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
+    )
+    speaker_corrected = models.BooleanField(
+        default=False, help_text="An editor set the speaker; re-extraction keeps it."
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.EDITOR)
+    rejected = models.BooleanField(
+        default=False, help_text="Not a quotation (title, scare quotes); re-extraction keeps it so."
+    )
+
+    history = HistoricalRecords(excluded_fields=["normalised_text", "key", "shingle_count"])
+
+    class Meta:
+        ordering = ["article", "paragraph", "start"]
+        indexes = [
+            models.Index(fields=["speaker", "rejected"]),
+            models.Index(fields=["article", "paragraph"]),
+        ]
+
+    def __str__(self):
+        words = self.text if len(self.text) <= 60 else self.text[:59] + "…"
+        return f"“{words}” ({self.speaker_name or 'unattributed'})"
+
+    def save(self, *args, **kwargs):
+        self.refresh_normalised()
+        super().save(*args, **kwargs)
+
+    def refresh_normalised(self) -> None:
+        """Bring the derived fields in line with `text` (bulk writes call this themselves)."""
+        from archive.quotes.normalise import normalise_quote, quote_key, shingles
+
+        self.normalised_text = normalise_quote(self.text)
+        self.key = quote_key(self.normalised_text)
+        self.shingle_count = len(shingles(self.normalised_text))
+
+    @property
+    def anchor(self) -> str:
+        """The article paragraph's anchor on the article page (1-based)."""
+        return f"p-{self.paragraph + 1}"
+
+
+class QuoteShingle(models.Model):
+    """A hash of five consecutive words of a quote: quotes sharing most are one quotation."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="shingles")
+    hash = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["quote", "hash"], name="unique_quote_shingle")
+        ]
+
+    def __str__(self):
+        return f"{self.hash:x} of quote {self.quote_id}"

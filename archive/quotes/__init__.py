@@ -1,0 +1,1 @@
+"""Quotations as records: found in articles, attributed, searched and traced across the archive."""

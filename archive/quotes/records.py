@@ -1,0 +1,271 @@
+"""Bring each article's stored quotes in line with what the extractor finds, keeping editors' work.
+
+Re-extracting an article writes only the difference, so doing it twice
+changes nothing the second time. The rules, in the spirit of entity tagging:
+
+* a quote an editor added, split or merged (origin "editor") is never
+  touched, except that it follows its words when an edit moves them; the
+  extractor adds nothing that overlaps it;
+* a rejected quote is never deleted, and the extractor does not bring back
+  a quotation with the same words;
+* a speaker an editor corrected (`speaker_corrected`) stays, whatever the
+  extractor now says;
+* every other extracted quote the extractor no longer finds is deleted.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from archive.models import Article, Mention, Quote
+from archive.quotes.extraction import FoundQuote, Name, capitalised_names, find_quotes
+from archive.quotes.normalise import normalise_quote, quote_key
+from archive.quotes.tracing import store_shingles
+
+BATCH_SIZE = 200
+CHANGE_REASON = "Extracted automatically"
+UPDATED_FIELDS = [
+    "paragraph",
+    "start",
+    "end",
+    "text",
+    "normalised_text",
+    "key",
+    "shingle_count",
+    "speaker_name",
+    "speaker",
+]
+
+
+@dataclass
+class QuoteReport:
+    """What re-extraction did: `found` quotations, `kept_rejected` of them left rejected."""
+
+    articles: int = 0
+    found: int = 0
+    kept_rejected: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    changed_article_ids: list[int] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{self.articles:,} articles read: {self.found:,} quotations found, "
+            f"{self.kept_rejected:,} kept rejected by editors; {self.added:,} added, "
+            f"{self.updated:,} updated, {self.removed:,} removed."
+        )
+
+
+def names_from_mentions(paragraphs: list[str], mentions: Iterable[Mention]) -> list[Name]:
+    """The article's entity mentions (those whose words are still at their offsets) as names,
+    with the capitalised names no entity spells."""
+    names = []
+    for mention in mentions:
+        if mention.paragraph is None or mention.start is None or mention.end is None:
+            continue
+        if mention.paragraph >= len(paragraphs):
+            continue
+        if paragraphs[mention.paragraph][mention.start : mention.end] != mention.surface:
+            continue  # stale: the text was edited after the mention was placed
+        names.append(
+            Name(
+                mention.paragraph,
+                mention.start,
+                mention.end,
+                mention.surface,
+                mention.entity_id,
+                mention.entity.kind,
+            )
+        )
+    return names + capitalised_names(paragraphs, names)
+
+
+def quotes_in(article: Article, mentions: Iterable[Mention] | None = None) -> list[FoundQuote]:
+    """The quotations the extractor finds in `article`, speakers linked through its mentions."""
+    if mentions is None:
+        mentions = Mention.objects.filter(article=article, rejected=False).select_related("entity")
+    paragraphs = article.paragraphs
+    return find_quotes(paragraphs, names_from_mentions(paragraphs, mentions))
+
+
+def _locate(quote: Quote, paragraphs: list[str]) -> bool:
+    """Move `quote` to where its words now are; False if they are nowhere in the article."""
+    if quote.paragraph < len(paragraphs):
+        if paragraphs[quote.paragraph][quote.start : quote.end] == quote.text:
+            return True
+    order = sorted(range(len(paragraphs)), key=lambda n: abs(n - quote.paragraph))
+    for number in order:
+        start = paragraphs[number].find(quote.text) if quote.text else -1
+        if start != -1:
+            quote.paragraph, quote.start, quote.end = number, start, start + len(quote.text)
+            return True
+    return False
+
+
+def _overlaps(a_paragraph, a_start, a_end, b: Quote) -> bool:
+    return a_paragraph == b.paragraph and a_start < b.end and b.start < a_end
+
+
+def _new_quote(article: Article, found: FoundQuote) -> Quote:
+    quote = Quote(
+        article=article,
+        paragraph=found.paragraph,
+        start=found.start,
+        end=found.end,
+        text=found.text,
+        speaker_name=found.speaker_name[:300],
+        speaker_id=found.speaker_id,
+        origin=Quote.Origin.EXTRACTED,
+    )
+    quote.refresh_normalised()
+    return quote
+
+
+@dataclass
+class _Changes:
+    create: list[Quote] = field(default_factory=list)
+    update: list[Quote] = field(default_factory=list)
+    delete: list[int] = field(default_factory=list)
+
+
+def reconcile(
+    article: Article, found: list[FoundQuote], stored: list[Quote], report: QuoteReport
+) -> _Changes:
+    """The writes that bring `stored` (one article's quotes) in line with `found`."""
+    paragraphs = article.paragraphs
+    changes = _Changes()
+    moved = set()
+    for quote in stored:
+        if quote.origin == Quote.Origin.EDITOR or quote.rejected:
+            before = (quote.paragraph, quote.start, quote.end)
+            if _locate(quote, paragraphs) and (quote.paragraph, quote.start, quote.end) != before:
+                moved.add(quote.pk)
+    editors = [q for q in stored if q.origin == Quote.Origin.EDITOR and not q.rejected]
+    rejected_keys = {q.key for q in stored if q.rejected}
+    extracted = [q for q in stored if q.origin == Quote.Origin.EXTRACTED and not q.rejected]
+    by_place = {(q.paragraph, q.start, q.end): q for q in extracted}
+    by_key = defaultdict(list)
+    for quote in extracted:
+        by_key[quote.key].append(quote)
+    matched = set()
+    for item in found:
+        report.found += 1
+        key = quote_key(normalise_quote(item.text))
+        place = (item.paragraph, item.start, item.end)
+        if key in rejected_keys:
+            report.kept_rejected += 1
+            continue
+        if any(_overlaps(*place, q) for q in editors):
+            continue
+        same = by_place.get(place)
+        if same is None or same.pk in matched:
+            same = next((q for q in by_key.get(key, ()) if q.pk not in matched), None)
+        if same is None:
+            changes.create.append(_new_quote(article, item))
+            continue
+        matched.add(same.pk)
+        if _refresh(same, item):
+            changes.update.append(same)
+    for quote in extracted:
+        if quote.pk in matched:
+            continue
+        if quote.speaker_corrected and _locate(quote, paragraphs):
+            moved.add(quote.pk)  # the editor's speaker is kept while the words are there
+            continue
+        changes.delete.append(quote.pk)
+    updated = {q.pk for q in changes.update}
+    changes.update += [q for q in stored if q.pk in moved and q.pk not in updated]
+    return changes
+
+
+def _refresh(quote: Quote, found: FoundQuote) -> bool:
+    """Update a matched quote's place, words and (unless an editor set it) speaker."""
+    before = [getattr(quote, name) for name in ("paragraph", "start", "end", "text")]
+    speaker_before = (quote.speaker_name, quote.speaker_id)
+    quote.paragraph, quote.start, quote.end, quote.text = (
+        found.paragraph,
+        found.start,
+        found.end,
+        found.text,
+    )
+    if not quote.speaker_corrected:
+        quote.speaker_name, quote.speaker_id = found.speaker_name[:300], found.speaker_id
+    quote.refresh_normalised()
+    after = [getattr(quote, name) for name in ("paragraph", "start", "end", "text")]
+    return before != after or speaker_before != (quote.speaker_name, quote.speaker_id)
+
+
+def _apply(changes: _Changes, report: QuoteReport) -> None:
+    if changes.delete:
+        # One by one underneath, so each deletion is in the quotes' history.
+        Quote.objects.filter(pk__in=changes.delete).delete()
+    if changes.update:
+        bulk_update_with_history(
+            changes.update,
+            Quote,
+            UPDATED_FIELDS,
+            batch_size=BATCH_SIZE,
+            default_change_reason=CHANGE_REASON,
+        )
+    created = []
+    if changes.create:
+        created = bulk_create_with_history(
+            changes.create, Quote, batch_size=BATCH_SIZE, default_change_reason=CHANGE_REASON
+        )
+        if any(q.pk is None for q in created):  # a database that does not return ids
+            created = list(Quote.objects.filter(key__in={q.key for q in created}))
+    store_shingles([*changes.update, *created])
+    report.added += len(changes.create)
+    report.updated += len(changes.update)
+    report.removed += len(changes.delete)
+
+
+def update_quotes(article: Article) -> QuoteReport:
+    """Re-extract one article's quotes from its current text (in one transaction)."""
+    return update_quotes_for_ids([article.pk])
+
+
+def update_quotes_for_ids(
+    article_ids: Iterable[int],
+    progress: Callable[[str], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> QuoteReport:
+    """Re-extract these articles' quotes, `batch_size` articles per transaction."""
+    ids = sorted(set(article_ids))
+    report = QuoteReport()
+    for first in range(0, len(ids), batch_size):
+        batch_ids = ids[first : first + batch_size]
+        with transaction.atomic():
+            articles = list(
+                Article.objects.select_for_update()
+                .filter(pk__in=batch_ids)
+                .order_by("pk")
+                .only("id", "body")
+            )
+            mentions = defaultdict(list)
+            for mention in Mention.objects.filter(
+                article__in=articles, rejected=False
+            ).select_related("entity"):
+                mentions[mention.article_id].append(mention)
+            stored = defaultdict(list)
+            for quote in Quote.objects.filter(article__in=articles).order_by("pk"):
+                stored[quote.article_id].append(quote)
+            total = _Changes()
+            for article in articles:
+                found = quotes_in(article, mentions[article.pk])
+                changes = reconcile(article, found, stored[article.pk], report)
+                report.articles += 1
+                if changes.create or changes.update or changes.delete:
+                    report.changed_article_ids.append(article.pk)
+                total.create += changes.create
+                total.update += changes.update
+                total.delete += changes.delete
+            _apply(total, report)
+        if progress:
+            progress(f"{min(first + batch_size, len(ids)):,} of {len(ids):,} articles read…")
+    return report

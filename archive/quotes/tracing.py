@@ -1,0 +1,156 @@
+"""Where else a quotation appears: the same or nearly the same words elsewhere, earliest first.
+
+Each quote is stored with the hashes of its runs of five consecutive
+normalised words (QuoteShingle, indexed by hash). Two quotes are the same
+quotation when the shorter shares at least NEAR_SHARE of its runs with the
+longer: a changed word or punctuation, case and quote style change a few
+runs, not most of them; a quote that merely shares common words shares no
+run of five. The database finds and counts the shared runs with one
+grouped self-join, however many quotes the archive holds.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from archive.models import Article, Quote, QuoteShingle
+from archive.quotes.normalise import shingles
+
+NEAR_SHARE = 0.6
+
+
+def store_shingles(quotes: Iterable[Quote]) -> None:
+    """Replace the stored runs of these (saved) quotes with those of their current words."""
+    quotes = [q for q in quotes if q.pk is not None]
+    if not quotes:
+        return
+    QuoteShingle.objects.filter(quote__in=[q.pk for q in quotes]).delete()
+    QuoteShingle.objects.bulk_create(
+        [
+            QuoteShingle(quote_id=quote.pk, hash=value)
+            for quote in quotes
+            for value in sorted(shingles(quote.normalised_text))
+        ],
+        batch_size=2_000,
+    )
+
+
+def _matches_sql(count: int) -> str:
+    quote = connection.ops.quote_name
+    shingle, quote_table, article = (
+        quote(QuoteShingle._meta.db_table),
+        quote(Quote._meta.db_table),
+        quote(Article._meta.db_table),
+    )
+    placeholders = ", ".join(["%s"] * count)
+    return f"""
+        SELECT a.quote_id, b.quote_id, COUNT(*)
+        FROM {shingle} a
+        JOIN {shingle} b ON b.hash = a.hash AND b.quote_id <> a.quote_id
+        JOIN {quote_table} qa ON qa.id = a.quote_id
+        JOIN {quote_table} qb ON qb.id = b.quote_id
+        JOIN {article} ab ON ab.id = qb.article_id
+        WHERE a.quote_id IN ({placeholders})
+          AND qb.rejected = %s AND qb.article_id <> qa.article_id AND ab.status = %s
+        GROUP BY a.quote_id, b.quote_id, qa.shingle_count, qb.shingle_count
+        HAVING COUNT(*) >= %s * (CASE WHEN qa.shingle_count < qb.shingle_count
+                                 THEN qa.shingle_count ELSE qb.shingle_count END)
+    """
+
+
+def matching_quote_ids(quote_ids: Sequence[int]) -> dict[int, set[int]]:
+    """For each quote, the quotes in other published articles that carry the same quotation."""
+    if not quote_ids:
+        return {}
+    params = [*quote_ids, False, Article.Status.PUBLISHED, NEAR_SHARE]
+    with connection.cursor() as cursor:
+        cursor.execute(_matches_sql(len(quote_ids)), params)
+        rows = cursor.fetchall()
+    matches = defaultdict(set)
+    for ours, theirs, _shared in rows:
+        matches[ours].add(theirs)
+    return matches
+
+
+def _published_order(quote: Quote) -> tuple:
+    """Earliest first; an undated article after every dated one, then by when it was archived."""
+    article = quote.article
+    day = article.published_on
+    return (
+        day is None,
+        day or datetime.date.max,
+        article.captured_at or article.created_at,
+        article.pk,
+        quote.paragraph,
+    )
+
+
+@dataclass
+class Trace:
+    """A quote and every published article that carries it, earliest first (itself included)."""
+
+    quote: Quote
+    appearances: list[Quote] = field(default_factory=list)
+
+    @property
+    def first(self) -> Quote:
+        return self.appearances[0]
+
+    @property
+    def repeats(self) -> list[Quote]:
+        return self.appearances[1:]
+
+    @property
+    def elsewhere(self) -> list[Quote]:
+        """The other articles' copies, earliest first."""
+        return [q for q in self.appearances if q.article_id != self.quote.article_id]
+
+    @property
+    def first_here(self) -> bool:
+        return self.first.article_id == self.quote.article_id
+
+
+def trace_quotes(quotes: Sequence[Quote]) -> dict[int, Trace]:
+    """The trace of each quote that appears in at least one other article, in two queries.
+
+    The quotes must come with their articles loaded (select_related).
+    """
+    matches = matching_quote_ids([q.pk for q in quotes])
+    others = Quote.objects.filter(pk__in={pk for ids in matches.values() for pk in ids})
+    others = {q.pk: q for q in others.select_related("article__source", "speaker")}
+    traces = {}
+    for quote in quotes:
+        copies = [others[pk] for pk in matches.get(quote.pk, ()) if pk in others]
+        if not copies:
+            continue
+        one_per_article = {}
+        for copy in sorted([quote, *copies], key=_published_order):
+            one_per_article.setdefault(copy.article_id, copy)
+        traces[quote.pk] = Trace(quote, list(one_per_article.values()))
+    return traces
+
+
+@dataclass
+class ArticleQuote:
+    """A quote as the article page lists it: the quote, and its trace if it appears elsewhere."""
+
+    quote: Quote
+    trace: Trace | None
+
+
+def article_quotes(article: Article) -> list[ArticleQuote]:
+    """The article's quotations in reading order, each with where else it was published.
+
+    Three queries whatever the number of quotes. For the article page
+    (templates/quotes/_article_quotes.html).
+    """
+    quotes = list(
+        Quote.objects.filter(article=article, rejected=False)
+        .select_related("article__source", "speaker")
+        .order_by("paragraph", "start")
+    )
+    traces = trace_quotes(quotes)
+    return [ArticleQuote(quote, traces.get(quote.pk)) for quote in quotes]
