@@ -1,0 +1,434 @@
+"""Export the whole archive to JSON Lines, and restore such a file into an empty database.
+
+The file holds every row of the archive's tables (sources, articles with
+their text as received and hashes, entities, aliases, mentions, related
+links, entity redirects, and the history of all of them), primary keys
+included, so a restore is the same archive: same addresses, same hashes,
+same history. One JSON object per line:
+
+    {"format": "uyghur-archive-export", "version": 1, "exported_at": "…"}
+    {"model": "auth.user", "fields": {"username": "…", …}}      who made the history
+    {"model": "archive.source", "pk": 1, "fields": {…}}          Django's serializer shape
+    …
+    {"end": "uyghur-archive-export", "counts": {"archive.source": 3, …}}
+
+The last line says how many records of each kind came before it, so a file
+cut short is refused rather than restored in part. Editors' accounts carry
+no password: a restored account must be given a new one.
+"""
+
+import datetime
+import gzip
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from django.apps import apps
+from django.contrib.auth.models import Group, User
+from django.core import serializers
+from django.core.exceptions import ValidationError
+from django.core.management.color import no_style
+from django.core.serializers.base import DeserializationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+from haystack import connection_router, connections
+
+from archive.integrity import text_hash_problems
+from archive.models import Article
+from archive.search.indexing import flush_index_queue, queue_articles
+
+FORMAT = "uyghur-archive-export"
+VERSION = 1
+USER_LABEL = "auth.user"
+# Derived from the rest: a restore rebuilds the search index from the articles.
+NOT_EXPORTED = {"archive.indexqueue"}
+BATCH = 1000
+USER_FIELDS = ("username", "first_name", "last_name", "email", "is_staff", "is_active")
+
+
+class RestoreError(Exception):
+    """The file cannot be restored, or not into this database; nothing was written."""
+
+
+def exported_models() -> list[type[Model]]:
+    """Every table of the archive but the index queue, each after the tables it refers to."""
+    models = [
+        model
+        for model in apps.get_app_config("archive").get_models()
+        if model._meta.label_lower not in NOT_EXPORTED
+    ]
+    models.sort(key=lambda model: hasattr(model, "instance_type"))  # the history last
+    ordered: list[type[Model]] = []
+    while len(ordered) < len(models):
+        for model in models:
+            if model in ordered:
+                continue
+            refers_to = {
+                f.related_model
+                for f in model._meta.concrete_fields
+                if f.is_relation and f.related_model in models and f.related_model is not model
+            }
+            if refers_to <= set(ordered):
+                ordered.append(model)
+                break
+        else:  # a cycle of references: keep the app's order for the rest
+            ordered.extend(m for m in models if m not in ordered)
+    return ordered
+
+
+def _historical_models() -> set[type[Model]]:
+    return {m for m in exported_models() if hasattr(m, "instance_type")}
+
+
+# Export.
+
+
+def export_archive(path: Path, progress: Callable[[str, int], None] | None = None) -> dict:
+    """Write the whole archive to `path` (gzip-compressed if it ends in .gz); return the counts.
+
+    The file is written beside its final name and renamed when complete, so
+    an interrupted export never leaves a file that looks whole. The rows are
+    read in batches, all from one snapshot of the database.
+    """
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    counts: dict[str, int] = {}
+    try:
+        with _open_for_writing(partial) as out, _one_snapshot():
+            _write(out, {"format": FORMAT, "version": VERSION, "exported_at": timezone.now()})
+            usernames = _history_usernames()
+            for record in _user_records(usernames):
+                _write(out, record)
+                counts[USER_LABEL] = counts.get(USER_LABEL, 0) + 1
+            historical = _historical_models()
+            for model in exported_models():
+                label = model._meta.label_lower
+                counts[label] = 0
+                for record in _model_records(model):
+                    if model in historical:
+                        user_id = record["fields"]["history_user"]
+                        record["fields"]["history_user"] = usernames.get(user_id)
+                    _write(out, record)
+                    counts[label] += 1
+                if progress:
+                    progress(label, counts[label])
+            _write(out, {"end": FORMAT, "counts": counts})
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return counts
+
+
+class _ExactEncoder(DjangoJSONEncoder):
+    """Times to the microsecond (Django's encoder keeps milliseconds): a restore changes nothing."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.time):
+            return o.isoformat()
+        return super().default(o)
+
+
+def _write(out: TextIO, record: dict) -> None:
+    out.write(json.dumps(record, cls=_ExactEncoder, ensure_ascii=False))
+    out.write("\n")
+
+
+@contextmanager
+def _open_for_writing(path: Path) -> Iterator[TextIO]:
+    if path.name.endswith(".gz.partial") or path.suffix == ".gz":
+        with gzip.open(path, "wt", encoding="utf-8", newline="\n") as out:
+            yield out
+    else:
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            yield out
+
+
+@contextmanager
+def _one_snapshot():
+    """Read every table as of one moment, without holding up editors who save meanwhile."""
+    if connection.in_atomic_block:  # already inside a transaction: it is the snapshot
+        yield
+        return
+    if connection.vendor == "sqlite":
+        # A deferred transaction takes no lock; in WAL mode its reads all see
+        # the database as of its first read while other processes write.
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("ROLLBACK")
+    elif connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield
+    else:
+        with transaction.atomic():
+            yield
+
+
+def _history_usernames() -> dict[int, str]:
+    """The accounts named in the history, by id: the editors who made the revisions."""
+    user_ids = set()
+    for model in _historical_models():
+        user_ids.update(
+            model.objects.exclude(history_user=None)
+            .values_list("history_user_id", flat=True)
+            .distinct()
+        )
+    return dict(User.objects.filter(pk__in=user_ids).values_list("pk", "username"))
+
+
+def _user_records(usernames: dict[int, str]) -> Iterator[dict]:
+    users = User.objects.filter(pk__in=usernames).order_by("pk").prefetch_related("groups")
+    for user in users:
+        fields = {name: getattr(user, name) for name in USER_FIELDS}
+        fields["groups"] = sorted(group.name for group in user.groups.all())
+        yield {"model": USER_LABEL, "fields": fields}
+
+
+def _model_records(model: type[Model]) -> Iterator[dict]:
+    """The rows of `model` in Django's serializer shape, in key order, a batch per query."""
+    rows = model._base_manager.order_by("pk")
+    last = None
+    while True:
+        batch = list((rows if last is None else rows.filter(pk__gt=last))[:BATCH])
+        yield from serializers.serialize("python", batch)
+        if len(batch) < BATCH:
+            return
+        last = batch[-1].pk
+
+
+# Restore.
+
+
+@dataclass
+class RestoreReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    index_problem: str = ""
+
+    def __str__(self):
+        return f"Restored {_kinds(self.counts)}."
+
+
+def restore_archive(path: Path, progress: Callable[[str], None] | None = None) -> RestoreReport:
+    """Read an export back into an empty database, keys and hashes as they were.
+
+    Everything is written in one transaction: a file that is malformed, cut
+    short, altered (a text that does not match its hash) or inconsistent
+    leaves the database as it was and raises RestoreError. Afterwards the
+    search index is rebuilt from the restored articles.
+    """
+    path = Path(path)
+    _refuse_unless_empty()
+    report = RestoreReport()
+    with _open_for_reading(path) as lines, transaction.atomic():
+        report.counts = _load(path, lines, progress)
+        models = exported_models()
+        _check_references(models)
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+        # Queued in the same transaction: should the rebuild below fail, the
+        # queue still knows every article the index must take.
+        queue_articles(Article.objects.values_list("pk", flat=True))
+    if progress:
+        progress("rebuilding the search index")
+    report.index_problem = _rebuild_index()
+    return report
+
+
+def _refuse_unless_empty() -> None:
+    held = {
+        model._meta.verbose_name_plural: model._base_manager.count()
+        for model in exported_models()
+        if not hasattr(model, "instance_type")
+    }
+    held = {name: count for name, count in held.items() if count}
+    revisions = sum(m._base_manager.count() for m in _historical_models())
+    if revisions:
+        held["revisions in the history"] = revisions
+    if held:
+        what = ", ".join(f"{count} {name}" for name, count in held.items())
+        raise RestoreError(
+            f"The database already holds {what}. A restore only goes into an empty database: "
+            "point DATABASE_URL at a new one and run `manage.py migrate` first. "
+            "Nothing was changed."
+        )
+
+
+@contextmanager
+def _open_for_reading(path: Path) -> Iterator[Iterator[tuple[int, str]]]:
+    if not path.is_file():
+        raise RestoreError(f"{path}: no such file.")
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", newline="\n") as stream:
+            yield _numbered(path, stream)
+    except UnicodeDecodeError:
+        raise RestoreError(f"{path}: not UTF-8 text. Nothing was restored.") from None
+    except (gzip.BadGzipFile, EOFError, OSError) as exc:
+        raise RestoreError(
+            f"{path}: cannot be read ({exc}): not gzip, or cut short. Nothing was restored."
+        ) from None
+
+
+def _numbered(path: Path, stream: TextIO) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(stream, start=1):
+        if line.strip():
+            yield number, line
+
+
+def _nonzero(counts: dict) -> dict:
+    return {label: count for label, count in counts.items() if count}
+
+
+def _kinds(counts) -> str:
+    if not isinstance(counts, dict):
+        return "nothing readable"
+    return ", ".join(f"{count} {label}" for label, count in _nonzero(counts).items()) or "nothing"
+
+
+class _BadRecord(Exception):
+    """What is wrong with one line of the file; _load adds the line number."""
+
+
+def _load(path: Path, lines, progress) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    user_ids: dict[str, int] = {}
+    state = {"started": False, "ended": False}
+    number = 0
+    for number, line in lines:
+        try:
+            label = _load_line(line, state, counts, user_ids)
+        except _BadRecord as exc:
+            raise RestoreError(f"{path}, line {number}: {exc}. Nothing was restored.") from None
+        if label:
+            counts[label] = counts.get(label, 0) + 1
+            if progress and counts[label] % 10_000 == 0:
+                progress(f"{counts[label]} {label}")
+    if number == 0:
+        raise RestoreError(f"{path}: the file is empty. Nothing was restored.")
+    if not state["ended"]:
+        raise RestoreError(
+            f"{path}: the file ends at line {number} without its closing line: it was cut "
+            "short. Nothing was restored."
+        )
+    return counts
+
+
+def _load_line(line: str, state: dict, counts: dict, user_ids: dict) -> str | None:
+    """Store the record on `line`; return its kind, or None for the opening and closing lines."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise _BadRecord(f"not valid JSON ({exc.msg})") from None
+    if not isinstance(record, dict):
+        raise _BadRecord("not a JSON object")
+    if not state["started"]:
+        if record.get("format") != FORMAT or record.get("version") != VERSION:
+            raise _BadRecord(
+                f"not an export of this archive (format {FORMAT!r}, version {VERSION})"
+            )
+        state["started"] = True
+        return None
+    if state["ended"]:
+        raise _BadRecord("records after the closing line")
+    if "end" in record:
+        stated = record.get("counts")
+        if not isinstance(stated, dict) or _nonzero(stated) != _nonzero(counts):
+            raise _BadRecord(
+                f"the closing line says the file holds {_kinds(stated)}, "
+                f"but it holds {_kinds(counts)}"
+            )
+        state["ended"] = True
+        return None
+    label = record.get("model")
+    if label == USER_LABEL:
+        username, user_id = _restore_user(record)
+        user_ids[username] = user_id
+        return label
+    if label not in {model._meta.label_lower for model in exported_models()}:
+        raise _BadRecord(f"unknown kind of record {label!r}")
+    fields = record.get("fields")
+    if not isinstance(fields, dict):
+        raise _BadRecord(f"a {label} record without fields")
+    if label in {model._meta.label_lower for model in _historical_models()}:
+        username = fields.get("history_user")
+        if username is not None and username not in user_ids:
+            raise _BadRecord(f"the history names an editor, {username!r}, not listed before it")
+        fields["history_user"] = user_ids.get(username)
+    _restore_row(record)
+    return label
+
+
+def _restore_user(record: dict) -> tuple[str, int]:
+    """The editor named in the history: the account of that name, created if missing."""
+    fields = record.get("fields")
+    if not isinstance(fields, dict) or not isinstance(fields.get("username"), str):
+        raise _BadRecord("an editor's record without a user name")
+    user = User.objects.filter(username=fields["username"]).first()
+    if user is None:
+        try:
+            user = User(**{name: fields[name] for name in USER_FIELDS if name in fields})
+            user.set_unusable_password()
+            user.full_clean(exclude=["password"])
+        except (ValidationError, TypeError, ValueError) as exc:
+            raise _BadRecord(f"an editor's record cannot be restored ({exc})") from None
+        user.save()
+        user.groups.set(Group.objects.filter(name__in=fields.get("groups") or []))
+    return user.username, user.pk
+
+
+def _restore_row(record: dict) -> None:
+    try:
+        (row,) = serializers.deserialize("python", [record])
+    except (DeserializationError, ValueError, TypeError, LookupError) as exc:
+        raise _BadRecord(f"a {record['model']} record cannot be read ({exc})") from None
+    if isinstance(row.object, Article | Article.history.model):
+        article = row.object
+        for text, stored, computed in text_hash_problems(
+            article.body, article.original_text, article.body_sha256, article.original_sha256
+        ):
+            raise _BadRecord(
+                f"article {article.slug!r}: its {text} does not match the SHA-256 stored "
+                f"with it ({stored}, the text hashes to {computed}): the file was altered"
+            )
+    try:
+        # A raw save, as loaddata does: the row is stored as it was, hashes
+        # and timestamps included, and no signal re-tags, re-indexes or adds history.
+        row.save(force_insert=True)
+    except DatabaseError as exc:
+        raise _BadRecord(f"a {record['model']} record cannot be stored ({exc})") from None
+
+
+def _check_references(models) -> None:
+    """Every reference between the restored rows leads somewhere (checked before the commit)."""
+    try:
+        connection.check_constraints(table_names=[model._meta.db_table for model in models])
+    except DatabaseError as exc:
+        raise RestoreError(
+            f"The file's records do not fit together: {exc}. Nothing was restored."
+        ) from None
+
+
+def _rebuild_index() -> str:
+    """Empty the search index and fill it from the restored articles; a problem, or ""."""
+    try:
+        for using in connection_router.for_write():
+            connections[using].get_backend().clear()
+        flush_index_queue()
+    except Exception as exc:  # the engine's own errors: down, locked, …
+        return (
+            f"The search index could not be rebuilt ({exc}). The articles are restored and "
+            "queued: run `manage.py rebuild_index`."
+        )
+    return ""
