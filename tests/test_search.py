@@ -379,3 +379,20 @@ def test_the_search_page_makes_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("search"), {"q": "camps Xinjiang"})
     assert len(response.context["outcome"].hits) == 20
+
+
+def test_facet_counts_follow_edits_between_searches_in_one_process(vocabulary, seeds):
+    """The per-segment facet tables are reused between queries and must never go stale."""
+    before = search("China")
+    xinjiang = {v.label: v.count for v in before.entity_facets["Place"]}["Xinjiang"]
+    assert xinjiang == 4
+
+    seeds["003"].body += "\n\nA new paragraph that names Xinjiang."
+    seeds["003"].save()
+    seeds["000"].status = Article.Status.DRAFT
+    seeds["000"].save()
+
+    after = search("China")
+    assert after.count == 4
+    assert {v.label: v.count for v in after.entity_facets["Place"]}["Xinjiang"] == 4
+    assert sum(v.count for v in after.facets["year"]) == 4

@@ -150,9 +150,12 @@ def build_search(parsed: ParsedQuery, params: SearchParams, sources, entities) -
         sqs = sqs.filter(source__in=[str(s.pk) for s in sources])
     for entity in entities:
         sqs = sqs.filter(entities=str(entity.pk))
-    if params.date_from:
+    if params.date_from and params.date_to:
+        # One range query: two open ranges would each walk the whole date field.
+        sqs = sqs.filter(published_on__range=(params.date_from, params.date_to))
+    elif params.date_from:
         sqs = sqs.filter(published_on__gte=params.date_from)
-    if params.date_to:
+    elif params.date_to:
         sqs = sqs.filter(published_on__lte=params.date_to)
     sort = SORTS.get(params.sort) or (None if positive else SORTS["newest"])
     if sort:
