@@ -14,7 +14,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from archive.entities.merge import merge_entities
 from archive.entities.suggestions import create_entity, suggest_entities
-from archive.models import Alias, Article, Entity, Mention, RelatedLink, Source
+from archive.models import Alias, Article, Entity, Mention, Quote, RelatedLink, Source
+from archive.quotes.editing import QuoteEditError, merge_quotes, place_words, split_quote
 
 admin.site.site_header = "Archive editors"
 admin.site.site_title = "Archive editors"
@@ -60,6 +61,66 @@ class MentionInline(admin.TabularInline):
     readonly_fields = ["origin"]
     extra = 0
     verbose_name_plural = "entities mentioned"
+
+
+class QuoteForm(forms.ModelForm):
+    """A quote as editors correct it: the words are found in the article, offsets worked out.
+
+    Changing the speaker marks it corrected (re-extraction keeps it);
+    changing the words makes the quote the editor's.
+    """
+
+    paragraph = forms.IntegerField(
+        min_value=0,
+        required=False,
+        help_text="0-based, as for mentions; leave empty to find the words anywhere.",
+    )
+
+    class Meta:
+        model = Quote
+        fields = ["article", "text", "paragraph", "speaker_name", "speaker", "rejected"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2, "cols": 60})}
+
+    def clean(self):
+        cleaned = super().clean()
+        article = cleaned.get("article") or getattr(self.instance, "article", None)
+        if article is None or not cleaned.get("text"):
+            return cleaned
+        try:
+            text, paragraph, start, end = place_words(
+                article, cleaned["text"], cleaned.get("paragraph"), near=self.instance.start or 0
+            )
+        except QuoteEditError as error:
+            raise forms.ValidationError({"text": str(error)}) from error
+        cleaned["text"], cleaned["paragraph"] = text, paragraph
+        self.instance.paragraph, self.instance.start, self.instance.end = paragraph, start, end
+        if cleaned.get("speaker") and not cleaned.get("speaker_name"):
+            cleaned["speaker_name"] = cleaned["speaker"].name
+        return cleaned
+
+    def save(self, commit=True):
+        quote = super().save(commit=False)
+        changed = set(self.changed_data)
+        if quote.pk is None or changed & {"text", "paragraph"}:
+            quote.origin = Quote.Origin.EDITOR
+        if changed & {"speaker_name", "speaker"}:
+            quote.speaker_corrected = True
+        if commit:
+            quote.save()
+        return quote
+
+
+class QuoteInline(admin.TabularInline):
+    model = Quote
+    form = QuoteForm
+    autocomplete_fields = ["speaker"]
+    fields = ["text", "paragraph", "speaker_name", "speaker", "rejected", "origin"]
+    readonly_fields = ["origin"]
+    extra = 0
+    verbose_name_plural = (
+        "quotations (tick rejected to drop one; corrected speakers and rejections survive "
+        "re-extraction)"
+    )
 
 
 class ArticleForm(forms.ModelForm):
@@ -121,7 +182,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
     date_hierarchy = "published_on"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["source"]
-    inlines = [RelatedLinkInline, MentionInline]
+    inlines = [RelatedLinkInline, MentionInline, QuoteInline]
     actions = ["publish", "unpublish"]
     readonly_fields = [
         "title_origin",
@@ -333,3 +394,91 @@ class EntityAdmin(SimpleHistoryAdmin):
     @admin.display(description="articles", ordering="article_count")
     def article_count(self, entity):
         return entity.article_count
+
+
+class SplitQuoteForm(forms.Form):
+    second_starts_with = forms.CharField(
+        max_length=500, label="The second quote starts with the words"
+    )
+
+
+@admin.register(Quote)
+class QuoteAdmin(SimpleHistoryAdmin):
+    form = QuoteForm
+    list_display = ["short_text", "speaker_name", "speaker", "article", "paragraph", "rejected"]
+    list_filter = [
+        "rejected",
+        "origin",
+        "speaker_corrected",
+        ("speaker", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["article", "speaker"]
+    search_fields = ["text", "speaker_name", "speaker__name", "article__title"]
+    autocomplete_fields = ["article", "speaker"]
+    readonly_fields = ["start", "end", "origin", "speaker_corrected"]
+    actions = ["reject_quotes", "restore_quotes", "merge_quotes", "split_quote"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "article"] if obj is not None else fields
+
+    @admin.display(description="quotation", ordering="text")
+    def short_text(self, quote):
+        return quote.text if len(quote.text) <= 90 else quote.text[:89] + "…"
+
+    @admin.action(description="Reject the selected quotes (not quotations)", permissions=["change"])
+    def reject_quotes(self, request, queryset):
+        self._set_rejected(request, queryset, True)
+
+    @admin.action(description="Restore the selected rejected quotes", permissions=["change"])
+    def restore_quotes(self, request, queryset):
+        self._set_rejected(request, queryset, False)
+
+    def _set_rejected(self, request, queryset, rejected):
+        changed = 0
+        for quote in queryset.exclude(rejected=rejected):
+            quote.rejected = rejected
+            quote._history_user = request.user
+            quote.save()
+            changed += 1
+        state = "rejected" if rejected else "restored"
+        self.message_user(request, f"{changed} quote(s) {state}.", messages.SUCCESS)
+
+    @admin.action(description="Merge two neighbouring quotes into one", permissions=["change"])
+    def merge_quotes(self, request, queryset):
+        quotes = list(queryset.select_related("article"))
+        if len(quotes) != 2:
+            self.message_user(request, "Select exactly two quotes to merge.", messages.ERROR)
+            return
+        try:
+            merged = merge_quotes(*quotes)
+        except QuoteEditError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(request, f"Merged into one quote: {merged}.", messages.SUCCESS)
+
+    @admin.action(description="Split a quote in two", permissions=["change"])
+    def split_quote(self, request, queryset):
+        quotes = list(queryset.select_related("article"))
+        if len(quotes) != 1:
+            self.message_user(request, "Select exactly one quote to split.", messages.ERROR)
+            return None
+        quote = quotes[0]
+        form = SplitQuoteForm(request.POST if "second_starts_with" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                first, second = split_quote(quote, form.cleaned_data["second_starts_with"])
+            except QuoteEditError as error:
+                form.add_error("second_starts_with", str(error))
+            else:
+                self.message_user(request, f"Split into {first} and {second}.", messages.SUCCESS)
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Split a quote",
+            "opts": self.model._meta,
+            "quote": quote,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "quotes/admin_split.html", context)
