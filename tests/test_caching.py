@@ -139,7 +139,7 @@ def test_unpublishing_an_article_changes_the_validators(client, archive):
     assert "Report on the camps" not in after.content.decode()
 
 
-def test_missing_pages_and_redirects_carry_no_validators(client, archive):
+def test_missing_pages_carry_no_validators(client, archive):
     missing = client.get("/articles/no-such-report/")
     assert missing.status_code == 404
     assert not missing.has_header("ETag")
