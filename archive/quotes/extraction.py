@@ -178,6 +178,8 @@ class FoundQuote:
     speaker_name: str = ""
     speaker_id: int | None = None
     rule: str = ""  # how the speaker was found; "" when unattributed
+    # Where the speaker's name is written (paragraph, start, end), when it is.
+    speaker_at: tuple[int, int, int] | None = None
 
 
 @dataclass
@@ -591,6 +593,9 @@ def find_quotes(paragraphs: Sequence[str], names: Sequence[Name] = ()) -> list[F
                     speaker.name,
                     chain.speaker_id,
                     speaker.rule,
+                    (speaker.paragraph, speaker.start, speaker.end)
+                    if speaker.start is not None and not speaker.pronoun
+                    else None,
                 )
             )
         previous = chain

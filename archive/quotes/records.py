@@ -20,8 +20,15 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from archive.models import Article, Mention, Quote
-from archive.quotes.extraction import FoundQuote, Name, capitalised_names, find_quotes
+from archive.entities.tagging import build_vocabulary
+from archive.models import Article, Entity, Mention, Quote
+from archive.quotes.extraction import (
+    SPEAKER_KINDS,
+    FoundQuote,
+    Name,
+    capitalised_names,
+    find_quotes,
+)
 from archive.quotes.normalise import normalise_quote, quote_key
 from archive.quotes.tracing import store_shingles
 
@@ -86,11 +93,44 @@ def names_from_mentions(paragraphs: list[str], mentions: Iterable[Mention]) -> l
 
 
 def quotes_in(article: Article, mentions: Iterable[Mention] | None = None) -> list[FoundQuote]:
-    """The quotations the extractor finds in `article`, speakers linked through its mentions."""
+    """The quotations the extractor finds in `article`, speakers linked through its mentions.
+
+    `mentions` are all of the article's mentions, rejected ones included. A
+    speaker no mention links (the article was not tagged yet) is looked up
+    in the vocabulary, unless an editor rejected an entity at that place.
+    """
     if mentions is None:
-        mentions = Mention.objects.filter(article=article, rejected=False).select_related("entity")
+        mentions = Mention.objects.filter(article=article).select_related("entity")
+    mentions = list(mentions)
     paragraphs = article.paragraphs
-    return find_quotes(paragraphs, names_from_mentions(paragraphs, mentions))
+    shown = [m for m in mentions if not m.rejected]
+    found = find_quotes(paragraphs, names_from_mentions(paragraphs, shown))
+    rejected = [m for m in mentions if m.rejected]
+    unlinked = [q for q in found if q.speaker_name and q.speaker_id is None and q.speaker_at]
+    if unlinked:
+        _link_by_vocabulary(unlinked, rejected)
+    return found
+
+
+def _link_by_vocabulary(quotes: list[FoundQuote], rejected: list[Mention]) -> None:
+    vocabulary = build_vocabulary()
+    candidates = {}
+    for quote in quotes:
+        paragraph, start, end = quote.speaker_at
+        if any(
+            m.paragraph == paragraph and m.start is not None and m.start < end and start < m.end
+            for m in rejected
+        ):
+            continue
+        matches = vocabulary.find_in(quote.speaker_name)
+        if len(matches) == 1 and matches[0][:2] == (0, len(quote.speaker_name)):
+            candidates[id(quote)] = (quote, matches[0][2])
+    kinds = dict(
+        Entity.objects.filter(pk__in={e for _, e in candidates.values()}).values_list("pk", "kind")
+    )
+    for quote, entity_id in candidates.values():
+        if kinds.get(entity_id) in SPEAKER_KINDS:
+            quote.speaker_id = entity_id
 
 
 def _locate(quote: Quote, paragraphs: list[str]) -> bool:
@@ -248,9 +288,7 @@ def update_quotes_for_ids(
                 .only("id", "body")
             )
             mentions = defaultdict(list)
-            for mention in Mention.objects.filter(
-                article__in=articles, rejected=False
-            ).select_related("entity"):
+            for mention in Mention.objects.filter(article__in=articles).select_related("entity"):
                 mentions[mention.article_id].append(mention)
             stored = defaultdict(list)
             for quote in Quote.objects.filter(article__in=articles).order_by("pk"):

@@ -109,6 +109,11 @@ class Trace:
         return [q for q in self.appearances if q.article_id != self.quote.article_id]
 
     @property
+    def repeats_elsewhere(self) -> list[Quote]:
+        """Copies published after the first, in other articles than this quote's."""
+        return [q for q in self.repeats if q.article_id != self.quote.article_id]
+
+    @property
     def first_here(self) -> bool:
         return self.first.article_id == self.quote.article_id
 

@@ -5,6 +5,7 @@ from archive.views.articles import article_detail, article_list, home
 from archive.views.caching import revalidated
 from archive.views.dates import date_index, date_month, date_unknown, date_year
 from archive.views.pages import about
+from archive.views.quotes import quote_search, quote_search_api, quote_search_csv
 from archive.views.search import search, search_api, search_csv, search_help
 
 # Source and entity pages answer conditional GETs like every other list.
@@ -25,6 +26,9 @@ __all__ = [
     "entity_detail",
     "entity_list",
     "home",
+    "quote_search",
+    "quote_search_api",
+    "quote_search_csv",
     "search",
     "search_api",
     "search_csv",
