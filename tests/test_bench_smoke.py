@@ -32,3 +32,16 @@ def test_search_benchmark_runs_and_prints_its_table(tmp_path):
     for kind in ("term", "phrase", "filtered", "faceted", "**all**"):
         assert f"| {kind} | " in done.stdout
     assert "archive p95 is" in done.stdout
+
+
+def test_indexing_benchmark_smoke_run_prints_its_tables():
+    # --smoke makes its own tiny archive of made-up articles: no corpus needed.
+    command = [sys.executable, "bench/indexing.py", "--smoke"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "| writer | articles | seconds | docs/s | segments | index MiB |" in done.stdout
+    for writer in ("| archive: backend `update()`", "| raw Whoosh, single process", "| stock"):
+        assert writer in done.stdout
+    assert "`manage.py rebuild_index --noinput`" in done.stdout
+    assert "archive / stock haystack:" in done.stdout
+    assert "| after optimize | 1 |" in done.stdout
