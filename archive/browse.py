@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractMonth, ExtractYear
 
-from archive.models import Alias, Article, Entity, Mention, RelatedLink, Source
+from archive.models import Alias, Article, Entity, Mention, Quote, RelatedLink, Source
 
 ARTICLES_PER_PAGE = 20
 LATEST_ON_HOME = 20
@@ -474,8 +474,8 @@ def source_neighbours(article: Article) -> SourceNeighbours:
 def archive_changed_at() -> datetime.datetime | None:
     """The time of the latest change to anything the public pages show, in one query.
 
-    Every save and delete of an article, source, entity, alias, mention or
-    related link is recorded in its history table (bulk writes too, through
+    Every save and delete of an article, source, entity, alias, mention,
+    related link or quote is recorded in its history table (bulk writes too, through
     simple_history's bulk helpers), so the newest history entry dates the
     latest change. None while nothing has been recorded.
     """
@@ -491,7 +491,7 @@ def archive_changed_at() -> datetime.datetime | None:
     return max(moment for moment in row.values() if moment is not None)
 
 
-TRACKED = [Source, Entity, Alias, Mention, RelatedLink]
+TRACKED = [Source, Entity, Alias, Mention, RelatedLink, Quote]
 
 
 SOURCES_ON_HOME = 10

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils.http import http_date
 
-from archive.models import Alias, Article, Entity, Mention, Source
+from archive.models import Alias, Article, Entity, Mention, Quote, Source
 from archive.views.caching import page_validators
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,13 @@ def test_pages_are_the_same_for_an_editor_so_one_validator_serves_everybody(
         assert seen_by_editor["ETag"] == seen_by_reader["ETag"]
         page = seen_by_reader.content.decode()
         assert "csrfmiddlewaretoken" not in page
+
+
+def test_correcting_a_quote_changes_the_validators(archive):
+    article, xinjiang, _ = archive
+    quote = Quote.objects.create(article=article, paragraph=0, start=4, end=8, text="camps")
+    before = page_validators()
+    quote.speaker = xinjiang
+    quote.speaker_corrected = True
+    quote.save()
+    assert page_validators() != before

@@ -21,7 +21,7 @@ BUDGETS = {
     "/sources/rfa/": 4,
     "/sources/unknown/": 3,
     "/entities/": 2,
-    "/entities/xinjiang/": 6,
+    "/entities/xinjiang/": 8,  # + co-mentioned entities, and two for the entity's quotes
     "/dates/": 2,
     "/dates/2020/": 4,  # validators, months, count, page
     "/dates/2020/01/": 5,  # validators, count, page, earlier and later months
