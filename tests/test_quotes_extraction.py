@@ -221,6 +221,27 @@ TRICKY = [
         ),
     ),
     Case("a listing's reason, not speech (seed 003)", (COMMERCE,), ()),
+    Case(
+        "a quote ending in a full stop takes no speaker from the next sentence",
+        ('John Doe spoke first. "We never asked for any of this." He added: "Nor did our kin."',),
+        (("We never asked for any of this.", ""), ("Nor did our kin.", "John Doe")),
+    ),
+    Case(
+        "two speakers in one sentence",
+        (
+            'Jane Roe said "the rules are clear to everyone" in June, and Richard Roe said the '
+            'rules were "a mystery to all of us here".',
+        ),
+        (
+            ("the rules are clear to everyone", "Jane Roe"),
+            ("a mystery to all of us here", "Richard Roe"),
+        ),
+    ),
+    Case(
+        "a name and a colon",
+        ('Camp survivor Mary Major: "I will not stay silent about it."',),
+        (("I will not stay silent about it.", "Mary Major"),),
+    ),
 ]
 
 

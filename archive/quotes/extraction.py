@@ -74,7 +74,9 @@ _VERBS = (
     "complained|complains|wondered|lamented|acknowledged|acknowledges|reiterated|whispered|"
     "pleaded|added"
 )
-VERB = re.compile(rf"\b(?:{_VERBS})\b(?! to\b)", re.IGNORECASE)
+# "added to the list", "was told to leave" are not speech; "said to him" is.
+_NOT_TO = r"(?:(?<!add)(?<!added)(?<!adds)(?<!told)(?<!tell)(?<!tells)|(?! to\b))"
+VERB = re.compile(rf"\b(?:{_VERBS})\b{_NOT_TO}", re.IGNORECASE)
 # Nouns of speech that may stand between a speaker and a quote ("Xi's directives to").
 _NOUNS = (
     "directives?|words|calls?|orders?|instructions?|statements?|remarks|comments?|messages?|"
@@ -82,7 +84,7 @@ _NOUNS = (
     "tweets?|letters?|testimony|reply|response|answer|plea"
 )
 SPEECH_WORD = re.compile(
-    rf"\b(?:(?:{_VERBS})\b(?! to\b)|(?:{_NOUNS}|according to|quoted)\b)", re.IGNORECASE
+    rf"\b(?:(?:{_VERBS})\b{_NOT_TO}|(?:{_NOUNS}|according to|quoted)\b)", re.IGNORECASE
 )
 # How near a word of speech must be to the quote it introduces.
 SPEECH_WORD_WINDOW = 12
@@ -103,7 +105,7 @@ TITLES = frozenset(
     Senator Sen Rep Representative Mr Mrs Ms Miss Dr Professor Prof Chairman Chairwoman
     Director Ambassador Governor Mayor Judge Imam Chief Deputy Commissioner Premier Sir
     Activist Dissident Officer Captain Colonel Lieutenant Councillor Councilor Attorney Lawyer
-    Researcher Journalist Reporter
+    Researcher Journalist Reporter MP MEP
     """.split()
 )
 NOT_NAMES = frozenset(
@@ -125,10 +127,10 @@ _ADVERB = r"(?:\s+(?:\w+ly|also|further|then|later|once|again|had|has|have|was|i
 _LEAD = r"^[\s,\u2014\u2013-]*"
 
 AFTER_SPEAKER_VERB = re.compile(
-    rf"{_LEAD}(?:the\s+)?{NAME}{_ADVERB}\s+(?P<verb>{_VERBS})\b(?! to\b)"
+    rf"{_LEAD}(?:the\s+)?{NAME}{_ADVERB}\s+(?P<verb>{_VERBS})\b{_NOT_TO}"
 )
 AFTER_PRONOUN_VERB = re.compile(
-    rf"{_LEAD}(?P<pronoun>he|she|they|it|we|i){_ADVERB}\s+(?P<verb>{_VERBS})\b(?! to\b)",
+    rf"{_LEAD}(?P<pronoun>he|she|they|it|we|i){_ADVERB}\s+(?P<verb>{_VERBS})\b{_NOT_TO}",
     re.IGNORECASE,
 )
 AFTER_VERB_SPEAKER = re.compile(rf"{_LEAD}(?P<verb>{_VERBS})\s+(?:the\s+)?{NAME}")
@@ -142,16 +144,20 @@ BEFORE_POSSESSIVE = re.compile(
     rf"(?:the\s+)?{NAME}'s?\s+(?:\w+\s+)?(?:{_NOUNS})(?:\s+(?:to|that|of|was|were|is|for))?"
     r"(?:\s+\w+)?[\s,:]*$"
 )
+# "BBC Two controller Roly Keating: "…"": a name and a colon introduce the words.
+BEFORE_COLON = re.compile(rf"(?<![\w'])(?:the\s+)?{NAME}:\s*$")
 BEFORE_PRONOUN = re.compile(rf"\b(?P<pronoun>he|she|they|it|we|i){_ADVERB}\s*$", re.IGNORECASE)
 BEFORE_NAME = re.compile(rf"(?:the\s+)?{NAME}{_ADVERB}\s*$")
 # "Kerim Zair, a Uighur who moved to London, said": the subject opens the sentence.
 SENTENCE_SUBJECT = re.compile(rf"^\s*(?:the\s+|The\s+)?{NAME},")
-_SENTENCE_END = re.compile(r"[.!?](?=\s+[\"'(\[A-Z0-9])")
+# A sentence's end: . ! or ? (and any closing marks) before a space and a capital or opening.
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s+[\"'(\[A-Z0-9])")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st gen sen rep prof no jan feb mar apr jun jul aug sep sept oct nov dec "
     "u.s u.n e.g i.e vs".split()
 )
 _TRAILING = " \t,;:\u2014\u2013-"
+_LEFTOVER = frozenset(" \t.,;:!?\"')]\u2014\u2013-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,8 +358,25 @@ def _phrase(paragraph: int, match: re.Match, rule: str, offset: int) -> _Speaker
     return _Speaker(phrase, paragraph, start, start + len(phrase), rule=rule)
 
 
-def _speaker_after(plain: str, paragraph: int, after_start: int, after_end: int) -> _Speaker:
+def _speaker_after(
+    plain: str, paragraph: int, after_start: int, after_end: int, quote_text: str
+) -> _Speaker:
+    """The speaker named right after the closing mark ("…," Zair said / said Zair / he said).
+
+    A quote that ends its sentence with a full stop has none ("…." He added:
+    "…" introduces the next one); after ? or !, only a lower-case "he said"
+    or "said X" can follow; and a speaker followed by a colon introduces the
+    next quote.
+    """
+    ending = quote_text.rstrip()[-1:]
+    if ending in ".…":
+        return _Speaker()
+    after = plain[after_start:after_end].lstrip(" ,\u2014\u2013-")
+    if ending in "?!" and after[:1].isupper():
+        return _Speaker()
     speaker = _attribution_after(plain, paragraph, after_start, after_end)
+    if speaker.found and re.match(r"[^.!?]*?:\s*$", plain[after_start:after_end]):
+        return _Speaker()
     speaker.after = speaker.found
     return speaker
 
@@ -398,6 +421,13 @@ def _speaker_before(plain: str, paragraph: int, before_start: int, before_end: i
         return speaker
     verbs = list(VERB.finditer(before))
     if not verbs:
+        match = BEFORE_COLON.search(before)
+        if match and len(match.group("name").split()) > 1:
+            speaker = _named(paragraph, match, "name", "before")
+            if speaker.start is not None:
+                speaker.start += before_start
+                speaker.end += before_start
+            return speaker
         return _Speaker()
     verb = verbs[-1]
     if len(before[verb.end() :].split()) > MAX_WORDS_AFTER_VERB:
@@ -544,9 +574,12 @@ def find_quotes(paragraphs: Sequence[str], names: Sequence[Name] = ()) -> list[F
         first, last = chain.parts[0], chain.parts[-1]
         first_plain, last_plain = plains[first.paragraph], plains[last.paragraph]
         before_start = _sentence_start(first_plain, first.open, _previous_close(chain, found))
+        while before_start < first.open and first_plain[before_start] in _LEFTOVER:
+            before_start += 1  # the previous quote's closing mark and punctuation
         before = first_plain[before_start : first.open]
         after_end = _after_end(last_plain, last.close + 1)
-        speaker = _speaker_after(last_plain, last.paragraph, last.close + 1, after_end)
+        last_text = _part_text(paragraphs, last)[2]
+        speaker = _speaker_after(last_plain, last.paragraph, last.close + 1, after_end, last_text)
         if not speaker.found:
             speaker = _speaker_before(first_plain, first.paragraph, before_start, first.open)
         continued = False
@@ -636,7 +669,10 @@ def _continues(previous: _Chain, chain: _Chain, plains: list[str]) -> bool:
     with at most the attribution between them, or a quote opening the next paragraph."""
     last, first = previous.parts[-1], chain.parts[0]
     if last.paragraph == first.paragraph:
-        return _gap_allows_continuation(plains[first.paragraph][last.close + 1 : first.open])
+        gap = plains[first.paragraph][last.close + 1 : first.open]
+        # The new quote opens its sentence; the gap holds at most the one attribution.
+        opens_sentence = not gap.strip() or gap.rstrip().endswith((".", "!", "?", '"', "'"))
+        return opens_sentence and len(VERB.findall(gap)) <= 1 and _gap_allows_continuation(gap)
     if first.paragraph == last.paragraph + 1 and first.open == 0:
         return _gap_allows_continuation(plains[last.paragraph][last.close + 1 :])
     return False
