@@ -7,7 +7,7 @@ Works on the article's own text with the same analysis as the index
 from dataclasses import dataclass
 
 from archive.search.query import Clause, Group
-from archive.search.text import Token, tokens
+from archive.search.text import Token, term_set, tokens
 
 SNIPPET_LENGTH = 320
 MAX_SNIPPETS = 3
@@ -68,11 +68,22 @@ def find_matches(text: str, groups: list[Group]) -> list[Match]:
     return kept
 
 
+def _may_match(text: str, groups: list[Group]) -> bool:
+    """False when no clause's first term is in `text`: most paragraphs of a hit, cheaply."""
+    clauses = [c for g in groups if not g.negated for c in g.clauses]
+    if any(c.prefix for c in clauses):
+        return True
+    present = term_set(text)
+    return any(c.terms[0] in present for c in clauses)
+
+
 def best_snippets(paragraphs: list[str], groups: list[Group]) -> tuple[list[Snippet], set[str]]:
     """Up to MAX_SNIPPETS paragraphs that match best, and the spellings that matched."""
     scored = []
     surfaces = set()
     for number, paragraph in enumerate(paragraphs, start=1):
+        if not _may_match(paragraph, groups):
+            continue
         matches = find_matches(paragraph, groups)
         if not matches:
             continue

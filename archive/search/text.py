@@ -80,14 +80,26 @@ class Token:
     end: int
 
 
+@lru_cache(maxsize=200_000)
+def analyse(written: str) -> tuple[str, str]:
+    """(term, folded word) for a word as written: "Ürümqi's" -> ("urumqi", "urumqi")."""
+    word = fold(unpossessive(written))
+    return stem(word), word
+
+
 def tokens(text: str) -> list[Token]:
     """The terms of `text` with their positions and character offsets in `text`."""
     plain = normalise_punctuation(text)
     found = []
     for position, match in enumerate(WORD.finditer(plain)):
-        word = fold(unpossessive(match.group()))
-        found.append(Token(stem(word), word, position, match.start(), match.end()))
+        term, word = analyse(match.group())
+        found.append(Token(term, word, position, match.start(), match.end()))
     return found
+
+
+def term_set(text: str) -> set[str]:
+    """The distinct terms of `text`: a quick test of whether a clause can match in it."""
+    return {analyse(written)[0] for written in WORD.findall(normalise_punctuation(text))}
 
 
 def terms(text: str) -> list[str]:
