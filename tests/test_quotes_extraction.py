@@ -387,3 +387,9 @@ def test_extract_quotes_refuses_unknown_ids(db):
 
     with pytest.raises(CommandError, match="No article with id 999"):
         call_command("extract_quotes", "999", stdout=io.StringIO())
+
+
+def test_the_demo_comes_with_the_seed_quotes(db):
+    call_command("setup_demo", stdout=io.StringIO())
+    assert Quote.objects.count() == len(SEED_QUOTES)
+    assert Quote.objects.filter(speaker__name="Kerim Zair").exists()

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         # loaddata neither tags nor writes history: tag the seeds with the
         # vocabulary, and give every record its first revision.
         call_command("retag_articles", stdout=io.StringIO(), stderr=io.StringIO())
+        # Then find their quotations, speakers linked through the fresh tags.
+        call_command("extract_quotes", stdout=io.StringIO(), stderr=io.StringIO())
         call_command("populate_history", auto=True, stdout=io.StringIO())
         call_command("rebuild_index", interactive=False, verbosity=1, stdout=self.stdout)
         call_command("create_demo_editor", stdout=self.stdout)
