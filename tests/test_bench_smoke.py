@@ -34,6 +34,18 @@ def test_search_benchmark_runs_and_prints_its_table(tmp_path):
     assert "archive p95 is" in done.stdout
 
 
+def test_pages_benchmark_serves_every_page_kind_over_http():
+    command = [sys.executable, "bench/pages.py", "--smoke", "--duration", "0.5"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "| page kind | pages | requests | errors |" in done.stdout
+    rows = {line.split(" | ")[0][2:]: line for line in done.stdout.splitlines() if "|" in line}
+    for kind in ("home", "list first", "list deep", "article", "source", "entity", "search"):
+        assert f"| {kind} | " in done.stdout
+        errors = rows[kind].split(" | ")[3]
+        assert errors == "0", rows[kind]
+
+
 def test_indexing_benchmark_smoke_run_prints_its_tables():
     # --smoke makes its own tiny archive of made-up articles: no corpus needed.
     command = [sys.executable, "bench/indexing.py", "--smoke"]
