@@ -8,7 +8,7 @@ PORT ?= 8000
 # apt-get needs root; a normal user goes through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test serve-demo lint fixtures clean system-packages chromium
+.PHONY: demo test test-postgres postgres serve-demo lint fixtures clean system-packages chromium
 
 demo: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
@@ -20,6 +20,35 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# The whole suite once more on a real PostgreSQL server on loopback (CI runs both).
+# The role may create the test database; its password only guards a loopback test server.
+PG_USER ?= archive
+PG_PASSWORD ?= archive-test
+PG_DB ?= archive
+PG_PORT ?= 5432
+PG_URL := postgres://$(PG_USER):$(PG_PASSWORD)@127.0.0.1:$(PG_PORT)/$(PG_DB)
+AS_POSTGRES := $(if $(SUDO),sudo -u postgres,runuser -u postgres --)
+PSQL := $(AS_POSTGRES) psql -q -v ON_ERROR_STOP=1 -p $(PG_PORT)
+
+test-postgres: $(VENV)/.installed-postgres chromium postgres
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest
+
+# Debian's PostgreSQL installed if missing, its cluster started, role and database made once.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
+	@pg_lsclusters -h | grep -q . || $(SUDO) pg_createcluster "$$(ls /usr/lib/postgresql | sort -V | tail -1)" main
+	@pg_lsclusters -h | while read version cluster rest; do \
+	  $(SUDO) pg_ctlcluster "$$version" "$$cluster" status >/dev/null 2>&1 || \
+	    $(SUDO) pg_ctlcluster "$$version" "$$cluster" start; done
+	@for i in $$(seq 60); do pg_isready -q -h 127.0.0.1 -p $(PG_PORT) && break; sleep 1; done; \
+	  pg_isready -h 127.0.0.1 -p $(PG_PORT)
+	@$(PSQL) -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$(PG_USER)'" | grep -q 1 || \
+	  $(PSQL) -c "CREATE ROLE $(PG_USER) LOGIN"
+	@$(PSQL) -c "ALTER ROLE $(PG_USER) LOGIN CREATEDB PASSWORD '$(PG_PASSWORD)'"
+	@$(PSQL) -tAc "SELECT 1 FROM pg_database WHERE datname = '$(PG_DB)'" | grep -q 1 || \
+	  $(PSQL) -c "CREATE DATABASE $(PG_DB) OWNER $(PG_USER)"
 
 # Production serving: gunicorn with WORKERS processes on HOST:PORT, DEBUG off,
 # static files served by WhiteNoise; the database is migrated first.
@@ -61,6 +90,10 @@ $(VENV)/.installed: pyproject.toml | system-packages
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+$(VENV)/.installed-postgres: $(VENV)/.installed-test
+	$(BIN)/pip install -q -e ".[test,postgres]"
 	touch $@
 
 clean:
