@@ -8,14 +8,17 @@ from django.views.decorators.http import require_safe
 
 from archive import browse
 from archive.models import Entity, EntityRedirect
+from archive.views.caching import revalidated
 
 
 @require_safe
+@revalidated
 def entity_list(request):
     return render(request, "entities/list.html", {"groups": browse.entities_by_kind()})
 
 
 @require_safe
+@revalidated
 def entity_detail(request, slug):
     entity = Entity.objects.prefetch_related("aliases").filter(slug=slug).first()
     if entity is None:

@@ -5,14 +5,17 @@ from django.views.decorators.http import require_safe
 
 from archive import browse
 from archive.models import Source
+from archive.views.caching import revalidated
 
 
 @require_safe
+@revalidated
 def source_list(request):
     return render(request, "sources/list.html", {"sources": browse.sources_with_counts()})
 
 
 @require_safe
+@revalidated
 def source_detail(request, slug):
     source = get_object_or_404(Source, slug=slug)
     page = browse.page_of(browse.articles_from(source), request.GET.get("page"))
@@ -20,6 +23,7 @@ def source_detail(request, slug):
 
 
 @require_safe
+@revalidated
 def unknown_source(request):
     page = browse.page_of(browse.articles_without_source(), request.GET.get("page"))
     return render(request, "sources/unknown.html", {"page": page})
