@@ -69,12 +69,12 @@ def find_matches(text: str, groups: list[Group]) -> list[Match]:
 
 
 def _may_match(text: str, groups: list[Group]) -> bool:
-    """False when no clause's first term is in `text`: most paragraphs of a hit, cheaply."""
+    """False when no clause has all its terms in `text`: most paragraphs of a hit, cheaply."""
     clauses = [c for g in groups if not g.negated for c in g.clauses]
     if any(c.prefix for c in clauses):
         return True
     present = term_set(text)
-    return any(c.terms[0] in present for c in clauses)
+    return any(present.issuperset(c.terms) for c in clauses)
 
 
 def best_snippets(paragraphs: list[str], groups: list[Group]) -> tuple[list[Snippet], set[str]]:
