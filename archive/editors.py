@@ -18,12 +18,15 @@ EDITOR_PERMISSIONS = {
     "alias": ("add", "change", "delete", "view"),
     "mention": ("add", "change", "delete", "view"),
     "relatedlink": ("add", "change", "delete", "view"),
+    # Merging or splitting quotes replaces them; their history keeps the old ones.
+    "quote": ("add", "change", "delete", "view"),
     "historicalarticle": ("view",),
     "historicalsource": ("view",),
     "historicalentity": ("view",),
     "historicalalias": ("view",),
     "historicalmention": ("view",),
     "historicalrelatedlink": ("view",),
+    "historicalquote": ("view",),
 }
 
 

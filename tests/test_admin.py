@@ -44,7 +44,7 @@ def form_data(article, **changes):
         "body": article.body,
         "version": article.updated_at.isoformat() if article.updated_at else "",
     }
-    for prefix in ("related_links", "mentions"):
+    for prefix in ("related_links", "mentions", "quotes"):
         data.update(
             {
                 f"{prefix}-TOTAL_FORMS": 0,

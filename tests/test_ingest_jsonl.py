@@ -141,8 +141,9 @@ def test_a_batch_of_records_costs_a_few_queries_not_one_per_record(
     path = write_jsonl(tmp_path / "a.jsonl", [record(n) for n in range(200)])
     # One lookup, one slug check, the new source; Django splits the two bulk
     # INSERTs (articles, history) into chunks that fit SQLite's parameter limit;
-    # tagging reads the vocabulary and the batch's mentions, and queues the index.
-    with django_assert_max_num_queries(30):
+    # tagging reads the vocabulary and the batch's mentions, quotes are looked
+    # for in the batch, and the index is queued.
+    with django_assert_max_num_queries(36):
         assert import_paths([path]).summary == "200 new, 0 unchanged, 0 updated"
     with django_assert_max_num_queries(4):
         assert import_paths([path]).summary == "0 new, 200 unchanged, 0 updated"

@@ -16,7 +16,7 @@ SMALL, LARGE = 5, 60
 BUDGETS = {
     "/": 5,  # validators, latest articles, dates, sources, entity kinds
     "/articles/": 3,  # validators, count, page
-    "/articles/report-1/": 11,  # validators, article with mentions, related, neighbours
+    "/articles/report-1/": 14,  # validators, article with mentions, related, neighbours, quotes
     "/sources/": 2,
     "/sources/rfa/": 4,
     "/sources/unknown/": 3,

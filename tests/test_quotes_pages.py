@@ -226,14 +226,15 @@ def test_a_rejected_or_unpublished_copy_is_not_traced(planted):
     assert item.trace is None
 
 
-def test_the_article_include_says_first_published_in(planted, django_assert_max_num_queries):
-    template = Template('{% include "quotes/_article_quotes.html" %}')
+def test_the_article_page_says_first_published_in(client, planted, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
-        html = template.render(Context({"article": planted["Repeated"]}))
+        quoted = article_quotes(planted["Repeated"])
+    html = Template('{% include "quotes/_article_quotes.html" %}').render(
+        Context({"quoted": quoted})
+    )
     assert "First published in" in html
     assert 'href="/articles/first-told/#p-1"' in html
     assert "repeated here" in html
-    html = Template('{% include "quotes/_article_quotes.html" %}').render(
-        Context({"article": planted["First told"]})
-    )
-    assert "First published here; repeated in" in html
+    page = client.get(planted["First told"].get_absolute_url()).content.decode()
+    assert "First published here; repeated in" in page
+    assert 'href="/articles/repeated/#p-' in page

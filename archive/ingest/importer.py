@@ -17,6 +17,7 @@ from archive.ingest.records import IncomingArticle, InputError
 from archive.ingest.seeds import parse_seed_text
 from archive.ingest.slugs import unique_article_slugs, unique_source_slug
 from archive.models import Article, Source
+from archive.quotes.signals import extract_imported
 from archive.search.indexing import flush_index_queue, queue_articles
 
 BATCH_SIZE = 500
@@ -163,9 +164,10 @@ def import_file(
                 batches.add(article)
                 progress.record_read()
             batches.flush()
-            # Tagged and queued in the same transaction: a crash after the
+            # Tagged, quoted and queued in the same transaction: a crash after the
             # commit loses nothing, and each article is indexed once, tagged.
             tag_imported(batches.changed_ids)
+            extract_imported(batches.changed_ids)
             queue_articles(dict.fromkeys(batches.changed_ids))
             if index:
                 transaction.on_commit(batches.index_changed)

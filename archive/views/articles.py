@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 
 from archive import browse
 from archive.citations import cite
+from archive.quotes.tracing import article_quotes
 from archive.related import related_documents
 from archive.search.results import highlight_groups
 from archive.search.snippets import mark_paragraph
@@ -52,6 +53,7 @@ def article_detail(request, slug):
             "paragraphs": paragraphs,
             "entity_groups": browse.entities_in(article),
             "related": related_documents(article),
+            "quoted": article_quotes(article),
             "neighbours": browse.source_neighbours(article),
             "permalink": permalink,
             "citation": cite(article, permalink),

@@ -8,7 +8,10 @@ from django.views.decorators.http import require_safe
 
 from archive import browse
 from archive.models import Entity, EntityRedirect
+from archive.quotes.search import quotes_spoken_by
 from archive.views.caching import revalidated
+
+QUOTES_ON_ENTITY_PAGE = 20
 
 
 @require_safe
@@ -27,6 +30,7 @@ def entity_detail(request, slug):
         return redirect(moved.entity, permanent=True)
     page = browse.page_of(browse.articles_mentioning(entity), request.GET.get("page"))
     search = reverse("search")
+    quotes, quote_count = quotes_spoken_by(entity, QUOTES_ON_ENTITY_PAGE)
     return render(
         request,
         "entities/detail.html",
@@ -35,6 +39,7 @@ def entity_detail(request, slug):
             "page": page,
             "timeline": browse.timeline(page.object_list),
             "co_mentioned": browse.co_mentioned(entity),
+            "spoken": {"quotes": quotes, "count": quote_count, "shown": len(quotes)},
             "search_by_entity": f"{search}?{urlencode({'entity': entity.slug})}",
             "search_by_name": f"{search}?{urlencode({'q': name_as_query(entity.name)})}",
         },
