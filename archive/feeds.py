@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 
 from archive import browse
 from archive.models import Article, Entity, Source
+from archive.search.health import with_index_notice
 from archive.search.params import search_params
 from archive.search.results import run_search
 
@@ -86,21 +87,27 @@ class EntityFeed(LatestArticlesFeed):
 
 
 class SearchFeed(LatestArticlesFeed):
-    """A search to follow: its newest matching articles."""
+    """A search to follow: its newest matching articles (503 while search is unavailable)."""
+
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        return with_index_notice(response, request.search_outcome.index_notice)
 
     def get_object(self, request):
         params = search_params(request.GET)
         params.sort, params.page = "newest", 1
-        return params
+        request.search_outcome = run_search(params, per_page=FEED_LENGTH)
+        return request.search_outcome
 
-    def title(self, params):
-        return f"Search “{params.q}”: Uyghur Repression News Archive"
+    def title(self, outcome):
+        return f"Search “{outcome.params.q}”: Uyghur Repression News Archive"
 
-    def link(self, params):
-        return reverse("search") + "?" + urlencode({"q": params.q})
+    def link(self, outcome):
+        return reverse("search") + "?" + urlencode({"q": outcome.params.q})
 
-    def subtitle(self, params):
-        return "The newest articles matching this search."
+    def subtitle(self, outcome):
+        notice = f" {outcome.index_notice.text}" if outcome.index_notice else ""
+        return "The newest articles matching this search." + notice
 
-    def items(self, params):
-        return [hit.article for hit in run_search(params, per_page=FEED_LENGTH).hits]
+    def items(self, outcome):
+        return [hit.article for hit in outcome.hits]

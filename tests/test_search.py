@@ -326,6 +326,7 @@ def test_json_api_shape(client, seeds):
         "facets",
         "suggestion",
         "notes",
+        "index_notice",
     }
     assert data["count"] == 1
     (result,) = data["results"]

@@ -3,11 +3,14 @@
 `run_search()` takes validated parameters, asks haystack once for a page of
 hits with facet counts and a spelling suggestion, and returns plain objects:
 hits with their best paragraphs and the spellings that matched, facets with
-names, and notes about anything in the query that could not be used.
+names, and notes about anything in the query that could not be used. When the
+index cannot answer, or not completely, the outcome carries a notice saying so
+(archive.search.health) instead of raising.
 """
 
 import datetime
 import functools
+import logging
 import operator
 from dataclasses import dataclass, field
 
@@ -16,11 +19,18 @@ from haystack.inputs import Exact, Raw
 from haystack.query import SQ, SearchQuerySet
 
 from archive.models import Article, Entity, Source
+from archive.search.health import (
+    SEARCH_UNAVAILABLE,
+    IndexNotice,
+    index_completeness_notice,
+    is_engine_failure,
+)
 from archive.search.query import Clause, Group, ParsedQuery, make_clause, parse_query
 from archive.search.snippets import Snippet, best_snippets
 from archive.search.text import fold
 from archive.search.variants import Vocabulary, current_vocabulary, expand
 
+log = logging.getLogger(__name__)
 RESULTS_PER_PAGE = 20
 TOP_ENTITIES_PER_KIND = 5
 SORTS = {"relevance": None, "newest": "-sort_newest", "oldest": "sort_oldest"}
@@ -71,6 +81,7 @@ class Outcome:
     suggestion_count: int = 0
     active_sources: list[Source] = field(default_factory=list)
     active_entities: list[Entity] = field(default_factory=list)
+    index_notice: IndexNotice | None = None  # the index cannot answer, or not completely
 
     @property
     def searched(self) -> bool:
@@ -184,6 +195,22 @@ def _keep_known_spellings(suggestion, words, vocabulary) -> str | None:
 
 
 def run_search(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcome:
+    """The search; with a notice if the index holds too few articles or cannot answer at all."""
+    try:
+        outcome = search_index(params, per_page)
+        if outcome.searched:
+            outcome.index_notice = index_completeness_notice()
+        return outcome
+    except Exception as error:
+        if not is_engine_failure(error):
+            raise
+        log.warning("Search index unavailable; answering with a notice", exc_info=True)
+    parsed = parse_query(params.q)
+    notes = [*params.notes, *parsed.notes]
+    return Outcome(params, parsed, None, [], 0, {}, {}, notes, index_notice=SEARCH_UNAVAILABLE)
+
+
+def search_index(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcome:
     parsed = parse_query(params.q)
     notes = [*params.notes, *parsed.notes]
     vocabulary = current_vocabulary()

@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from archive.citations import cite
+from archive.search.health import with_index_notice
 from archive.search.params import search_params
 from archive.search.results import Hit, Outcome, run_search
 
@@ -36,7 +37,7 @@ def search(request):
         for snippet in hit.snippets:
             snippet.url = hit_url(hit, outcome.params.q, snippet.paragraph)
         hit.citation = cite(hit.article, _absolute_article_url(request, hit), hit.best_paragraph)
-    return render(
+    response = render(
         request,
         "search/results.html",
         {
@@ -47,6 +48,7 @@ def search(request):
             "feed_url": reverse("feed-search") + "?" + request.GET.urlencode(),
         },
     )
+    return with_index_notice(response, outcome.index_notice)
 
 
 def hit_as_dict(request, hit: Hit, query: str) -> dict:
@@ -88,15 +90,17 @@ def outcome_as_dict(request, outcome: Outcome) -> dict:
         },
         "suggestion": outcome.suggestion,
         "notes": outcome.notes,
+        "index_notice": outcome.index_notice.text if outcome.index_notice else None,
     }
 
 
 @require_safe
 def search_api(request):
     outcome = run_search(search_params(request.GET))
-    return JsonResponse(
+    response = JsonResponse(
         outcome_as_dict(request, outcome), json_dumps_params={"ensure_ascii": False}
     )
+    return with_index_notice(response, outcome.index_notice)
 
 
 @require_safe
@@ -104,6 +108,10 @@ def search_csv(request):
     params = search_params(request.GET)
     params.page = 1
     outcome = run_search(params, per_page=EXPORT_LIMIT)
+    if outcome.index_notice and outcome.index_notice.unavailable:
+        # Not an empty CSV, which would read as "nothing matches".
+        response = HttpResponse(outcome.index_notice.text, content_type="text/plain; charset=utf-8")
+        return with_index_notice(response, outcome.index_notice)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="archive-search.csv"'
     writer = csv.writer(response)
@@ -125,7 +133,7 @@ def search_csv(request):
                 data["citation"]["text"],
             ]
         )
-    return response
+    return with_index_notice(response, outcome.index_notice)
 
 
 @require_safe
