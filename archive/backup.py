@@ -31,17 +31,19 @@ from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.core import serializers
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Model
+from django.db.models import Max, Model
 from django.utils import timezone
 from haystack import connection_router, connections
+from haystack.management.commands.update_index import Command as HaystackUpdateIndex
 
 from archive.integrity import text_hash_problems
-from archive.models import Article
-from archive.search.indexing import flush_index_queue, queue_articles
+from archive.models import Article, IndexQueue
+from archive.search.indexing import queue_articles
 
 FORMAT = "uyghur-archive-export"
 VERSION = 1
@@ -240,9 +242,10 @@ def restore_archive(path: Path, progress: Callable[[str], None] | None = None) -
         # Queued in the same transaction: should the rebuild below fail, the
         # queue still knows every article the index must take.
         queue_articles(Article.objects.values_list("pk", flat=True))
+        restored_queue = IndexQueue.objects.aggregate(last=Max("id"))["last"]
     if progress:
         progress("rebuilding the search index")
-    report.index_problem = _rebuild_index()
+    report.index_problem = _rebuild_index(restored_queue)
     return report
 
 
@@ -420,12 +423,19 @@ def _check_references(models) -> None:
         ) from None
 
 
-def _rebuild_index() -> str:
-    """Empty the search index and fill it from the restored articles; a problem, or ""."""
+def _rebuild_index(restored_queue: int | None) -> str:
+    """Empty the search index and fill it from the restored articles; a problem, or "".
+
+    haystack's own update_index writes in large batches (our backend writes
+    those with one process per core). The queue rows the restore wrote are
+    then done with; any change made since has a later row and stays queued.
+    """
     try:
         for using in connection_router.for_write():
             connections[using].get_backend().clear()
-        flush_index_queue()
+        call_command(HaystackUpdateIndex(), verbosity=0)
+        if restored_queue is not None:
+            IndexQueue.objects.filter(id__lte=restored_queue).delete()
     except Exception as exc:  # the engine's own errors: down, locked, …
         return (
             f"The search index could not be rebuilt ({exc}). The articles are restored and "

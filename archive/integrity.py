@@ -6,10 +6,14 @@ all, streaming the rows in batches; `index_differences()` compares the
 articles in the search index with the published articles in the database.
 """
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from haystack.constants import DJANGO_CT
+from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
+from haystack.utils import get_model_ct
 
 from archive.models import Article, IndexQueue, sha256_hex
 
@@ -50,10 +54,30 @@ def text_hash_problems(
     computed = sha256_hex(body)
     if computed != body_sha256:
         problems.append(("body", body_sha256, computed))
-    computed = sha256_hex(original_text) if original_text else ""
-    if computed != original_sha256:
-        problems.append(("original text", original_sha256, computed))
+    if original_sha256 not in original_text_hashes(original_text):
+        problems.append(("original text", original_sha256, sha256_hex(original_text)))
     return problems
+
+
+def original_text_hashes(original_text: str) -> set[str]:
+    """The hashes that may stand for a text as received.
+
+    The hash of the text itself (seed files, and what Article.save() stores);
+    for a JSON Lines record, the importer stores the hash of the record in
+    canonical form instead (keys sorted, no spaces: archive/ingest/jsonl.py),
+    so that the same record re-serialised is recognised on a later import.
+    """
+    if not original_text:
+        return {""}
+    hashes = {sha256_hex(original_text)}
+    if original_text.lstrip().startswith("{"):
+        try:
+            record = json.loads(original_text)
+        except ValueError:
+            return hashes
+        canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        hashes.add(sha256_hex(canonical))
+    return hashes
 
 
 @dataclass
@@ -150,8 +174,12 @@ def _ids(ids: list[int], shown: int = 50) -> str:
 
 
 def indexed_article_ids(using: str = "default") -> set[int]:
-    """The ids of every article in the search index, through haystack, whatever the engine."""
-    hits = SearchQuerySet(using=using).models(Article)
+    """The ids of every article in the search index, through haystack, whatever the engine.
+
+    Asked as a filter on haystack's content-type field: the match-everything
+    query that `.all()` sends makes Whoosh walk every term (50 times slower).
+    """
+    hits = SearchQuerySet(using=using).filter(**{DJANGO_CT: Exact(get_model_ct(Article))})
     total = hits.count()
     return {int(pk) for pk in hits.values_list("pk", flat=True)[:total]} if total else set()
 

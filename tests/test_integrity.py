@@ -1,5 +1,8 @@
 """`manage.py verify`: every stored hash recomputed; the search index compared with the articles."""
 
+import io
+import json
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -119,3 +122,30 @@ def test_an_empty_archive_verifies(capsys):
     out, _, error = verify(capsys, "--index")
     assert error is None
     assert "0 article(s) and 0 revision(s): all match" in out
+
+
+def test_articles_imported_from_json_lines_verify_before_and_after_an_edit(tmp_path, capsys):
+    """The importer hashes a record in canonical form; an editor's save hashes the line itself."""
+    record = {
+        "title": "Families of detained Uyghurs speak out",
+        "id": 7,
+        "source": "Example Wire",
+        "date": "2021-03-04",
+        "url": "https://example.org/families",
+        "author": None,
+        "body": "Relatives described the camps.\n\nThey asked for news.",
+    }
+    path = tmp_path / "wire.jsonl"
+    path.write_text(json.dumps(record, indent=None, separators=(", ", ": ")) + "\n")
+    call_command("import_articles", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    article = Article.objects.get()
+    assert article.original_sha256 != sha256_hex(article.original_text)  # the canonical form's
+    assert verify(capsys)[2] is None
+
+    article.title = "Families of detained Uyghurs speak out (corrected)"
+    article.save()
+    assert verify(capsys)[2] is None
+
+    Article.objects.update(original_text=article.original_text.replace("camps", "sites"))
+    _, err, error = verify(capsys)
+    assert error is not None and "the original text does not match" in err
