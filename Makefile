@@ -17,7 +17,7 @@ demo: $(VENV)/.installed
 	@echo "Serving the archive on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
 	$(MANAGE) runserver $(HOST):$(PORT) --insecure
 
-test: $(VENV)/.installed-test chromium
+test: $(VENV)/.installed-test chromium node_modules/axe-core
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -31,7 +31,7 @@ PG_URL := postgres://$(PG_USER):$(PG_PASSWORD)@127.0.0.1:$(PG_PORT)/$(PG_DB)
 AS_POSTGRES := $(if $(SUDO),sudo -u postgres,runuser -u postgres --)
 PSQL := $(AS_POSTGRES) psql -q -v ON_ERROR_STOP=1 -p $(PG_PORT)
 
-test-postgres: $(VENV)/.installed-postgres chromium postgres
+test-postgres: $(VENV)/.installed-postgres chromium node_modules/axe-core postgres
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 # Debian's PostgreSQL installed if missing, its cluster started, role and database made once.
@@ -82,6 +82,14 @@ chromium:
 	@[ -x /usr/bin/chromium ] || \
 	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
+# axe-core for the accessibility tests, pinned in package.json and package-lock.json,
+# from the npm registry with Debian's npm; the tests inject it, readers never load it.
+node_modules/axe-core: package.json package-lock.json
+	@command -v npm >/dev/null || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
 $(VENV)/.installed: pyproject.toml | system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -97,4 +105,4 @@ $(VENV)/.installed-postgres: $(VENV)/.installed-test
 	touch $@
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

@@ -42,3 +42,105 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+# The reader's archive as the browser tests see it: the five seed articles,
+# tagged with the starter vocabulary, two of them given a (made-up) source so
+# that source pages, source feeds and previous/next links have something to show.
+@pytest.fixture
+def reader_archive(seed_dir):
+    import io
+
+    from django.core.management import call_command
+
+    from archive.models import Article, Source
+
+    call_command("loaddata", "fixtures/entities.json", verbosity=0)
+    call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
+    wire = Source.objects.create(name="Test Wire", slug="test-wire")
+    for article in Article.objects.filter(published_on__year=2020):
+        article.source = wire
+        article.save()
+    article = Article.objects.get(published_on="2021-02-10").get_absolute_url()
+    return {
+        "article": article,
+        "source": wire.get_absolute_url(),
+        "entity": "/entities/serikzhan-bilash/",
+        # Every kind of page a reader opens, each with something on it.
+        "pages": [
+            "/",
+            "/articles/",
+            article,
+            "/sources/",
+            wire.get_absolute_url(),
+            "/sources/unknown/",
+            "/entities/",
+            "/entities/serikzhan-bilash/",
+            "/dates/",
+            "/dates/2021/",
+            "/dates/2021/02/",
+            "/dates/unknown/",
+            "/about/",
+            "/search/?q=Uighurs",
+            "/search/help/",
+            "/quotes/?q=mercy",
+        ],
+    }
+
+
+# Viewports: a desktop window and a phone (touch, mobile meta viewport honoured).
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+}
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a page in a fresh context: `open_page("phone", dark=True, javascript=False)`.
+
+    `axe=True` lets the test inject axe-core, which the archive's strict
+    Content-Security-Policy would otherwise (rightly) refuse as an inline script.
+    """
+    contexts = []
+
+    def open_page(viewport="desktop", *, dark=False, javascript=True, axe=False):
+        context = browser.new_context(
+            **VIEWPORTS[viewport],
+            color_scheme="dark" if dark else "light",
+            java_script_enabled=javascript,
+            bypass_csp=axe,
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots():
+    from django.conf import settings
+
+    directory = settings.DATA_DIR / "screenshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+AXE = os.path.join(os.path.dirname(__file__), "..", "..", "node_modules", "axe-core", "axe.min.js")
+
+
+@pytest.fixture(scope="session")
+def axe_script():
+    """axe-core from the npm registry (package.json), installed by `npm ci`, read from disk."""
+    path = os.path.normpath(AXE)
+    if not os.path.exists(path):
+        message = f"no axe-core at {path}: `make test` installs it (npm ci)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
