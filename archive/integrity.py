@@ -92,7 +92,7 @@ class HashReport:
         )
         if not self.mismatches:
             return f"{checked}: all match."
-        return f"{checked}: {len(self.mismatches)} do not match."
+        return f"{checked}: {len(self.mismatches)} hash(es) do not match."
 
 
 def verify_hashes(

@@ -52,7 +52,7 @@ def test_a_body_changed_behind_the_archives_back_is_reported(seeds, capsys):
     assert f"MISMATCH article {tampered.slug!r} (id {tampered.pk}): the body" in err
     assert "does not match its body_sha256" in err
     assert f"stored {tampered.body_sha256}" in err
-    assert "1 do not match" in out
+    assert "1 hash(es) do not match" in out
 
 
 def test_a_changed_text_as_received_is_reported_as_such(seeds, capsys):
