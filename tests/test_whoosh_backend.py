@@ -1,0 +1,59 @@
+"""The Whoosh backend keeps its open segments across commits and still sees every change."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from haystack import connections
+from haystack.query import SearchQuerySet
+
+from archive.models import Article
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def seeds(seed_dir):
+    call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
+    # One segment holding every article, too few segments for Whoosh to merge on the next commit.
+    call_command("rebuild_index", interactive=False, verbosity=0)
+    return list(Article.objects.order_by("pk"))
+
+
+def segment_readers(searcher):
+    return {r.segment().segment_id(): r for r, _ in searcher.reader().leaf_readers()}
+
+
+def hits(word):
+    return sorted(int(r.pk) for r in SearchQuerySet().models(Article).filter(content=word))
+
+
+def test_an_edit_reopens_only_the_new_segment_and_hides_the_replaced_document(seeds):
+    backend = connections["default"].get_backend()
+    before = segment_readers(backend.searcher())
+    assert hits("Kunbolat") == [seeds[2].pk]
+
+    seeds[2].body = (
+        seeds[2].body.replace("Kunbolat", "Kunbolatov", 1) + "\n\nNew words: zebrafinch."
+    )
+    seeds[2].save()
+
+    after = segment_readers(backend.searcher())
+    assert len(before) == 1 and len(after) == 2
+    (kept,) = before
+    assert after[kept] is before[kept], "the unchanged segment stays open"
+    # The old version of the article sat in a kept segment: it must not match any more.
+    assert hits("zebrafinch") == [seeds[2].pk]
+    assert len(SearchQuerySet().models(Article).filter(content="Xinjiang")) == len(
+        {int(r.pk) for r in SearchQuerySet().models(Article).filter(content="Xinjiang")}
+    )
+    assert SearchQuerySet().models(Article).count() == len(seeds)
+
+
+def test_unpublishing_hides_the_article_from_a_searcher_that_was_already_open(seeds):
+    backend = connections["default"].get_backend()
+    backend.searcher()
+    seeds[0].status = Article.Status.DRAFT
+    seeds[0].save()
+    assert seeds[0].pk not in hits("China")
+    assert SearchQuerySet().models(Article).count() == len(seeds) - 1
