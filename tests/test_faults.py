@@ -6,10 +6,17 @@ last ones start real processes (gunicorn, `manage.py`) on a temporary archive
 and kill them (helpers in tests/test_load.py).
 """
 
+import fcntl
+import os
 import shutil
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
 
 import pytest
 from django.core.management import call_command
+from test_load import ServedArchive, Session
 
 from archive.models import Article, Entity
 from archive.search.health import INDEX_INCOMPLETE, SEARCH_UNAVAILABLE
@@ -152,3 +159,214 @@ def test_a_bug_in_the_archive_is_not_dressed_up_as_an_outage():
     from haystack.exceptions import SearchBackendError
 
     assert is_engine_failure(SearchBackendError("engine down"))
+
+
+# Killing real processes ---------------------------------------------------------------------
+#
+# Whoosh's write lock is an flock(2) on the index's MAIN_WRITELOCK file; the
+# kernel lists who holds it in /proc/locks, which is how these tests find the
+# process that is writing the index at that moment, and kill exactly it.
+
+WRITE_LOCK = "MAIN_WRITELOCK"
+
+
+def write_lock_holders(index_dir) -> set[int]:
+    """Processes holding the index's write lock now (an empty set: the lock is free)."""
+    try:
+        inode = os.stat(index_dir / WRITE_LOCK).st_ino
+    except FileNotFoundError:
+        return set()
+    holders = set()
+    with open("/proc/locks") as locks:
+        for line in locks:
+            parts = line.split()
+            if parts[1] == "FLOCK" and parts[5].rsplit(":", 1)[-1] == str(inode):
+                holders.add(int(parts[4]))
+    return holders
+
+
+def kill_while_writing(index_dir, candidates, timeout=60) -> int:
+    """SIGKILL the first of `candidates()` seen holding the index's write lock; its pid."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        writing = write_lock_holders(index_dir) & set(candidates())
+        if writing:
+            pid = writing.pop()
+            os.kill(pid, signal.SIGKILL)
+            return pid
+        time.sleep(0.002)
+    raise AssertionError("no process was seen writing the index")
+
+
+def lock_can_be_taken(index_dir) -> bool:
+    """Whether a new writer would get the lock at once (tried the way Whoosh takes it)."""
+    fd = os.open(index_dir / WRITE_LOCK, os.O_WRONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Reader:
+    """A reader searching and reading the served archive in a loop, while something breaks."""
+
+    archive: ServedArchive
+    paths: list
+    answers: list = field(default_factory=list)  # (time, path, status, notice or error)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self):
+        session = Session(self.archive.port, timeout=60)
+        while not self.stop.is_set():
+            for path in self.paths:
+                try:
+                    answer = session.get(path)
+                    notice = answer.headers.get("Search-Notice")
+                    self.answers.append((time.monotonic(), path, answer.status, notice))
+                except OSError as error:
+                    self.answers.append((time.monotonic(), path, None, repr(error)))
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=120)
+
+    def failures(self):
+        return [a for a in self.answers if a[2] is None or a[2] >= 500]
+
+    def first_answer_after(self, moment, status=200):
+        return next(t for t, _, s, _ in self.answers if t > moment and s == status) - moment
+
+
+READING = ["/api/search?q=loadcheck7", "/search/?q=Xinjiang", "/articles/", "/"]
+
+
+def unpublished(archive) -> int:
+    return archive.rows("SELECT count(*) FROM archive_article WHERE status = 'draft'")[0][0]
+
+
+@pytest.fixture
+def big_archive(tmp_path):
+    """A served archive with enough articles that writing the index takes a while."""
+    archive = ServedArchive(tmp_path / "archive", extra_articles=1500)
+    archive.data_dir.mkdir()
+    archive.prepare()
+    archive.serve(workers=3)
+    yield archive
+    archive.stop()
+
+
+def test_a_worker_killed_while_writing_the_index_loses_nothing_and_sync_index_catches_up(
+    big_archive,
+):
+    archive = big_archive
+    editor = Session(archive.port, timeout=120)
+    editor.log_in(archive.editors[0], archive.editor_password)
+    ids = [pk for (pk,) in archive.rows("SELECT id FROM archive_article ORDER BY id")][-300:]
+    # One request that unpublishes 300 articles: 300 saves, each followed by an index write.
+    dropped = []
+
+    def unpublish_all():
+        editor.get("/admin/archive/article/")
+        try:
+            editor.post_form(
+                "/admin/archive/article/",
+                {"action": "unpublish", "_selected_action": ids, "index": "0"},
+            )
+        except OSError as error:
+            dropped.append(error)  # the worker serving it was killed: expected
+
+    with Reader(archive, READING) as reader:
+        action = threading.Thread(target=unpublish_all)
+        action.start()
+        deadline = time.monotonic() + 60
+        while unpublished(archive) < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)  # let it unpublish some first
+        killed = kill_while_writing(archive.index_dir, archive.worker_pids)
+        killed_at = time.monotonic()
+        action.join(timeout=120)
+        back = archive.wait_until_serving("/api/search?q=loadcheck7")
+        while killed in archive.worker_pids() or len(archive.worker_pids()) < 3:
+            time.sleep(0.05)
+        replaced = time.monotonic() - killed_at
+        time.sleep(1)
+
+    assert dropped, "the request of the killed worker should have been cut"
+    assert reader.failures() == [], archive.log_tail()
+    assert lock_can_be_taken(archive.index_dir)  # the lock died with the worker
+
+    done = unpublished(archive)
+    queued = archive.queued()
+    started = time.monotonic()
+    synced = archive.manage("sync_index")
+    sync_seconds = time.monotonic() - started
+    assert synced.returncode == 0, synced.stderr
+    assert queued >= 1  # killed holding the lock: its article was still queued
+    verified = archive.manage("verify", "--index")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert archive.indexed_ids() == archive.published_ids()
+    print(
+        f"\nworker {killed} killed while writing the index, after {done} of 300 "
+        f"unpublished; {len(reader.answers)} reader requests, none failed; search answered "
+        f"{back:.2f} s after the kill, worker replaced after {replaced:.2f} s; "
+        f"{queued} change(s) queued; sync_index took {sync_seconds:.2f} s"
+    )
+
+
+def test_a_rebuild_killed_midway_leaves_search_answering_and_one_command_restores_the_index(
+    big_archive,
+):
+    archive = big_archive
+    with Reader(archive, READING) as reader:
+        time.sleep(0.5)
+        rebuild = archive.start_manage("rebuild_index", "--noinput")
+        killed = kill_while_writing(archive.index_dir, lambda: [rebuild.pid])
+        killed_at = time.monotonic()
+        rebuild.wait()
+        time.sleep(1.5)
+        during = archive.manage("verify", "--index")
+
+        # The lock file is left behind, but no process holds its lock: it is not stale.
+        assert (archive.index_dir / WRITE_LOCK).exists()
+        assert write_lock_holders(archive.index_dir) == set()
+        assert lock_can_be_taken(archive.index_dir)
+
+        started = time.monotonic()
+        restored = archive.manage("rebuild_index", "--noinput")
+        restore_seconds = time.monotonic() - started
+        assert restored.returncode == 0, restored.stderr
+        in_line_at = time.monotonic()
+        time.sleep(1)
+
+    assert rebuild.returncode == -signal.SIGKILL
+    assert reader.failures() == [], archive.log_tail()
+    searches_after_kill = [
+        (status, notice)
+        for t, path, status, notice in reader.answers
+        if path.startswith("/api/search") and killed_at < t < in_line_at - restore_seconds
+    ]
+    assert searches_after_kill, "no search was made while the index was incomplete"
+    assert all(s == (200, INDEX_INCOMPLETE.text) for s in searches_after_kill)
+    assert during.returncode != 0  # verify --index saw the damage
+    verified = archive.manage("verify", "--index")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert archive.indexed_ids() == archive.published_ids()
+    final = Session(archive.port).get("/api/search?q=loadcheck7")
+    assert final.status == 200 and "Search-Notice" not in final.headers
+    notices = sum(1 for a in reader.answers if a[3] == INDEX_INCOMPLETE.text)
+    print(
+        f"\nrebuild {killed} killed while writing; {len(reader.answers)} reader requests, none "
+        f"failed, {notices} answered with the rebuild notice; rebuild_index brought "
+        f"{len(archive.published_ids())} articles back in {restore_seconds:.2f} s "
+        f"(kill to index in line {in_line_at - killed_at:.2f} s)"
+    )
