@@ -57,3 +57,22 @@ def test_unpublishing_hides_the_article_from_a_searcher_that_was_already_open(se
     seeds[0].save()
     assert seeds[0].pk not in hits("China")
     assert SearchQuerySet().models(Article).count() == len(seeds) - 1
+
+
+def test_edits_merge_their_own_small_segments_but_never_a_big_one(seeds, monkeypatch):
+    from archive.search import whoosh_backend
+
+    # The rebuilt segment of five articles counts as big here.
+    monkeypatch.setattr(whoosh_backend, "SMALL_SEGMENT_DOCS", 3)
+    backend = connections["default"].get_backend()
+    (big,) = segment_readers(backend.searcher())
+    for number in range(3 * whoosh_backend.SMALL_SEGMENTS_BEFORE_MERGE):
+        article = seeds[number % len(seeds)]
+        article.body += f"\n\nEdit number {number}."
+        article.save()
+        segments = segment_readers(backend.searcher())
+        assert big in segments, "an edit never merges the big segment"
+        # the big one, the small ones waiting to be merged, and the one just written
+        assert len(segments) <= 2 + whoosh_backend.SMALL_SEGMENTS_BEFORE_MERGE
+    assert SearchQuerySet().models(Article).count() == len(seeds)
+    assert hits("Kunbolat") == [seeds[2].pk]
