@@ -6,7 +6,6 @@ all, streaming the rows in batches; `index_differences()` compares the
 articles in the search index with the published articles in the database.
 """
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
 from haystack.utils import get_model_ct
 
-from archive.models import Article, IndexQueue, sha256_hex
+from archive.models import Article, IndexQueue, original_sha256_hex, sha256_hex
 
 BATCH = 1000
 HASHED_COLUMNS = ("pk", "slug", "body", "original_text", "body_sha256", "original_sha256")
@@ -54,30 +53,10 @@ def text_hash_problems(
     computed = sha256_hex(body)
     if computed != body_sha256:
         problems.append(("body", body_sha256, computed))
-    if original_sha256 not in original_text_hashes(original_text):
-        problems.append(("original text", original_sha256, sha256_hex(original_text)))
+    expected = original_sha256_hex(original_text)
+    if original_sha256 != expected:
+        problems.append(("original text", original_sha256, expected))
     return problems
-
-
-def original_text_hashes(original_text: str) -> set[str]:
-    """The hashes that may stand for a text as received.
-
-    The hash of the text itself (seed files, and what Article.save() stores);
-    for a JSON Lines record, the importer stores the hash of the record in
-    canonical form instead (keys sorted, no spaces: archive/ingest/jsonl.py),
-    so that the same record re-serialised is recognised on a later import.
-    """
-    if not original_text:
-        return {""}
-    hashes = {sha256_hex(original_text)}
-    if original_text.lstrip().startswith("{"):
-        try:
-            record = json.loads(original_text)
-        except ValueError:
-            return hashes
-        canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        hashes.add(sha256_hex(canonical))
-    return hashes
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The archive's records: sources, articles, curated entities and the links between them."""
 
 import hashlib
+import json
 
 from django.db import models
 from django.db.models import Q
@@ -12,6 +13,28 @@ PARAGRAPH_SEPARATOR = "\n\n"
 
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def original_sha256_hex(original_text: str) -> str:
+    """The fingerprint of an article as received: SHA-256 of the text, "" if there is none.
+
+    A JSON record is hashed in canonical form (keys sorted, no spaces), so the
+    same record written out again in another order or spacing is recognised.
+    """
+    if not original_text:
+        return ""
+    if original_text.lstrip().startswith("{"):
+        try:
+            record = json.loads(original_text)
+        except ValueError:
+            record = None
+        if isinstance(record, dict):
+            return sha256_hex(canonical_json(record))
+    return sha256_hex(original_text)
+
+
+def canonical_json(record: dict) -> str:
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 class Source(models.Model):
@@ -119,7 +142,7 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         self.body = normalise_body(self.body)
         self.body_sha256 = sha256_hex(self.body)
-        self.original_sha256 = sha256_hex(self.original_text) if self.original_text else ""
+        self.original_sha256 = original_sha256_hex(self.original_text)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
             kwargs["update_fields"] = {*update_fields, "body_sha256", "original_sha256"}

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from archive.integrity import index_differences, verify_hashes
-from archive.models import Article, IndexQueue, sha256_hex
+from archive.models import Article, IndexQueue, original_sha256_hex, sha256_hex
 from archive.search.indexing import index_articles
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +125,7 @@ def test_an_empty_archive_verifies(capsys):
 
 
 def test_articles_imported_from_json_lines_verify_before_and_after_an_edit(tmp_path, capsys):
-    """The importer hashes a record in canonical form; an editor's save hashes the line itself."""
+    """Import and an editor's save fingerprint the record the same way (canonical JSON)."""
     record = {
         "title": "Families of detained Uyghurs speak out",
         "id": 7,
@@ -139,11 +139,14 @@ def test_articles_imported_from_json_lines_verify_before_and_after_an_edit(tmp_p
     path.write_text(json.dumps(record, indent=None, separators=(", ", ": ")) + "\n")
     call_command("import_articles", str(path), stdout=io.StringIO(), stderr=io.StringIO())
     article = Article.objects.get()
-    assert article.original_sha256 != sha256_hex(article.original_text)  # the canonical form's
+    imported_hash = article.original_sha256
+    assert imported_hash == original_sha256_hex(article.original_text)
+    assert imported_hash != sha256_hex(article.original_text)  # spacing does not count
     assert verify(capsys)[2] is None
 
     article.title = "Families of detained Uyghurs speak out (corrected)"
     article.save()
+    assert article.original_sha256 == imported_hash
     assert verify(capsys)[2] is None
 
     Article.objects.update(original_text=article.original_text.replace("camps", "sites"))

@@ -11,7 +11,7 @@ from archive.ingest.cleaning import collapse_spaces
 from archive.ingest.dates import parse_iso_date
 from archive.ingest.files import decode_utf8, open_input
 from archive.ingest.records import IncomingArticle, InputError, incoming_article
-from archive.models import Article, sha256_hex
+from archive.models import Article, original_sha256_hex, sha256_hex
 
 REQUIRED_KEYS = ("id", "source", "title", "date", "url", "author", "body")
 NULLABLE_TEXT_KEYS = ("source", "title", "date", "url", "author")
@@ -89,7 +89,6 @@ def article_from_line(path: Path, number: int, line: str) -> IncomingArticle:
         except ValueError as exc:
             raise InputError(path, str(exc), number) from None
         date_origin = Article.DateOrigin.METADATA
-    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return incoming_article(
         path,
         number,
@@ -103,7 +102,8 @@ def article_from_line(path: Path, number: int, line: str) -> IncomingArticle:
         external_id="" if record["id"] is None else str(record["id"]),
         language=language(record),
         original_text=line,
-        original_sha256=sha256_hex(canonical),
+        original_sha256=original_sha256_hex(line),
+        # What an editor's save stored before the fingerprint was canonical.
         other_original_sha256=(sha256_hex(line),),
     )
 
