@@ -13,8 +13,9 @@ In one run it
      save     the whole save, commit and index update included
      index    the index update alone (`index_articles([pk])`, what runs after
               the commit)
-     raw      a raw Whoosh `update_document` of the same document on the
-              same index (a fresh writer and commit each time)
+     raw      a raw Whoosh `update_document` of the same document on a copy
+              of the same index (a fresh writer and commit each time, Whoosh's
+              default merge policy; a copy, so its merges do not slow the others)
    interleaved save by save in a rotating order;
 3. checks that every edit is found by a search right after its save;
 4. prints p50/p95/max per variant and the segment count before and after.
@@ -34,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = ".bench-incremental"  # a scratch directory this script made and may empty
+RAW_INDEX = "whoosh_index_raw"  # the copy raw Whoosh writes to
 
 
 def copy_data_dir(source: Path, target: Path, reuse: bool) -> None:
@@ -52,6 +54,7 @@ def copy_data_dir(source: Path, target: Path, reuse: bool) -> None:
     ):
         src.backup(dst)
     shutil.copytree(source / "whoosh_index", target / "whoosh_index")
+    shutil.copytree(source / "whoosh_index", target / RAW_INDEX)
     if (source / "secret_key").exists():
         shutil.copy(source / "secret_key", target / "secret_key")
 
@@ -63,6 +66,7 @@ def make_smoke_data_dir(target: Path) -> None:
     call_command("migrate", verbosity=0)
     call_command("loaddata", "fixtures/seed_articles.json", "fixtures/entities.json", verbosity=0)
     call_command("rebuild_index", interactive=False, verbosity=0)
+    shutil.copytree(target / "whoosh_index", target / RAW_INDEX)
 
 
 def segment_count(ix) -> int:
@@ -90,8 +94,8 @@ def run(saves: int, seed: int) -> dict:
     ids = list(Article.objects.published().values_list("pk", flat=True))
     rng = random.Random(seed)
     chosen = [rng.choice(ids) for _ in range(saves)]
-    ix = whoosh_index.open_dir(backend.path)
-    segments_before = segment_count(ix)
+    segments_before = segment_count(whoosh_index.open_dir(backend.path))
+    ix = whoosh_index.open_dir(Path(backend.path).parent / RAW_INDEX)
 
     def save(pk, marker):
         article = Article.objects.get(pk=pk)
