@@ -57,3 +57,12 @@ def test_indexing_benchmark_smoke_run_prints_its_tables():
     assert "`manage.py rebuild_index --noinput`" in done.stdout
     assert "archive / stock haystack:" in done.stdout
     assert "| after optimize | 1 |" in done.stdout
+
+
+def test_incremental_benchmark_finds_every_edit_right_after_its_save():
+    command = [sys.executable, "bench/incremental.py", "--smoke"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "edits not found by a search right after their save: 0" in done.stdout
+    for variant in ("admin save, commit and index update", "raw Whoosh update_document"):
+        assert f"| {variant}" in done.stdout
