@@ -7,6 +7,7 @@ and kill them (helpers in tests/test_load.py).
 """
 
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.core.management import call_command
-from test_load import ServedArchive, Session
+from test_load import ServedArchive, Session, form_fields
 
 from archive.models import Article, Entity
 from archive.search.health import INDEX_INCOMPLETE, SEARCH_UNAVAILABLE
@@ -185,14 +186,14 @@ def write_lock_holders(index_dir) -> set[int]:
     return holders
 
 
-def kill_while_writing(index_dir, candidates, timeout=60) -> int:
-    """SIGKILL the first of `candidates()` seen holding the index's write lock; its pid."""
+def kill_while_writing(index_dir, candidates, timeout=60, sig=signal.SIGKILL) -> int:
+    """Send `sig` to the first of `candidates()` seen holding the index's write lock; its pid."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         writing = write_lock_holders(index_dir) & set(candidates())
         if writing:
             pid = writing.pop()
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, sig)
             return pid
         time.sleep(0.002)
     raise AssertionError("no process was seen writing the index")
@@ -369,4 +370,45 @@ def test_a_rebuild_killed_midway_leaves_search_answering_and_one_command_restore
         f"failed, {notices} answered with the rebuild notice; rebuild_index brought "
         f"{len(archive.published_ids())} articles back in {restore_seconds:.2f} s "
         f"(kill to index in line {in_line_at - killed_at:.2f} s)"
+    )
+
+
+def test_a_hung_writer_holds_the_lock_until_killed_and_edits_meanwhile_wait_in_the_queue(
+    big_archive,
+):
+    archive = big_archive
+    rebuild = archive.start_manage("rebuild_index", "--noinput")
+    hung = kill_while_writing(archive.index_dir, lambda: [rebuild.pid], sig=signal.SIGSTOP)
+    try:
+        # A live process holds the lock: that lock is real, and it is the holder that is seen.
+        assert write_lock_holders(archive.index_dir) == {hung}
+        assert not lock_can_be_taken(archive.index_dir)
+
+        editor = Session(archive.port, timeout=120)
+        editor.log_in(archive.editors[0], archive.editor_password)
+        (pk,) = archive.rows("SELECT id FROM archive_article WHERE slug = 'synthetic-7'")[0]
+        change = f"/admin/archive/article/{pk}/change/"
+        fields = form_fields(editor.get(change).body)
+        fields.update(body=fields["body"] + "\n\nRevision hungcheck.", _save="Save")
+        started = time.monotonic()
+        saved = editor.post_form(change, fields)
+        save_seconds = time.monotonic() - started
+        assert saved.status == 302  # saved: the index waits, the editor's work does not
+        assert archive.queued() >= 1
+        search = Session(archive.port).get("/api/search?q=Xinjiang")
+        assert search.status == 200
+    finally:
+        os.kill(hung, signal.SIGKILL)
+        rebuild.wait()
+    assert lock_can_be_taken(archive.index_dir)
+
+    restored = archive.manage("rebuild_index", "--noinput")
+    assert restored.returncode == 0, restored.stderr
+    assert archive.queued() == 0
+    assert archive.indexed_ids() == archive.published_ids()
+    found = json.loads(Session(archive.port).get("/api/search?q=hungcheck").body)
+    assert found["count"] == 1 and found["index_notice"] is None
+    print(
+        f"\nrebuild {hung} stopped holding the lock: an admin save took {save_seconds:.1f} s "
+        f"(the index lock timeout) and was queued; applied by the next rebuild_index"
     )
