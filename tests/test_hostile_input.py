@@ -248,6 +248,7 @@ def admin_post_targets() -> list[str]:
         reverse("admin:logout"),
         reverse("admin:password_change"),
         reverse("admin:archive_entity_suggestions"),
+        reverse("admin:auth_user_password_change", args=[User.objects.first().pk]),
     ]
     for model, model_admin in admin.site._registry.items():
         name = f"admin:{model._meta.app_label}_{model._meta.model_name}"
