@@ -76,3 +76,23 @@ def test_edits_merge_their_own_small_segments_but_never_a_big_one(seeds, monkeyp
         assert len(segments) <= 2 + whoosh_backend.SMALL_SEGMENTS_BEFORE_MERGE
     assert SearchQuerySet().models(Article).count() == len(seeds)
     assert hits("Kunbolat") == [seeds[2].pk]
+
+
+def test_sync_index_merges_the_small_segments_edits_left(seeds, monkeypatch):
+    from archive.search import whoosh_backend
+
+    monkeypatch.setattr(whoosh_backend, "SMALL_SEGMENT_DOCS", 3)
+    backend = connections["default"].get_backend()
+    (big,) = segment_readers(backend.searcher())
+    for article in seeds[:4]:
+        article.body += "\n\nA correction."
+        article.save()
+    assert len(segment_readers(backend.searcher())) == 5
+
+    out = io.StringIO()
+    call_command("sync_index", stdout=out)
+    assert "Merged 4 small index segments into one." in out.getvalue()
+    segments = segment_readers(backend.searcher())
+    assert len(segments) == 2 and big in segments
+    assert SearchQuerySet().models(Article).count() == len(seeds)
+    assert hits("correction") == sorted(a.pk for a in seeds[:4])

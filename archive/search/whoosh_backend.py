@@ -58,7 +58,7 @@ PARALLEL_BATCH = 2000
 WRITER_MEMORY_MB = 512
 # Segments written by edits are merged among themselves, in bounded work.
 SMALL_SEGMENT_DOCS = 500
-SMALL_SEGMENTS_BEFORE_MERGE = 8
+SMALL_SEGMENTS_BEFORE_MERGE = 16
 EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
 
 
@@ -82,18 +82,19 @@ def _remember_missing_columns(cached_reader):
 W3PerDocReader._cached_reader = _remember_missing_columns(W3PerDocReader._cached_reader)
 
 
-def merge_edit_segments(writer, segments):
-    """Whoosh merge policy for small updates: fold many tiny segments together, never big ones.
+def merge_edit_segments(writer, segments, at_least=None):
+    """Whoosh merge policy for small updates: fold tiny segments together, never big ones.
 
     Every save writes a segment of one article. Whoosh's default policy may
-    then decide to merge large segments too, and at 100,000 articles one
-    editor's save waited five minutes for such a merge. Here only segments
-    of fewer than SMALL_SEGMENT_DOCS are merged, once there are
-    SMALL_SEGMENTS_BEFORE_MERGE of them; large segments are merged by
-    rebuilds (Whoosh's own policy on large batches).
+    then merge large segments too: at 100,000 articles one editor's save
+    waited five minutes for such a merge. Merging even tiny segments costs
+    about half a second per article in Whoosh's pure-Python merge, so a save
+    merges only once SMALL_SEGMENTS_BEFORE_MERGE of them have piled up;
+    `sync_index` merges them sooner, off the request path. Large segments
+    are merged by rebuilds (Whoosh's own policy on large batches).
     """
     small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT_DOCS]
-    if len(small) < SMALL_SEGMENTS_BEFORE_MERGE:
+    if len(small) < (at_least or SMALL_SEGMENTS_BEFORE_MERGE):
         return segments
     for segment in small:
         reader = SegmentReader(writer.storage, writer.schema, segment)
@@ -308,6 +309,25 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         if searcher.reader().generation() != writer.generation - 1:
             return writer.searcher()  # not the same snapshot after all: Whoosh's way
         return contextlib.nullcontext(searcher)  # stays open for this thread's queries
+
+    def merge_small_segments(self) -> int:
+        """Merge the segments edits have written into one; how many there were.
+
+        Called by `sync_index`, so saves rarely have to merge while an editor waits.
+        """
+        writer = self._writer()
+        try:
+            with self._searcher_for(writer) as searcher:
+                leaves = searcher.reader().leaf_readers()
+                small = [r for r, _ in leaves if r.doc_count_all() < SMALL_SEGMENT_DOCS]
+        except BaseException:
+            writer.cancel()
+            raise
+        if len(small) < 2:
+            writer.cancel()
+            return 0
+        writer.commit(mergetype=lambda w, segments: merge_edit_segments(w, segments, at_least=2))
+        return len(small)
 
     def clear(self, models=None, commit=True):
         self._forget_searcher()
