@@ -724,6 +724,12 @@ def parse_args(argv):
         help="a fourth writer: raw Whoosh with the archive backend's Whoosh fixes and memory",
     )
     parser.add_argument(
+        "--optimize-copy-of",
+        type=Path,
+        metavar="INDEX_DIR",
+        help="no builds: time the queries before and after optimize on a copy of this index",
+    )
+    parser.add_argument(
         "--no-rebuild-command", action="store_true", help="skip the end-to-end rebuild_index"
     )
     parser.add_argument(
@@ -790,6 +796,28 @@ def main(argv=None) -> int:
             shutil.rmtree(temporary, ignore_errors=True)
 
 
+def optimize_copy(args, search_bench, scratch: Path) -> int:
+    """Only the queries before and after optimize, on a copy of an index built earlier."""
+    from haystack import connections
+
+    source = args.optimize_copy_of.resolve()
+    print(f"Copying {source} …", flush=True)
+    shutil.copytree(source, scratch / "archive")
+    backend = connections["default"].get_backend()
+    backend.setup()
+    before, after, optimise_s, queries = optimise_and_compare(
+        search_bench, backend, args.queries, args.query_repeats, args.seed
+    )
+    print()
+    print(f"Queries on a copy of {source} ({backend.index.doc_count():,} documents):")
+    print()
+    print(query_table(before, after, optimise_s, queries))
+    if args.profile:
+        chunk = args.chunk or backend.batch_size
+        print(profile_archive_writer(scratch, args.profile_articles or args.articles, chunk))
+    return 0
+
+
 def run(args, data_dir: Path, scratch: Path, argv) -> int:
     from archive.models import Article
 
@@ -799,6 +827,8 @@ def run(args, data_dir: Path, scratch: Path, argv) -> int:
     if available < n:
         print(f"(the archive in {data_dir} has only {available:,} published articles)")
         n = available
+    if args.optimize_copy_of:
+        return optimize_copy(args, search_bench, scratch)
     writers = Writers(scratch, args.stock_batch, args.raw_fixed)
     chunk = args.chunk or writers.archive.batch_size
     stock_limit = n if args.stock_articles is None else min(n, args.stock_articles)
