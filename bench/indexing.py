@@ -381,51 +381,91 @@ class QueryTimes:
     engine_ms: list
 
 
-def time_queries(search_bench, prepared, backend, label: str, repeats: int) -> QueryTimes:
-    """A first (cold) pass, then `repeats` timed passes over the queries.
+def time_queries(search_bench, prepared, backends, labels, repeats: int) -> list[QueryTimes]:
+    """The queries on several indexes of the same articles, interleaved.
 
-    page: run_search(), everything the search page does; engine: only the
-    archive backend's search() with the arguments haystack gives it.
+    Each query runs on every index in turn, in an order that alternates from
+    query to query, so that load from other processes falls on all alike: a
+    first (cold) pass, then `repeats` timed passes. page: run_search(),
+    everything the search page does, pointed at each index by swapping the
+    default connection's backend; engine: only that backend's search() with
+    the arguments haystack gives it.
     """
+    from haystack import connections
+
     from archive.search.results import run_search
 
-    backend.searcher()  # refresh onto the index as it now is
-    segments = len(list(backend.searcher().reader().leaf_readers()))
-    gc.collect()
-    started = time.perf_counter()
-    for p in prepared:
-        run_search(p.query.params())
-    first_pass = time.perf_counter() - started
-    page, engine = [], []
-    for _ in range(repeats):
-        gc.collect()
-        for p in prepared:
-            started = time.perf_counter()
-            run_search(p.query.params())
-            page.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            backend.search(p.query_string, **search_bench._fresh_kwargs(p.search_kwargs))
-            engine.append((time.perf_counter() - started) * 1000)
-    return QueryTimes(label, segments, first_pass, page, engine)
+    engine = connections["default"]
+    original = engine.get_backend()
+    times = []
+    for backend, label in zip(backends, labels, strict=True):
+        segments = len(list(backend.searcher().reader().leaf_readers()))
+        times.append(QueryTimes(label, segments, 0.0, [], []))
+    try:
+        for repeat in range(repeats + 1):
+            gc.collect()
+            for i, p in enumerate(prepared):
+                order = list(range(len(backends)))
+                if (i + repeat) % 2:
+                    order.reverse()
+                for b in order:
+                    engine._backend = backends[b]
+                    started = time.perf_counter()
+                    run_search(p.query.params())
+                    took = time.perf_counter() - started
+                    if repeat == 0:
+                        times[b].first_pass_s += took
+                        continue
+                    times[b].page_ms.append(took * 1000)
+                    kwargs = search_bench._fresh_kwargs(p.search_kwargs)
+                    started = time.perf_counter()
+                    backends[b].search(p.query_string, **kwargs)
+                    times[b].engine_ms.append((time.perf_counter() - started) * 1000)
+    finally:
+        engine._backend = original
+    return times
 
 
-def optimise_and_compare(search_bench, backend, queries: int, repeats: int, seed: int):
-    """Query latency on the archive-built index before and after merging it to one segment."""
-    from whoosh import index as whoosh_index
-
+def make_prepared(search_bench, queries: int, seed: int) -> list:
+    """`queries` queries made as bench/search.py makes them, the kinds taking turns."""
     per_kind = math.ceil(queries / len(search_bench.KINDS))
     generated = search_bench.make_queries(per_kind, seed)
     by_kind = [[q for q in generated if q.kind == kind] for kind in search_bench.KINDS]
     interleaved = [q for group in zip(*by_kind, strict=False) for q in group][:queries]
-    prepared = [search_bench.prepare(q) for q in interleaved]
-    print(f"Timing {len(prepared)} queries before optimize …", flush=True)
-    before = time_queries(search_bench, prepared, backend, "as built", repeats)
-    print("Optimizing (merging into one segment) …", flush=True)
+    return [search_bench.prepare(q) for q in interleaved]
+
+
+def open_backend(path: Path):
+    """The archive backend on the index at path."""
+    from haystack import connections
+
+    from archive.search.whoosh_backend import ArchiveWhooshSearchBackend
+
+    options = dict(connections.connections_info["default"], PATH=str(path))
+    backend = ArchiveWhooshSearchBackend("default", **options)
+    backend.setup()
+    return backend
+
+
+def optimise_and_compare(search_bench, backend, scratch: Path, queries, repeats, seed):
+    """Query latency on the archive-built index and on an optimized copy of it, interleaved."""
+    from whoosh import index as whoosh_index
+
+    optimized = scratch / "optimized"
+    shutil.copytree(backend.path, optimized)
+    print("Optimizing a copy of the archive's index (merging it into one segment) …", flush=True)
     started = time.perf_counter()
-    whoosh_index.open_dir(backend.path).optimize()
+    whoosh_index.open_dir(str(optimized)).optimize()
     optimise_s = time.perf_counter() - started
-    print(f"  {optimise_s:.1f} s; timing the queries again …", flush=True)
-    after = time_queries(search_bench, prepared, backend, "after optimize", repeats)
+    prepared = make_prepared(search_bench, queries, seed)
+    print(f"  {optimise_s:.1f} s; timing {len(prepared)} queries on both …", flush=True)
+    before, after = time_queries(
+        search_bench,
+        prepared,
+        [backend, open_backend(optimized)],
+        ["as built", "after optimize"],
+        repeats,
+    )
     return before, after, optimise_s, len(prepared)
 
 
@@ -574,18 +614,25 @@ def ratios(times: BuildTimes) -> str:
     return "; ".join(parts) + "."
 
 
-def query_table(before: QueryTimes, after: QueryTimes, optimise_s: float, queries: int) -> str:
+def query_rows(times: list[QueryTimes]) -> str:
     lines = [
         "| index | segments | first pass s | search page p50 / p95 ms | engine p50 / p95 ms |",
         "|---|---:|---:|---:|---:|",
     ]
-    for q in (before, after):
+    for q in times:
         lines.append(
             f"| {q.label} | {q.segments} | {q.first_pass_s:.2f} | "
             f"{percentile(q.page_ms, 50):.1f} / {percentile(q.page_ms, 95):.1f} | "
             f"{percentile(q.engine_ms, 50):.1f} / {percentile(q.engine_ms, 95):.1f} |"
         )
-    return "\n".join(lines) + f"\n\n`ix.optimize()` took {optimise_s:.1f} s ({queries} queries)."
+    return "\n".join(lines)
+
+
+def query_table(before: QueryTimes, after: QueryTimes, optimise_s: float, queries: int) -> str:
+    return (
+        query_rows([before, after])
+        + f"\n\n`ix.optimize()` took {optimise_s:.1f} s ({queries} queries)."
+    )
 
 
 def code_state() -> str:
@@ -730,6 +777,13 @@ def parse_args(argv):
         help="no builds: time the queries before and after optimize on a copy of this index",
     )
     parser.add_argument(
+        "--compare",
+        type=Path,
+        nargs=2,
+        metavar="INDEX_DIR",
+        help="no builds: time the queries on copies of two indexes, interleaved",
+    )
+    parser.add_argument(
         "--no-rebuild-command", action="store_true", help="skip the end-to-end rebuild_index"
     )
     parser.add_argument(
@@ -796,17 +850,33 @@ def main(argv=None) -> int:
             shutil.rmtree(temporary, ignore_errors=True)
 
 
-def optimize_copy(args, search_bench, scratch: Path) -> int:
-    """Only the queries before and after optimize, on a copy of an index built earlier."""
-    from haystack import connections
+def compare_indexes(args, search_bench, scratch: Path) -> int:
+    """No builds: the queries on copies of two indexes of the same articles, interleaved."""
+    backends, labels = [], []
+    for number, source in enumerate(args.compare):
+        source = source.resolve()
+        target = scratch / ("archive" if number == 0 else f"index-{number}")
+        print(f"Copying {source} …", flush=True)
+        shutil.copytree(source, target)
+        backends.append(open_backend(target))
+        labels.append(f"{source} ({backends[-1].index.doc_count():,} docs)")
+    prepared = make_prepared(search_bench, args.queries, args.seed)
+    times = time_queries(search_bench, prepared, backends, labels, args.query_repeats)
+    print()
+    print(f"{len(prepared)} queries, interleaved; first pass cold, then {args.query_repeats}:")
+    print()
+    print(query_rows(times))
+    return 0
 
+
+def optimize_copy(args, search_bench, scratch: Path) -> int:
+    """No builds: the queries before and after optimize, on a copy of an index built earlier."""
     source = args.optimize_copy_of.resolve()
     print(f"Copying {source} …", flush=True)
     shutil.copytree(source, scratch / "archive")
-    backend = connections["default"].get_backend()
-    backend.setup()
+    backend = open_backend(scratch / "archive")
     before, after, optimise_s, queries = optimise_and_compare(
-        search_bench, backend, args.queries, args.query_repeats, args.seed
+        search_bench, backend, scratch, args.queries, args.query_repeats, args.seed
     )
     print()
     print(f"Queries on a copy of {source} ({backend.index.doc_count():,} documents):")
@@ -829,6 +899,8 @@ def run(args, data_dir: Path, scratch: Path, argv) -> int:
         n = available
     if args.optimize_copy_of:
         return optimize_copy(args, search_bench, scratch)
+    if args.compare:
+        return compare_indexes(args, search_bench, scratch)
     writers = Writers(scratch, args.stock_batch, args.raw_fixed)
     chunk = args.chunk or writers.archive.batch_size
     stock_limit = n if args.stock_articles is None else min(n, args.stock_articles)
@@ -851,13 +923,14 @@ def run(args, data_dir: Path, scratch: Path, argv) -> int:
     print(build_table(times, chunk, indexes, None), ratios(times), sep="\n\n", flush=True)
     rebuild = None if args.no_rebuild_command else time_rebuild_command(data_dir, scratch)
     before, after, optimise_s, queries = optimise_and_compare(
-        search_bench, writers.archive, args.queries, args.query_repeats, args.seed
+        search_bench, writers.archive, scratch, args.queries, args.query_repeats, args.seed
     )
     body = "\n\n".join(
         [
             build_table(times, chunk, indexes, rebuild),
             ratios(times),
-            "Query latency on the archive-built index (first pass: every query once, cold; "
+            "Query latency on the archive-built index and on an optimized copy, each query "
+            "on both in turn (first pass: every query once, cold; "
             f"then {args.query_repeats} timed passes):",
             query_table(before, after, optimise_s, queries),
         ]
