@@ -221,6 +221,7 @@ class Reader:
     paths: list
     answers: list = field(default_factory=list)  # (time, path, status, notice or error)
     stop: threading.Event = field(default_factory=threading.Event)
+    UNAVAILABLE = (503, SEARCH_UNAVAILABLE.text)
 
     def run(self):
         session = Session(self.archive.port, timeout=60)
@@ -243,7 +244,15 @@ class Reader:
         self.thread.join(timeout=120)
 
     def failures(self):
-        return [a for a in self.answers if a[2] is None or a[2] >= 500]
+        """Dropped requests and server errors; a 503 that says search is unavailable is neither."""
+        return [
+            a
+            for a in self.answers
+            if a[2] is None or (a[2] >= 500 and (a[2], a[3]) != self.UNAVAILABLE)
+        ]
+
+    def unavailable(self) -> int:
+        return sum(1 for a in self.answers if (a[2], a[3]) == self.UNAVAILABLE)
 
     def first_answer_after(self, moment, status=200):
         return next(t for t, _, s, _ in self.answers if t > moment and s == status) - moment
@@ -367,7 +376,8 @@ def test_a_rebuild_killed_midway_leaves_search_answering_and_one_command_restore
     notices = sum(1 for a in reader.answers if a[3] == INDEX_INCOMPLETE.text)
     print(
         f"\nrebuild {killed} killed while writing; {len(reader.answers)} reader requests, none "
-        f"failed, {notices} answered with the rebuild notice; rebuild_index brought "
+        f"failed, {notices} answered with the rebuild notice, {reader.unavailable()} with "
+        f"'unavailable' (503); rebuild_index brought "
         f"{len(archive.published_ids())} articles back in {restore_seconds:.2f} s "
         f"(kill to index in line {in_line_at - killed_at:.2f} s)"
     )
@@ -408,7 +418,9 @@ def test_a_hung_writer_holds_the_lock_until_killed_and_edits_meanwhile_wait_in_t
     assert archive.indexed_ids() == archive.published_ids()
     found = json.loads(Session(archive.port).get("/api/search?q=hungcheck").body)
     assert found["count"] == 1 and found["index_notice"] is None
+    waits = archive.log_tail(400).count("changes stay queued")
     print(
         f"\nrebuild {hung} stopped holding the lock: an admin save took {save_seconds:.1f} s "
-        f"(the index lock timeout) and was queued; applied by the next rebuild_index"
+        f"({waits} wait(s) for the index lock timed out) and was queued; applied by the next "
+        f"rebuild_index"
     )

@@ -9,7 +9,10 @@ articles than are published (a rebuild under way, an index lost and recreated
 empty) carries INDEX_INCOMPLETE.
 """
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from haystack import connections
 from haystack.query import SearchQuerySet
@@ -19,8 +22,11 @@ from archive.models import Article, IndexQueue
 # The libraries whose exceptions mean "the engine could not answer". Named, not
 # imported: a site on Elasticsearch does not load Whoosh, nor one on Whoosh pysolr.
 ENGINE_PACKAGES = frozenset({"haystack", "whoosh", "elasticsearch", "pysolr"})
+T = TypeVar("T")
 # Whoosh rebuilds and Elasticsearch restarts take minutes.
 RETRY_AFTER_SECONDS = 120
+# rebuild_index deletes the Whoosh files and creates an empty index a moment later.
+SECOND_TRY_AFTER_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,22 @@ def is_engine_failure(error: BaseException) -> bool:
     if isinstance(error, OSError):
         return True
     return any(cls.__module__.partition(".")[0] in ENGINE_PACKAGES for cls in type(error).__mro__)
+
+
+def tried_twice(ask_the_index: Callable[[], T]) -> T:
+    """`ask_the_index()`, asked again after a pause if the engine failed the first time.
+
+    A search that comes while a rebuild replaces the index's files succeeds
+    the second time, with the notice that results may be incomplete. A second
+    failure is raised.
+    """
+    try:
+        return ask_the_index()
+    except Exception as error:
+        if not is_engine_failure(error):
+            raise
+    time.sleep(SECOND_TRY_AFTER_SECONDS)
+    return ask_the_index()
 
 
 def indexed_article_count(using: str = "default") -> int:

@@ -24,6 +24,7 @@ from archive.search.health import (
     IndexNotice,
     index_completeness_notice,
     is_engine_failure,
+    tried_twice,
 )
 from archive.search.query import Clause, Group, ParsedQuery, make_clause, parse_query
 from archive.search.snippets import Snippet, best_snippets
@@ -196,11 +197,15 @@ def _keep_known_spellings(suggestion, words, vocabulary) -> str | None:
 
 def run_search(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcome:
     """The search; with a notice if the index holds too few articles or cannot answer at all."""
-    try:
+
+    def answer() -> Outcome:
         outcome = search_index(params, per_page)
         if outcome.searched:
             outcome.index_notice = index_completeness_notice()
         return outcome
+
+    try:
+        return tried_twice(answer)
     except Exception as error:
         if not is_engine_failure(error):
             raise
