@@ -162,6 +162,29 @@ def test_a_bug_in_the_archive_is_not_dressed_up_as_an_outage():
     assert is_engine_failure(SearchBackendError("engine down"))
 
 
+def test_an_index_replaced_under_a_search_is_asked_again_but_a_bug_is_not():
+    from archive.search.health import tried_twice
+
+    tries = []
+
+    def index_being_replaced():
+        tries.append(1)
+        if len(tries) == 1:
+            raise FileNotFoundError("_MAIN_3.toc")  # removed by the rebuild's clear
+        return "answer"
+
+    assert tried_twice(index_being_replaced) == "answer" and len(tries) == 2
+
+    def buggy():
+        tries.append(1)
+        raise KeyError("page")
+
+    tries.clear()
+    with pytest.raises(KeyError):
+        tried_twice(buggy)
+    assert len(tries) == 1
+
+
 # Killing real processes ---------------------------------------------------------------------
 #
 # Whoosh's write lock is an flock(2) on the index's MAIN_WRITELOCK file; the
