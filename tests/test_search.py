@@ -397,3 +397,26 @@ def test_facet_counts_follow_edits_between_searches_in_one_process(vocabulary, s
     assert after.count == 4
     assert {v.label: v.count for v in after.entity_facets["Place"]}["Xinjiang"] == 4
     assert sum(v.count for v in after.facets["year"]) == 4
+
+
+def test_long_or_many_unknown_words_are_not_sent_to_the_spelling_corrector(seeds, monkeypatch):
+    """A 300-letter word once held a server worker for seconds in Whoosh's corrector."""
+    from haystack import connections
+    from whoosh.spelling import Corrector
+
+    from archive.search import whoosh_backend
+
+    asked = []
+    suggest = Corrector.suggest
+    monkeypatch.setattr(
+        Corrector,
+        "suggest",
+        lambda self, text, **kw: asked.append(text) or suggest(self, text, **kw),
+    )
+    many = " ".join(f"qzx{'q' * n}word" for n in range(20))
+    backend = connections["default"].get_backend()
+    suggestion = backend.create_spelling_suggestion("extradtion " + "AND" * 100 + " " + many)
+    assert suggestion.startswith("extradition " + "AND" * 100)
+    assert asked[0] == "extradtion"
+    assert len(asked) == whoosh_backend.MAX_CORRECTED_WORDS
+    assert all(len(word) <= whoosh_backend.MAX_CORRECTED_LENGTH for word in asked)

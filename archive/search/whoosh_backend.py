@@ -49,6 +49,9 @@ from archive.search.whoosh_analysis import archive_analyzer
 
 # How long a write waits for another process to release the index's lock.
 LOCK_TIMEOUT_SECONDS = 10.0
+# Spelling suggestions: longer words, or more of them, are not corrected.
+MAX_CORRECTED_LENGTH = 30
+MAX_CORRECTED_WORDS = 8
 # Key terms that describe an article for "more like this".
 MLT_TERMS = 20
 # From this many documents in one update, writing is spread over the cores.
@@ -457,24 +460,28 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         field = self.schema[self.content_field_name]
         spelling_field = field.spelling_fieldname(self.content_field_name)
         corrector = reader.corrector(self.content_field_name)
-        changed = False
+        corrections: dict[str, str | None] = {}
+        attempts = 0
         words = []
         for word in force_str(query_string).split():
             folded = fold(word)
-            if (
-                not folded.isalpha()
-                or reader.frequency(spelling_field, folded)
-                or (reader.doc_frequency(self.content_field_name, folded))
-            ):
-                words.append(word)
-                continue
-            suggestions = corrector.suggest(folded, limit=1)
-            if suggestions:
-                changed = True
-                words.append(suggestions[0])
-            else:
-                words.append(word)
-        return " ".join(words) if changed else None
+            if folded not in corrections:
+                corrections[folded] = None
+                # The corrector's time grows with a word's length: a 300-letter
+                # "word" held a worker for seconds, so long words and words
+                # past the first few unknown ones are left as typed.
+                unknown = (
+                    folded.isalpha()
+                    and len(folded) <= MAX_CORRECTED_LENGTH
+                    and not reader.frequency(spelling_field, folded)
+                    and not reader.doc_frequency(self.content_field_name, folded)
+                )
+                if unknown and attempts < MAX_CORRECTED_WORDS:
+                    attempts += 1
+                    suggestions = corrector.suggest(folded, limit=1)
+                    corrections[folded] = suggestions[0] if suggestions else None
+            words.append(corrections[folded] or word)
+        return " ".join(words) if any(corrections.values()) else None
 
 
 class ArchiveWhooshEngine(WhooshEngine):
