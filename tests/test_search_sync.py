@@ -100,3 +100,19 @@ def test_a_large_batch_is_written_by_several_processes_and_loses_nothing(
     index_articles([a.pk for a in articles])
     index_articles([a.pk for a in articles[:6]])  # again: replaced, not duplicated
     assert SearchQuerySet().filter(content="camps").count() == 12
+
+
+def test_an_article_saved_twice_in_one_transaction_is_flushed_to_the_index_once(monkeypatch):
+    from django.db import transaction
+
+    from archive.search import indexing
+
+    flushes = []
+    flush = indexing.flush_index_queue
+    monkeypatch.setattr(indexing, "flush_index_queue", lambda: flushes.append(1) or flush())
+    with transaction.atomic():
+        article = make_article(status=Article.Status.PUBLISHED)
+        article.title = "Karakax list leaked, corrected"
+        article.save()
+    assert flushes == [1]
+    assert indexed_titles() == ["Karakax list leaked, corrected"]

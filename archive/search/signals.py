@@ -28,4 +28,15 @@ class PublishedArticleSignalProcessor(BaseSignalProcessor):
         if raw:  # loaddata: `make demo` rebuilds the index afterwards
             return
         queue_articles([instance.pk])
+        flush_after_commit()
+
+
+def flush_after_commit() -> None:
+    """Flush the index queue once after the current transaction commits.
+
+    An admin save writes the article more than once; flushing once per
+    save would make an editor wait for a busy index's lock twice or more.
+    """
+    connection = transaction.get_connection()
+    if not any(func is try_flush_index_queue for _, func, _ in connection.run_on_commit):
         transaction.on_commit(try_flush_index_queue)
