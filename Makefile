@@ -59,7 +59,7 @@ serve: $(VENV)/.installed
 	DEBUG=0 $(MANAGE) migrate --noinput
 	DEBUG=0 $(MANAGE) collectstatic --noinput -v0
 	DEBUG=0 $(BIN)/gunicorn archive.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
-	  --access-logfile - --graceful-timeout 30
+	  --access-logfile - --graceful-timeout 30 --no-control-socket
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
