@@ -183,6 +183,18 @@ def test_value_too_long_for_the_archive(tmp_path):
     assert "author is 501 characters long; at most 500 fit" in only_error([path])
 
 
+@pytest.mark.parametrize("field", ["body", "title"])
+def test_a_nul_character_is_refused_on_every_database(tmp_path, field):
+    # PostgreSQL cannot store it; SQLite could, so both refuse it alike, by line.
+    text = "Relatives described the camps.\x00 They asked for news."
+    path = write_lines(
+        tmp_path / "a.jsonl", [*good_lines(2), json.dumps(record(3, **{field: text}))]
+    )
+    error = only_error([path])
+    assert "line 3" in error and f"{field} contains a NUL character" in error
+    assert Article.objects.count() == 0
+
+
 def test_gz_file_that_is_not_gzipped(tmp_path):
     path = write_lines(tmp_path / "a.jsonl.gz", good_lines())
     assert only_error([path]) == f"{path}: not a gzip file, although its name ends in .gz"

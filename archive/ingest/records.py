@@ -43,7 +43,8 @@ class IncomingArticle:
     external_id: str = ""
     language: str = "en"
     # Other hashes of the same original: for a JSON record, the hash of its
-    # line exactly as received, which Article.save() computes.
+    # line exactly as received, which Article.save() stored before the
+    # fingerprint was made canonical.
     other_original_sha256: tuple[str, ...] = ()
 
     @cached_property
@@ -67,6 +68,11 @@ class IncomingArticle:
         for name, value, limit in limits:
             if len(value) > limit:
                 yield f"{name} is {len(value):,} characters long; at most {limit:,} fit"
+        # PostgreSQL cannot store NUL in text; refuse it on every database alike.
+        texts = [("body", self.body), ("original text", self.original_text)]
+        for name, value in [*texts, *((n, v) for n, v, _ in limits)]:
+            if "\x00" in value:
+                yield f"{name} contains a NUL character (\\x00), which cannot be stored"
         if self.original_url:
             try:
                 validate_url(self.original_url)
