@@ -51,7 +51,7 @@ from archive.search.whoosh_analysis import archive_analyzer
 LOCK_TIMEOUT_SECONDS = 10.0
 # Spelling suggestions: longer words, or more of them, are not corrected.
 MAX_CORRECTED_LENGTH = 30
-MAX_CORRECTED_WORDS = 8
+MAX_CORRECTED_WORDS = 4
 # Key terms that describe an article for "more like this".
 MLT_TERMS = 20
 # From this many documents in one update, writing is spread over the cores.
@@ -478,7 +478,9 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
                 )
                 if unknown and attempts < MAX_CORRECTED_WORDS:
                     attempts += 1
-                    suggestions = corrector.suggest(folded, limit=1)
+                    # Misspellings rarely change the first letter; without a prefix the
+                    # corrector compares the word with every term in the index.
+                    suggestions = corrector.suggest(folded, limit=1, prefix=1)
                     corrections[folded] = suggestions[0] if suggestions else None
             words.append(corrections[folded] or word)
         return " ".join(words) if any(corrections.values()) else None
