@@ -11,7 +11,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -176,9 +175,10 @@ def articles_mentioning(entity: Entity) -> QuerySet[Article]:
     first = mentions.order_by(
         F("paragraph").asc(nulls_last=True), F("start").asc(nulls_last=True), "pk"
     )
+    mentioning = Mention.objects.filter(entity=entity, rejected=False).values("article_id")
     return (
         published_articles()
-        .filter(Exists(mentions))
+        .filter(pk__in=mentioning)
         .annotate(
             first_paragraph=Subquery(first.values("paragraph")[:1]),
             first_start=Subquery(first.values("start")[:1]),

@@ -259,7 +259,12 @@ class Mention(models.Model):
 
     class Meta:
         ordering = ["article", "paragraph", "start"]
-        indexes = [models.Index(fields=["entity", "rejected"])]
+        indexes = [
+            models.Index(fields=["entity", "rejected"]),
+            # An article's mentions of one entity, without scanning every
+            # mention of that entity (50,000 of "China" at 100,000 articles).
+            models.Index(fields=["article", "entity", "rejected"]),
+        ]
 
     def __str__(self):
         return f"{self.entity} in {self.article}"
