@@ -60,9 +60,10 @@ def test_pages_advertise_their_feeds(client, seeds):
     assert 'type="application/atom+xml"' in home and "/feeds/latest/" in home
     search = client.get("/search/", {"q": "Kazakhs"}).content.decode()
     assert "/feeds/search/?q=Kazakhs" in search
-    assert "/feeds/entities/serikzhan-bilash/" in client.get(
-        "/entities/serikzhan-bilash/"
-    ).content.decode()
+    assert (
+        "/feeds/entities/serikzhan-bilash/"
+        in client.get("/entities/serikzhan-bilash/").content.decode()
+    )
 
 
 def test_sitemap_lists_published_articles_and_entities(client, seeds):

@@ -84,9 +84,7 @@ def test_update_index_also_applies_queued_changes(search_index):
     assert indexed_titles() == ["Karakax list leaked"]
 
 
-def test_a_large_batch_is_written_by_several_processes_and_loses_nothing(
-    search_index, monkeypatch
-):
+def test_a_large_batch_is_written_by_several_processes_and_loses_nothing(search_index, monkeypatch):
     from archive.search import whoosh_backend
     from archive.search.indexing import index_articles
 
