@@ -4,6 +4,7 @@ survive re-extraction."""
 import io
 
 import pytest
+from admin_forms import form_data
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -37,20 +38,7 @@ def notice():
 
 def article_form(article, quotes=(), new=()):
     """The article's change form as a browser posts it, with these quote rows (dicts)."""
-    data = {
-        "title": article.title,
-        "slug": article.slug,
-        "status": article.status,
-        "source": article.source_id or "",
-        "published_on": article.published_on or "",
-        "original_url": article.original_url or "",
-        "authors": article.authors,
-        "language": article.language,
-        "body": article.body,
-        "version": article.updated_at.isoformat(),
-    }
-    for prefix in ("related_links", "mentions"):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
+    data = form_data(article)
     rows = [*quotes, *new]
     data.update({"quotes-TOTAL_FORMS": len(rows), "quotes-INITIAL_FORMS": len(quotes)})
     for number, row in enumerate(rows):
