@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from archive.entities.merge import merge_entities
@@ -23,6 +24,18 @@ admin.site.index_title = "Articles, sources and entities"
 
 # A URL typed without a scheme is taken as https:// (Django 6's default, chosen now).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def save_each(request, objects, **changes) -> int:
+    """Change and save each object in turn: history (by this editor), tags and index follow."""
+    changed = 0
+    for obj in objects:
+        for name, value in changes.items():
+            setattr(obj, name, value)
+        obj._history_user = request.user
+        obj.save()
+        changed += 1
+    return changed
 
 
 class PublicationYearFilter(admin.SimpleListFilter):
@@ -262,13 +275,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
         self._set_status(request, queryset, Article.Status.DRAFT)
 
     def _set_status(self, request, queryset, status):
-        changed = 0
-        for article in queryset.exclude(status=status):
-            # One save per article so history and the search index follow.
-            article.status = status
-            article._history_user = request.user
-            article.save()
-            changed += 1
+        changed = save_each(request, queryset.exclude(status=status), status=status)
         label = Article.Status(status).label.lower()
         self.message_user(request, f"{changed} article(s) now {label}.", messages.SUCCESS)
 
@@ -424,7 +431,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="quotation", ordering="text")
     def short_text(self, quote):
-        return quote.text if len(quote.text) <= 90 else quote.text[:89] + "…"
+        return Truncator(quote.text).chars(90)
 
     @admin.action(description="Reject the selected quotes (not quotations)", permissions=["change"])
     def reject_quotes(self, request, queryset):
@@ -435,12 +442,7 @@ class QuoteAdmin(SimpleHistoryAdmin):
         self._set_rejected(request, queryset, False)
 
     def _set_rejected(self, request, queryset, rejected):
-        changed = 0
-        for quote in queryset.exclude(rejected=rejected):
-            quote.rejected = rejected
-            quote._history_user = request.user
-            quote.save()
-            changed += 1
+        changed = save_each(request, queryset.exclude(rejected=rejected), rejected=rejected)
         state = "rejected" if rejected else "restored"
         self.message_user(request, f"{changed} quote(s) {state}.", messages.SUCCESS)
 
