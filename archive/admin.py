@@ -15,8 +15,18 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from archive.entities.merge import merge_entities
 from archive.entities.suggestions import create_entity, suggest_entities
-from archive.models import Alias, Article, Entity, Mention, Quote, RelatedLink, Source
+from archive.models import (
+    Alias,
+    Article,
+    Entity,
+    Mention,
+    Quote,
+    RelatedLink,
+    Source,
+    normalise_body,
+)
 from archive.quotes.editing import QuoteEditError, merge_quotes, place_words, split_quote
+from archive.supplied_text import supplied_line, supplied_text
 
 admin.site.site_header = "Archive editors"
 admin.site.site_title = "Archive editors"
@@ -24,6 +34,49 @@ admin.site.index_title = "Articles, sources and entities"
 
 # A URL typed without a scheme is taken as https:// (Django 6's default, chosen now).
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
+class SuppliedTextField(forms.CharField):
+    """A textarea's text as the archive keeps it: LF line ends, no control characters."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return supplied_text(value) if value else value
+
+
+class SuppliedLineField(forms.CharField):
+    """A one-line value (a title, a name) with its white space collapsed, no controls."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return supplied_line(value) if value else value
+
+
+class ArticleBodyField(SuppliedTextField):
+    """The body exactly as it will be stored, so that paragraph numbers checked against it
+    (quotes, mentions) are the ones saved."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalise_body(value) if value else value
+
+
+class SuppliedTextAdmin:
+    """Every plain text field of an admin form is cleaned at the edge, before any check.
+
+    Slugs, URLs and choices keep their own fields, which refuse control characters.
+    """
+
+    supplied_text_fields = {
+        models.CharField: SuppliedLineField,
+        models.TextField: SuppliedTextField,
+    }
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        form_class = self.supplied_text_fields.get(type(db_field))
+        if form_class is not None and not db_field.choices:
+            kwargs.setdefault("form_class", form_class)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 def save_each(request, objects, **changes) -> int:
@@ -58,7 +111,7 @@ class PublicationYearFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RelatedLinkInline(admin.TabularInline):
+class RelatedLinkInline(SuppliedTextAdmin, admin.TabularInline):
     model = RelatedLink
     fk_name = "from_article"
     autocomplete_fields = ["to_article"]
@@ -67,7 +120,7 @@ class RelatedLinkInline(admin.TabularInline):
     verbose_name_plural = "related articles (curated by editors)"
 
 
-class MentionInline(admin.TabularInline):
+class MentionInline(SuppliedTextAdmin, admin.TabularInline):
     model = Mention
     autocomplete_fields = ["entity"]
     fields = ["entity", "surface", "paragraph", "start", "end", "origin", "rejected"]
@@ -123,7 +176,7 @@ class QuoteForm(forms.ModelForm):
         return quote
 
 
-class QuoteInline(admin.TabularInline):
+class QuoteInline(SuppliedTextAdmin, admin.TabularInline):
     model = Quote
     form = QuoteForm
     autocomplete_fields = ["speaker"]
@@ -185,7 +238,7 @@ class ArticleForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(SimpleHistoryAdmin):
+class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
     form = ArticleForm
     list_display = ["title", "source_or_unknown", "date_or_unknown", "status", "title_origin"]
@@ -241,6 +294,11 @@ class ArticleAdmin(SimpleHistoryAdmin):
         ),
     ]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            kwargs.setdefault("form_class", ArticleBodyField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     @admin.display(description="source", ordering="source__name")
     def source_or_unknown(self, article):
         return article.source or "source unknown"
@@ -260,8 +318,9 @@ class ArticleAdmin(SimpleHistoryAdmin):
         if not change or "published_on" in form.changed_data:
             article.date_origin = Article.DateOrigin.EDITOR if article.published_on else ""
         if not change and not article.original_text:
-            # What the editor typed is what the archive received.
-            article.original_text = article.body
+            # What the editor typed is what the archive received: spacing as typed,
+            # the browser's CRLF line ends and control characters dropped.
+            article.original_text = supplied_text(form["body"].data or "")
         super().save_model(request, article, form, change)
 
     @admin.action(description="Publish the selected articles", permissions=["change"])
@@ -281,7 +340,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ["name", "homepage", "article_count"]
     search_fields = ["name", "homepage"]
@@ -295,19 +354,19 @@ class SourceAdmin(SimpleHistoryAdmin):
         return source.article_count
 
 
-class AliasInline(admin.TabularInline):
+class AliasInline(SuppliedTextAdmin, admin.TabularInline):
     model = Alias
     extra = 1
     verbose_name_plural = "aliases (other spellings)"
 
 
 class SuggestionForm(forms.Form):
-    name = forms.CharField(max_length=300)
+    name = SuppliedLineField(max_length=300)
     kind = forms.ChoiceField(choices=Entity.Kind.choices)
 
 
 @admin.register(Entity)
-class EntityAdmin(SimpleHistoryAdmin):
+class EntityAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS
     list_display = ["name", "kind", "alias_list", "article_count"]
     list_filter = ["kind"]
@@ -404,13 +463,13 @@ class EntityAdmin(SimpleHistoryAdmin):
 
 
 class SplitQuoteForm(forms.Form):
-    second_starts_with = forms.CharField(
+    second_starts_with = SuppliedLineField(
         max_length=500, label="The second quote starts with the words"
     )
 
 
 @admin.register(Quote)
-class QuoteAdmin(SimpleHistoryAdmin):
+class QuoteAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     form = QuoteForm
     list_display = ["short_text", "speaker_name", "speaker", "article", "paragraph", "rejected"]
     list_filter = [

@@ -2,13 +2,18 @@
 
 import hashlib
 import json
+import re
 
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from archive.supplied_text import supplied_text
+
 PARAGRAPH_SEPARATOR = "\n\n"
+# A paragraph ends at a blank line, even one holding spaces or tabs.
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 def sha256_hex(text: str) -> str:
@@ -161,13 +166,13 @@ class Article(models.Model):
 
 
 def normalise_body(body: str) -> str:
-    """One blank line between paragraphs, no stray whitespace, LF line ends.
+    """One blank line between paragraphs, no stray whitespace, LF line ends, no controls.
 
-    Editors type into a textarea (CRLF, trailing spaces); the hash and the
-    paragraph anchors must not change because of that.
+    Editors type into a textarea (CRLF, trailing spaces, a line of spaces
+    between paragraphs); the hash and the paragraph anchors must not change
+    because of that.
     """
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
-    paragraphs = (" ".join(p.split()) for p in body.split("\n\n"))
+    paragraphs = (" ".join(p.split()) for p in BLANK_LINE.split(supplied_text(body)))
     return PARAGRAPH_SEPARATOR.join(p for p in paragraphs if p)
 
 

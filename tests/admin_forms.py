@@ -1,8 +1,13 @@
 """The article change form as a browser posts it, for the admin tests."""
 
 
+def as_textarea(text: str) -> str:
+    """A textarea's value as a browser submits it: every line end CRLF (HTML's form rules)."""
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
 def form_data(article, **changes):
-    """The change form's fields as the browser would post them."""
+    """The change form's fields as the browser would post them (textareas with CRLF)."""
     data = {
         "title": article.title,
         "slug": article.slug,
@@ -12,7 +17,7 @@ def form_data(article, **changes):
         "original_url": article.original_url or "",
         "authors": article.authors,
         "language": article.language,
-        "body": article.body,
+        "body": as_textarea(article.body),
         "version": article.updated_at.isoformat() if article.updated_at else "",
     }
     for prefix in ("related_links", "mentions", "quotes"):
@@ -25,4 +30,6 @@ def form_data(article, **changes):
             }
         )
     data.update(changes)
+    if isinstance(data["body"], str):
+        data["body"] = as_textarea(data["body"])
     return data

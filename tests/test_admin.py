@@ -69,7 +69,8 @@ def test_editor_adds_an_article_that_is_published_and_searchable(client, editor)
     assert article.title_origin == Article.TitleOrigin.EDITOR
     assert article.date_origin == Article.DateOrigin.EDITOR
     assert article.paragraphs == ["Relatives held photographs.", "Police detained four protesters."]
-    assert article.original_text == data["body"]  # exactly as typed
+    # As typed; the CRLF line ends are the browser's, not the editor's.
+    assert article.original_text == data["body"].replace("\r\n", "\n")
     assert article.history.count() == 1
     assert article.history.first().history_user == editor
     assert [r.pk for r in SearchQuerySet().filter(content="photographs")] == [str(article.pk)]
@@ -171,3 +172,35 @@ def test_demo_editor_command_prints_a_password_that_works(client, capsys):
     assert user.groups.filter(name=EDITORS_GROUP).exists()
     assert client.login(username="editor", password=password)
     assert client.get(reverse("admin:archive_article_add")).status_code == 200
+
+
+def test_control_characters_typed_or_pasted_are_dropped_and_feeds_still_answer(
+    client, editor, article
+):
+    # An escape pasted from a terminal, a backspace from a word processor:
+    # invisible, and any one of them in a title made every Atom feed answer 500.
+    response = client.post(
+        change_url(article),
+        form_data(
+            article,
+            title="Uighur\x1b faces\x08 extradition\x01 from Turkey",
+            authors="Staff\x07 reporter",
+            body="Enver Turdi\x0b fled Xinjiang.\x7f\n\nThe request was accepted.",
+        ),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article.refresh_from_db()
+    assert article.title == "Uighur faces extradition from Turkey"
+    assert article.authors == "Staff reporter"
+    assert article.paragraphs == ["Enver Turdi fled Xinjiang.", "The request was accepted."]
+    for feed in ("/feeds/latest/", "/feeds/search/?q=extradition"):
+        assert client.get(feed).status_code == 200
+
+
+def test_a_textarea_saved_unchanged_from_a_browser_changes_nothing(client, editor, article):
+    # Browsers send CRLF line ends; the stored text, its hash and paragraphs stay.
+    before = (article.body, article.body_sha256, article.paragraphs)
+    response = client.post(change_url(article), form_data(article))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article.refresh_from_db()
+    assert (article.body, article.body_sha256, article.paragraphs) == before

@@ -4,7 +4,7 @@ survive re-extraction."""
 import io
 
 import pytest
-from admin_forms import form_data
+from admin_forms import as_textarea, form_data
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -45,6 +45,8 @@ def article_form(article, quotes=(), new=()):
         for name, value in row.items():
             if value is True:
                 value = "on"
+            if name == "text":
+                value = as_textarea(value)
             if value not in (False, None):
                 data[f"quotes-{number}-{name}"] = value
     return data

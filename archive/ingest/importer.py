@@ -56,6 +56,8 @@ class FileReport:
     # Set when bad records are skipped instead of refusing the file: what was
     # wrong with each, by line.
     skipped: list[str] | None = None
+    # What was changed on the way in (control characters dropped), by line.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> str:
@@ -225,6 +227,7 @@ class ArticleBatches:
             self.flush()
         self.pending.append(article)
         self.pending_keys |= keys
+        self.report.notes.extend(article.notes)
 
     def skip(self, problem: InputError):
         self.report.skipped.append(str(problem))

@@ -8,8 +8,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from archive.ingest.cleaning import clean_body, collapse_spaces, derive_title
+from archive.ingest.cleaning import clean_body, derive_title
 from archive.models import PARAGRAPH_SEPARATOR, Article, Source, normalise_body, sha256_hex
+from archive.supplied_text import control_characters, supplied_line, supplied_text
 
 validate_url = URLValidator()
 
@@ -46,6 +47,8 @@ class IncomingArticle:
     # line exactly as received, which Article.save() stored before the
     # fingerprint was made canonical.
     other_original_sha256: tuple[str, ...] = ()
+    # What the importer changed on the way in, by file and line, for the report.
+    notes: tuple[str, ...] = ()
 
     @cached_property
     def body_sha256(self) -> str:
@@ -80,13 +83,39 @@ class IncomingArticle:
                 yield f"url {self.original_url!r} is not a valid URL"
 
 
+# The record's one-line values, cleaned like an editor's: (keyword, name in reports).
+SUPPLIED_LINES = (("authors", "author"), ("source_name", "source"), ("language", "language"))
+
+
 def incoming_article(
     path: Path, line: int | None, *, text: str, title: str | None, **fields
 ) -> IncomingArticle:
     """Clean `text` into the body, derive a title if none is stated, and check the result.
 
-    Raises InputError when nothing of the article is left or a value does not fit.
+    Control characters are dropped from every value and the drop is noted by
+    file and line. Raises InputError when nothing of the article is left or a
+    value does not fit.
     """
+    where = f"{path}, line {line:,}" if line else str(path)
+    notes = []
+
+    def supplied(name: str, value: str) -> str:
+        found = control_characters(value)
+        if found:
+            names = ", ".join(found)
+            notes.append(f"{where}: removed control character(s) {names} from the {name}")
+        return value
+
+    text = supplied_text(supplied("body", text))
+    title = supplied_line(supplied("title", title or ""))
+    for keyword, name in SUPPLIED_LINES:
+        if fields.get(keyword):
+            fields[keyword] = supplied_line(supplied(name, fields[keyword]))
+    if "source_name" in fields:
+        fields["source_name"] = fields["source_name"] or None
+    if fields.get("external_id"):
+        fields["external_id"] = supplied_text(supplied("id", fields["external_id"]))
+
     body = normalise_body(PARAGRAPH_SEPARATOR.join(clean_body(text)))
     if not body:
         problem = (
@@ -95,13 +124,14 @@ def incoming_article(
             else "the article text is empty"
         )
         raise InputError(path, problem, line)
-    title = collapse_spaces(title or "")
     if title:
         title_origin = Article.TitleOrigin.STATED
     else:
         title = derive_title(body.split(PARAGRAPH_SEPARATOR, 1)[0])
         title_origin = Article.TitleOrigin.DERIVED
-    article = IncomingArticle(title=title, title_origin=title_origin, body=body, **fields)
+    article = IncomingArticle(
+        title=title, title_origin=title_origin, body=body, notes=tuple(notes), **fields
+    )
     problem = next(article.problems(), None)
     if problem:
         raise InputError(path, problem, line)

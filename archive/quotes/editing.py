@@ -24,7 +24,8 @@ def place_words(
     In the given paragraph (0-based) if there is one, the occurrence nearest
     `near`; else the first occurrence in the article.
     """
-    words = text.strip().strip(QUOTE_MARKS).strip()
+    # Paragraphs are stored with their white space collapsed; so are the words looked for.
+    words = " ".join(text.split()).strip(QUOTE_MARKS).strip()
     if not words:
         raise QuoteEditError("Type or paste the quotation's words.")
     paragraphs = article.paragraphs

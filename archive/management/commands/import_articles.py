@@ -47,8 +47,11 @@ class Command(BaseCommand):
                 self.stderr.write(f"{problem}. Skipped.")
             if file.error:
                 self.stderr.write(f"{file.error}. Nothing from this file was imported.")
-            elif not quiet:
-                self.stdout.write(f"{file.path}: {file.counts}")
+            else:
+                for note in file.notes:
+                    self.stderr.write(f"{note}.")
+                if not quiet:
+                    self.stdout.write(f"{file.path}: {file.counts}")
             if file.index_problem:
                 self.stderr.write(file.index_problem)
         self.stdout.write(report.summary)
