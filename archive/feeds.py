@@ -7,18 +7,46 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import urlencode
+from django.utils.xmlutils import SimplerXMLGenerator
 
 from archive import browse
 from archive.models import Article, Entity, Source
 from archive.search.health import with_index_notice
 from archive.search.params import search_params
 from archive.search.results import run_search
+from archive.supplied_text import supplied_text
 
 FEED_LENGTH = 30
 
 
+class PlainTextXMLGenerator(SimplerXMLGenerator):
+    """Drops the control characters XML 1.0 cannot carry instead of failing the whole feed.
+
+    Admin input and imports drop them already; a record stored before they did
+    must not make every feed that lists it answer 500.
+    """
+
+    def characters(self, content):
+        super().characters(supplied_text(content) if content else content)
+
+    def startElement(self, name, attrs):
+        attrs = {key: supplied_text(value) for key, value in attrs.items()} if attrs else attrs
+        super().startElement(name, attrs)
+
+
+class ArchiveAtomFeed(Atom1Feed):
+    def write(self, outfile, encoding):
+        # Atom1Feed.write, with the generator above.
+        handler = PlainTextXMLGenerator(outfile, encoding, short_empty_elements=True)
+        handler.startDocument()
+        handler.startElement("feed", self.root_attributes())
+        self.add_root_elements(handler)
+        self.write_items(handler)
+        handler.endElement("feed")
+
+
 class LatestArticlesFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = ArchiveAtomFeed
     title = "Uyghur Repression News Archive: latest articles"
     subtitle = "Articles newly published in the archive, newest first."
 

@@ -73,3 +73,22 @@ def test_sitemap_lists_published_articles_and_entities(client, seeds):
     articles = [loc for loc in locations if "/articles/" in loc]
     assert len(articles) == 4 + 1  # four published articles and the list page
     assert any(loc.endswith("/entities/serikzhan-bilash/") for loc in locations)
+
+
+def test_a_stored_title_with_control_characters_does_not_break_the_feeds(client):
+    # Stored before admin input and imports dropped them: the feeds still answer.
+    source = Source.objects.create(name="Wire\x1b", slug="wire")
+    Article.objects.create(
+        title="Camps\x01 in\x08 Xinjiang",
+        slug="camps",
+        authors="Staff\x1b",
+        source=source,
+        body="Relatives spoke.",
+        status=Article.Status.PUBLISHED,
+    )
+    for path in ("/feeds/latest/", "/feeds/sources/wire/"):
+        response = client.get(path)
+        assert response.status_code == 200
+        feed = ET.fromstring(response.content)
+        titles = [e.text for e in feed.iter(f"{ATOM}title")]
+        assert "Camps in Xinjiang" in titles
