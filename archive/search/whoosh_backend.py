@@ -227,6 +227,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         # update_index hands us this many articles at a time: enough to use both cores.
         self.batch_size = connection_options.get("BATCH_SIZE", 2 * PARALLEL_BATCH)
         self._local = threading.local()
+        self._status = None  # this process's record of what it searches (archive.search.servers)
 
     # Schema ---------------------------------------------------------------
 
@@ -411,7 +412,9 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             searcher = Searcher(reopen(self.index, toc, kept), fromindex=self.index)
             self._local.searcher, self._local.commit = searcher, commit
         if self.use_file_storage:
-            status_for(self.path).searched(commit, checked_at)
+            if self._status is None:
+                self._status = status_for(self.path)
+            self._status.searched(commit, checked_at)
         return searcher
 
     def servers_report(self) -> ServersReport:
