@@ -212,6 +212,7 @@ class ServedArchive:
         self.server = None
         self.port = None
         self.log = data_dir / "gunicorn.log"
+        self.access_log = data_dir / "access.log"  # one line per request: worker pid, path
 
     @property
     def database(self) -> Path:
@@ -221,11 +222,11 @@ class ServedArchive:
     def index_dir(self) -> Path:
         return self.data_dir / "whoosh_index"
 
-    def manage(self, *args, timeout=180) -> subprocess.CompletedProcess:
+    def manage(self, *args, timeout=180, env_extra=None) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, "INDEX_DIR": str(self.index_dir), **(env_extra or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -276,6 +277,10 @@ class ServedArchive:
                 # gunicorn's control socket is one path per user: several test
                 # servers (and a real one) would take it from each other.
                 "--no-control-socket",
+                "--access-logfile",
+                str(self.access_log),
+                "--access-logformat",
+                "%(p)s %(s)s %(U)s?%(q)s",
             ],
             cwd=ROOT,
             env=self.env,
@@ -305,6 +310,20 @@ class ServedArchive:
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.server.pid}/task/{self.server.pid}/children")
         return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def answering_workers(self, path: str, since: int = 0) -> Counter:
+        """How many requests for `path` each worker (pid) answered, from byte `since` of the log."""
+        if not self.access_log.exists():
+            return Counter()
+        with self.access_log.open("rb") as log:
+            log.seek(since)
+            lines = log.read().decode(errors="replace").splitlines()
+        pids = Counter()
+        for line in lines:
+            pid, _, requested = line.split(" ", 2)
+            if requested.rstrip("?") == path:
+                pids[int(pid.strip("<>"))] += 1
+        return pids
 
     def stop(self) -> None:
         if self.server and self.server.poll() is None:

@@ -1,6 +1,8 @@
 """The Whoosh backend keeps its open segments across commits and still sees every change."""
 
 import io
+import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -96,3 +98,71 @@ def test_sync_index_merges_the_small_segments_edits_left(seeds, monkeypatch):
     assert len(segments) == 2 and big in segments
     assert SearchQuerySet().models(Article).count() == len(seeds)
     assert hits("correction") == sorted(a.pk for a in seeds[:4])
+
+
+def another_process(backend):
+    """A second backend on the same index, as another server process or a rebuild would have."""
+    from archive.search.whoosh_backend import ArchiveWhooshSearchBackend
+
+    other = ArchiveWhooshSearchBackend(
+        backend.connection_alias, **connections.connections_info[backend.connection_alias]
+    )
+    other.setup()
+    return other
+
+
+def generation(backend) -> int:
+    """The number of the index's latest commit, as Whoosh names its table of contents."""
+    names = [path.name for path in Path(backend.path).iterdir()]
+    return max(int(m[1]) for name in names if (m := re.fullmatch(r"_MAIN_(\d+)\.toc", name)))
+
+
+def test_a_searcher_from_before_a_rebuild_is_not_taken_for_the_rebuilt_index(seeds):
+    backend = connections["default"].get_backend()
+    for number in range(3):  # the old index reaches a few commits
+        seeds[-1].title += f" ({number})"
+        seeds[-1].save()
+    before = generation(backend)
+    assert backend.searcher().doc_count() == len(seeds)
+
+    # Another process rebuilds the index, then saves an article until the
+    # rebuilt index's commit number is back where the old one was.
+    rebuild = another_process(backend)
+    index = connections["default"].get_unified_index().get_index(Article)
+    rebuild.clear()
+    rebuild.update(index, list(Article.objects.order_by("pk")))
+    first = Article.objects.order_by("pk").first()
+    while generation(rebuild) < before - 1:
+        rebuild.update(index, [first])
+    Article.objects.filter(pk=first.pk).update(title=f"{first.title} Zephyrine")
+    rebuild.update(index, [Article.objects.get(pk=first.pk)])
+    assert generation(rebuild) == before
+
+    assert hits("Zephyrine") == [first.pk]
+    # A deletion by this process removes that article, not the one at its old number.
+    backend.remove(seeds[-1])
+    indexed = sorted(int(r.pk) for r in SearchQuerySet().models(Article))
+    assert indexed == [a.pk for a in seeds[:-1]]
+
+
+def test_a_rebuild_waits_for_a_writer_instead_of_emptying_the_index_under_it(seeds):
+    from whoosh.index import LockError
+
+    backend = connections["default"].get_backend()
+    backend.lock_timeout = 0.3
+    saving = another_process(backend).index.writer()  # another process in the middle of a save
+    try:
+        with pytest.raises(LockError):
+            call_command("clear_index", interactive=False, verbosity=0)
+    finally:
+        saving.commit()
+    assert SearchQuerySet().models(Article).count() == len(seeds)
+
+    call_command("clear_index", interactive=False, verbosity=0)  # once the lock is free
+    assert SearchQuerySet().models(Article).count() == 0
+    # Emptied in place: only the lock file, the empty commit and the servers' records remain.
+    assert sorted(p.name for p in Path(backend.path).iterdir()) == [
+        "MAIN_WRITELOCK",
+        "_MAIN_0.toc",
+        "servers",
+    ]

@@ -18,6 +18,7 @@ from haystack import connections
 from haystack.query import SearchQuerySet
 
 from archive.models import Article, IndexQueue
+from archive.search.servers import ServersReport
 
 # The libraries whose exceptions mean "the engine could not answer". Named, not
 # imported: a site on Elasticsearch does not load Whoosh, nor one on Whoosh pysolr.
@@ -83,6 +84,13 @@ def indexed_article_count(using: str = "default") -> int:
     if callable(searcher):
         return searcher().doc_count()
     return SearchQuerySet(using=using).models(Article).count()
+
+
+def servers_report(using: str = "default") -> ServersReport | None:
+    """Which state of the index each running server process searches; None if the engine
+    does not say (Elasticsearch and Solr keep no searcher in our processes)."""
+    report = getattr(connections[using].get_backend(), "servers_report", None)
+    return report() if callable(report) else None
 
 
 def index_completeness_notice(using: str = "default") -> IndexNotice | None:

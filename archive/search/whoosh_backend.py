@@ -10,9 +10,15 @@ What it adds to the stock backend, using Whoosh's own facilities:
 - sortable numeric columns;
 - one searcher per thread, reused across queries instead of opening every
   segment for each one, and after a commit reopening only the new segments
-  (Whoosh 2.7.4's refresh reopens them all);
+  (Whoosh 2.7.4's refresh reopens them all); it is reused only while the
+  commit it was opened on, known by its segments' ids and not by its number
+  alone, is the latest, and each process says which one it searches
+  (archive.search.servers, for `verify --index`);
 - writes that wait for Whoosh's single write lock (for a bounded time) instead
-  of failing at once, and find the documents they replace with that searcher;
+  of failing at once, and find the documents they replace with that searcher
+  when it was opened on exactly the commit they write after;
+- a clear (`rebuild_index`) that empties the index in place while holding the
+  write lock, instead of deleting its directory under writers of other processes;
 - two fixes of Whoosh 2.7.4's write path (see `_remember_missing_columns`,
   `WRITER_MEMORY_MB`).
 This is the only module that imports Whoosh; nothing else depends on it.
@@ -23,6 +29,7 @@ import os
 import threading
 import time
 import weakref
+from pathlib import Path
 
 from django.utils.encoding import force_str
 from haystack.backends import log_query
@@ -39,11 +46,13 @@ from whoosh import fields as whoosh_fields
 from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
 from whoosh.codec.whoosh3 import W3PerDocReader
-from whoosh.index import TOC
+from whoosh.index import TOC, EmptyIndexError, LockError, clean_files
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import ResultsPage, Searcher
 from whoosh.sorting import Categorizer, Count, FieldFacet
+from whoosh.util.filelock import try_for
 
+from archive.search.servers import IndexCommit, ServersReport, servers_report, status_for
 from archive.search.text import fold
 from archive.search.whoosh_analysis import archive_analyzer
 
@@ -108,27 +117,38 @@ def merge_edit_segments(writer, segments, at_least=None):
     return [s for s in segments if s not in small]
 
 
-def reopen(ix, reader):
-    """A reader on the index's latest commit that keeps `reader`'s open segments.
+def latest_toc(ix) -> TOC:
+    """The table of contents of the index's latest commit (about 30 µs to read)."""
+    for attempt in range(10):
+        try:
+            return TOC.read(ix.storage, ix.indexname, schema=ix._schema)
+        except (OSError, EmptyIndexError):  # a commit or a clear replaced it meanwhile
+            if attempt == 9:
+                raise
+            time.sleep(0.05)
+
+
+def commit_of(generation: int, segments) -> IndexCommit:
+    return IndexCommit(generation, tuple(segment.segment_id() for segment in segments))
+
+
+def reopen(ix, toc, reader=None):
+    """A reader on the commit `toc` describes that keeps `reader`'s open segments.
 
     Whoosh 2.7.4's own refresh means to do this but never does (it files the
     old readers by generation and looks them up by segment id), so every
     commit made each searcher open and read every segment again: most of a
-    one-article update, and of the next query, at 100,000 articles. A kept
-    segment whose deletions changed gets the new deletion list; its files are
-    the same.
+    one-article update, and of the next query, at 100,000 articles. Segments
+    are kept by id, which no other index shares; a kept segment whose
+    deletions changed gets the new deletion list; its files are the same.
     """
-    open_readers = {
-        r.segment().segment_id(): r for r, _ in reader.leaf_readers() if r.segment() is not None
-    }  # an empty index's reader has no segment
-    for attempt in range(10):
-        try:
-            toc = TOC.read(ix.storage, ix.indexname)
-            break
-        except OSError:  # a commit removed that table of contents meanwhile
-            if attempt == 9:
-                raise
-            time.sleep(0.05)
+    open_readers = {}
+    if reader is not None:
+        open_readers = {
+            r.segment().segment_id(): r
+            for r, _ in reader.leaf_readers()
+            if r.segment() is not None  # an empty index's reader has no segment
+        }
     readers = []
     for segment in toc.segments:
         kept = open_readers.pop(segment.segment_id(), None)
@@ -207,6 +227,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         # update_index hands us this many articles at a time: enough to use both cores.
         self.batch_size = connection_options.get("BATCH_SIZE", 2 * PARALLEL_BATCH)
         self._local = threading.local()
+        self._status = None  # this process's record of what it searches (archive.search.servers)
 
     # Schema ---------------------------------------------------------------
 
@@ -304,15 +325,18 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     def _searcher_for(self, writer):
         """A searcher on exactly the segments `writer` sees, to find the documents it replaces.
 
-        The writer holds the lock, so nothing has been committed since it read
-        the index: this thread's searcher, refreshed now, sees the same
-        segments in the same order. Whoosh's own `writer.searcher()` would open
-        every segment again, copying each into memory: at 100,000 articles
-        most of a one-article update.
+        Whoosh deletes by document number, counted across the writer's
+        segments in order, so the searcher must be on the very commit the
+        writer started from. The writer holds the lock, so this thread's
+        searcher, brought up to date now, normally is; that is checked by the
+        commit's segment ids, not by its number, which a rebuild starts again.
+        Whoosh's own `writer.searcher()` would open every segment again,
+        copying each into memory: at 100,000 articles most of a one-article
+        update; it is used only when the commits differ.
         """
         searcher = self.searcher()
-        if searcher.reader().generation() != writer.generation - 1:
-            return writer.searcher()  # not the same snapshot after all: Whoosh's way
+        if self._local.commit != commit_of(writer.generation - 1, writer.segments):
+            return writer.searcher()  # not the same commit after all: Whoosh's way
         return contextlib.nullcontext(searcher)  # stays open for this thread's queries
 
     def merge_small_segments(self) -> int:
@@ -335,28 +359,78 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         return len(small)
 
     def clear(self, models=None, commit=True):
-        self._forget_searcher()
-        super().clear(models=models, commit=commit)
+        if models is not None:  # only some models' documents: haystack deletes them by query
+            return super().clear(models=models, commit=commit)
+        self.delete_index()
+
+    def delete_index(self):
+        """Empty the index in place, holding the write lock, with the current schema.
+
+        haystack deletes the index directory and creates a new one. A process
+        writing at that moment then committed into the new index a table of
+        contents that named the deleted segments, and took its lock on the
+        deleted lock file, so the rebuild wrote beside it. Here the rebuild
+        waits for the lock like any writer (raising LockError after
+        `lock_timeout`), writes an empty commit numbered 0 (as Whoosh numbers
+        a new index) and deletes the old files. Processes that have the old
+        segments open keep reading them until their next search.
+        """
+        if not self.setup_complete or not os.path.isdir(self.path):
+            self.setup()
+        lock = self.index.lock("WRITELOCK")
+        if not try_for(lock.acquire, timeout=self.lock_timeout, delay=0.1):
+            raise LockError(f"The search index in {self.path} is locked by another process.")
+        try:
+            first = TOC._filename(self.index.indexname, 0)
+            if self.storage.file_exists(first):  # an index with no commit yet: replaced
+                self.storage.delete_file(first)
+            TOC(self.schema, [], 0).write(self.storage, self.index.indexname)
+            clean_files(self.storage, self.index.indexname, 0, [])
+        finally:
+            lock.release()
+        self.setup()
 
     # Searching ------------------------------------------------------------
 
-    def _forget_searcher(self):
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is not None:
-            searcher.close()
-        self._local.searcher = None
-
     def searcher(self):
-        """This thread's searcher, refreshed if the index changed since it was opened."""
+        """This thread's searcher on the index's latest commit.
+
+        It is reused while the commit it was opened on is the latest, known by
+        the commit's segment ids as well as its number: a rebuilt index
+        numbers its commits from 0 again, and a searcher taken as current by
+        its number alone served the old index and lent its document numbers
+        to deletions in the new one.
+        """
         if not self.setup_complete:
             self.setup()
+        checked_at = time.time()
+        toc = latest_toc(self.index)
+        commit = commit_of(toc.generation, toc.segments)
         searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self.index.refresh().searcher()
-        elif not searcher.up_to_date():
-            searcher = Searcher(reopen(self.index, searcher.reader()), fromindex=self.index)
-        self._local.searcher = searcher
+        if searcher is None or self._local.commit != commit:
+            kept = searcher.reader() if searcher is not None else None
+            searcher = Searcher(reopen(self.index, toc, kept), fromindex=self.index)
+            self._local.searcher, self._local.commit = searcher, commit
+        if self.use_file_storage:
+            if self._status is None:
+                self._status = status_for(self.path)
+            self._status.searched(commit, checked_at)
         return searcher
+
+    def servers_report(self) -> ServersReport:
+        """What each running process searches, against the latest commit (`verify --index`)."""
+        if not self.setup_complete:
+            self.setup()
+        for attempt in range(10):
+            toc = latest_toc(self.index)
+            written = Path(self.path, TOC._filename(self.index.indexname, toc.generation))
+            try:
+                written_at = written.stat().st_mtime
+                break
+            except FileNotFoundError:  # a commit replaced it meanwhile
+                if attempt == 9:
+                    raise
+        return servers_report(self.path, commit_of(toc.generation, toc.segments), written_at)
 
     @log_query
     def search(

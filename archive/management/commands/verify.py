@@ -3,13 +3,15 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from archive.integrity import index_differences, verify_hashes
+from archive.search.health import servers_report
 
 
 class Command(BaseCommand):
     help = (
         "Recompute the SHA-256 of every article's body and text as received, and of every "
         "revision in its history, and report each one that does not match what is stored. "
-        "With --index, also check that the search index holds exactly the published articles. "
+        "With --index, also check that the search index holds exactly the published articles, "
+        "and that every running server process searches its current state. "
         "Exits non-zero on any mismatch."
     )
 
@@ -17,7 +19,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--index",
             action="store_true",
-            help="Also compare the articles in the search index with the published ones.",
+            help=(
+                "Also compare the articles in the search index with the published ones, and "
+                "check which state of the index each running server process searches."
+            ),
         )
         parser.add_argument(
             "--batch-size",
@@ -43,5 +48,9 @@ class Command(BaseCommand):
             differences = index_differences()
             (self.stdout if differences.in_line else self.stderr).write(str(differences))
             problems += len(differences.missing) + len(differences.extra)
+            servers = servers_report()
+            if servers is not None:
+                (self.stderr if servers.stale else self.stdout).write(str(servers))
+                problems += len(servers.stale)
         if problems:
             raise CommandError(f"{problems} problem(s) found.")
