@@ -130,6 +130,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # The admin lives under a configurable path so it is not where scanners look first.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
+# After a login whose `?next=` is refused (another host), land on the admin's index.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Where readers report an error, shown on the about page; empty: "contact the editors".
 ARCHIVE_CONTACT_EMAIL = env.str("ARCHIVE_CONTACT_EMAIL", default="").strip()
