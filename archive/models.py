@@ -191,6 +191,9 @@ class Entity(models.Model):
         ordering = ["name"]
         verbose_name_plural = "entities"
         constraints = [models.UniqueConstraint(fields=["name", "kind"], name="unique_entity")]
+        # Merging deletes the merged entities (their names live on as aliases and
+        # their pages redirect), so it is a right of its own, not part of "change".
+        permissions = [("merge_entity", "Can merge entities")]
 
     def __str__(self):
         return self.name

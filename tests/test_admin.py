@@ -36,6 +36,7 @@ def test_editors_group_has_exactly_the_documented_permissions():
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert codenames == editor_permission_codenames()
     assert "delete_article" not in codenames
+    assert {"merge_entity", "change_entity"} <= codenames and "delete_entity" not in codenames
     assert not any(c.endswith("_user") or c.endswith("_group") for c in codenames)
 
 
