@@ -476,22 +476,51 @@ def archive_changed_at() -> datetime.datetime | None:
 
     Every save and delete of an article, source, entity, alias, mention,
     related link or quote is recorded in its history table (bulk writes too, through
-    simple_history's bulk helpers), so the newest history entry dates the
-    latest change. None while nothing has been recorded.
+    simple_history's bulk helpers), so the newest history entry of a public
+    record dates the latest change. Drafts are not public: an article's
+    revision counts if the article is published in it or was just before it
+    (an unpublish); a mention, quote or related link counts while its
+    article (and the article linked to) is published. None while no
+    article has been public.
     """
 
     def newest(history):
         return history.order_by("-history_date").values("history_date")
 
-    # One row: the newest article change, with the newest of each other table beside it.
-    others = {model._meta.model_name: Subquery(newest(model.history)[:1]) for model in TRACKED}
-    row = newest(Article.history).values("history_date", **others).first()
+    # One row: the newest public article change, with the newest of each other table beside it.
+    others = {name: Subquery(newest(history)[:1]) for name, history in public_histories().items()}
+    row = newest(public_article_revisions()).values("history_date", **others).first()
     if row is None:
         return None
     return max(moment for moment in row.values() if moment is not None)
 
 
-TRACKED = [Source, Entity, Alias, Mention, RelatedLink, Quote]
+def public_article_revisions() -> QuerySet:
+    """The article revisions a reader could see: published then, or published just before."""
+    published = Article.Status.PUBLISHED
+    before = (
+        Article.history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+        .order_by("-history_id")
+        .values("status")[:1]
+    )
+    return Article.history.annotate(status_before=Subquery(before)).filter(
+        Q(status=published) | Q(status_before=published)
+    )
+
+
+def public_histories() -> dict[str, QuerySet]:
+    """The history of each other table the public pages show, limited to published articles."""
+    published = Article.Status.PUBLISHED
+    return {
+        "source": Source.history.all(),
+        "entity": Entity.history.all(),
+        "alias": Alias.history.all(),
+        "mention": Mention.history.filter(article__status=published),
+        "quote": Quote.history.filter(article__status=published),
+        "relatedlink": RelatedLink.history.filter(
+            from_article__status=published, to_article__status=published
+        ),
+    }
 
 
 SOURCES_ON_HOME = 10
