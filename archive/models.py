@@ -3,6 +3,8 @@
 import hashlib
 import json
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -35,6 +37,26 @@ def original_sha256_hex(original_text: str) -> str:
 
 def canonical_json(record: dict) -> str:
     return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def article_length_problem(text: str) -> str | None:
+    """What is wrong with the length of an article's text, or None.
+
+    One limit for imports and the admin alike (ARCHIVE_MAX_ARTICLE_CHARS).
+    """
+    limit = settings.ARCHIVE_MAX_ARTICLE_CHARS
+    if len(text) <= limit:
+        return None
+    return (
+        f"the article text is {len(text):,} characters long; at most {limit:,} are allowed "
+        "(ARCHIVE_MAX_ARTICLE_CHARS): split it into parts"
+    )
+
+
+def validate_article_length(text: str):
+    problem = article_length_problem(text)
+    if problem:
+        raise ValidationError(f"{problem[0].upper()}{problem[1:]}.", code="too_long")
 
 
 class Source(models.Model):
@@ -103,7 +125,10 @@ class Article(models.Model):
     # NULL, not "", for "no URL": the unique constraint then ignores it.
     original_url = models.URLField(max_length=2000, null=True, blank=True)  # noqa: DJ001
     authors = models.CharField(max_length=500, blank=True, help_text="As stated in the byline.")
-    body = models.TextField(help_text="Plain text; paragraphs separated by a blank line.")
+    body = models.TextField(
+        help_text="Plain text; paragraphs separated by a blank line.",
+        validators=[validate_article_length],
+    )
     original_text = models.TextField(
         blank=True, help_text="The text exactly as received, before any cleaning."
     )

@@ -133,6 +133,11 @@ ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
 # After a login whose `?next=` is refused (another host), land on the admin's index.
 LOGIN_REDIRECT_URL = "admin:index"
 
+# The longest article text accepted, in characters, from an import or the admin.
+# The longest in the sample corpora is 58,218 (a Reuters special report); past
+# the limit, tagging and the article's page cost more than a reader waits for.
+ARCHIVE_MAX_ARTICLE_CHARS = env.int("ARCHIVE_MAX_ARTICLE_CHARS", default=500_000)
+
 # Where readers report an error, shown on the about page; empty: "contact the editors".
 ARCHIVE_CONTACT_EMAIL = env.str("ARCHIVE_CONTACT_EMAIL", default="").strip()
 

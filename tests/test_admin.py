@@ -76,6 +76,26 @@ def test_editor_adds_an_article_that_is_published_and_searchable(client, editor)
     assert [r.pk for r in SearchQuerySet().filter(content="photographs")] == [str(article.pk)]
 
 
+def test_a_body_over_the_size_limit_is_refused_on_the_body_and_nothing_saved(
+    client, editor, article, settings
+):
+    limit = settings.ARCHIVE_MAX_ARTICLE_CHARS
+    before = list(Article.objects.filter(pk=article.pk).values())
+    body = ("Relatives said the detainees were moved. " * (limit // 40 + 1))[: limit + 1]
+    response = client.post(change_url(article), form_data(article, body=body))
+    assert response.status_code == 200  # the form again, with the editor's text in it
+    errors = response.context["adminform"].form.errors
+    assert errors["body"] == [
+        f"The article text is {limit + 1:,} characters long; at most {limit:,} are allowed "
+        "(ARCHIVE_MAX_ARTICLE_CHARS): split it into parts."
+    ]
+    assert list(Article.objects.filter(pk=article.pk).values()) == before
+    assert article.history.count() == 1
+
+    at_the_limit = form_data(article, body=body[:limit].strip())
+    assert client.post(change_url(article), at_the_limit).status_code == 302
+
+
 def test_an_edit_keeps_the_previous_text_in_history_and_can_be_reverted(client, editor, article):
     old_body = article.body
     response = client.post(change_url(article), form_data(article, body="Vandalised."))

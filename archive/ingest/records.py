@@ -9,7 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from archive.ingest.cleaning import clean_body, collapse_spaces, derive_title
-from archive.models import PARAGRAPH_SEPARATOR, Article, Source, normalise_body, sha256_hex
+from archive.models import (
+    PARAGRAPH_SEPARATOR,
+    Article,
+    Source,
+    article_length_problem,
+    normalise_body,
+    sha256_hex,
+)
 
 validate_url = URLValidator()
 
@@ -85,8 +92,13 @@ def incoming_article(
 ) -> IncomingArticle:
     """Clean `text` into the body, derive a title if none is stated, and check the result.
 
-    Raises InputError when nothing of the article is left or a value does not fit.
+    Raises InputError when the text is too long, nothing of the article is left or a
+    value does not fit.
     """
+    # Before cleaning: the text as received bounds what the import costs.
+    problem = article_length_problem(text)
+    if problem:
+        raise InputError(path, problem, line)
     body = normalise_body(PARAGRAPH_SEPARATOR.join(clean_body(text)))
     if not body:
         problem = (
