@@ -2,7 +2,6 @@
 
 import datetime
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
@@ -52,11 +51,18 @@ def page_of(articles: QuerySet, page_number: str | None) -> Page:
     return Paginator(articles, ARTICLES_PER_PAGE).get_page(page_number)
 
 
+# An article's page links at most this many mentions, the first in reading order; the
+# list of names beside the text still counts every one. Linking all 7,597 mentions of
+# an article at the size limit (ARCHIVE_MAX_ARTICLE_CHARS) took most of its 2.7 s.
+MAX_LINKED_MENTIONS = 1_000
+
+
 def readable_articles() -> QuerySet[Article]:
     """Published articles with the entities their own page shows, in a fixed number of queries.
 
-    `shown_mentions` holds the mentions an editor has not rejected, with their
-    entities, in reading order. (Related articles come from archive.related.)
+    `shown_mentions` holds the first MAX_LINKED_MENTIONS mentions an editor
+    has not rejected, with their entities, in reading order. (Related
+    articles come from archive.related.)
     """
     mentions = (
         Mention.objects.filter(rejected=False)
@@ -66,8 +72,17 @@ def readable_articles() -> QuerySet[Article]:
     return (
         Article.objects.published()
         .select_related("source")
-        .prefetch_related(Prefetch("mentions", queryset=mentions, to_attr="shown_mentions"))
+        .prefetch_related(
+            Prefetch("mentions", queryset=mentions[:MAX_LINKED_MENTIONS], to_attr="shown_mentions")
+        )
     )
+
+
+def linked_until(article: Article) -> int | None:
+    """The last paragraph (1-based) whose names are linked, when not all of them can be."""
+    if len(article.shown_mentions) < MAX_LINKED_MENTIONS:
+        return None
+    return (article.shown_mentions[-1].paragraph or 0) + 1
 
 
 def mentions_by_paragraph(article: Article) -> dict[int, list[Mention]]:
@@ -102,15 +117,21 @@ class EntityKindGroup:
 
 
 def entities_in(article: Article) -> list[EntityKindGroup]:
-    """The entities of the article's shown mentions, by kind, each with its number of mentions.
-
-    Counted from the prefetched mentions: one article names few entities.
-    """
-    counts = Counter(mention.entity for mention in article.shown_mentions)
+    """The entities the article names (mentions not rejected), by kind, each with its number
+    of mentions; counted by the database, all of them, linked or not."""
+    named = list(
+        Entity.objects.filter(mentions__article=article, mentions__rejected=False).annotate(
+            mention_count=Count("mentions")
+        )
+    )
     groups = []
     for kind in Entity.Kind.values:
         members = sorted(
-            (CountedEntity(entity, n) for entity, n in counts.items() if entity.kind == kind),
+            (
+                CountedEntity(entity, entity.mention_count)
+                for entity in named
+                if entity.kind == kind
+            ),
             key=lambda counted: (-counted.count, counted.entity.name),
         )
         if members:

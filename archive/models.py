@@ -341,6 +341,15 @@ class IndexQueue(models.Model):
         return f"article {self.article_id} queued at {self.queued_at:%Y-%m-%d %H:%M:%S}"
 
 
+class QuoteQuerySet(models.QuerySet):
+    def with_articles(self):
+        """The quotes with their articles, sources and speakers, but not the articles' texts:
+        a list of quotes never shows them, and a long article's would be loaded once a quote."""
+        return self.select_related("article__source", "speaker").defer(
+            "article__body", "article__original_text"
+        )
+
+
 class Quote(models.Model):
     """Words an article puts between quotation marks as someone's speech, and who said them.
 
@@ -379,6 +388,7 @@ class Quote(models.Model):
     )
 
     history = HistoricalRecords(excluded_fields=["normalised_text", "key", "shingle_count"])
+    objects = QuoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["article", "paragraph", "start"]

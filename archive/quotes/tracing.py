@@ -125,7 +125,7 @@ def trace_quotes(quotes: Sequence[Quote]) -> dict[int, Trace]:
     """
     matches = matching_quote_ids([q.pk for q in quotes])
     others = Quote.objects.filter(pk__in={pk for ids in matches.values() for pk in ids})
-    others = {q.pk: q for q in others.select_related("article__source", "speaker")}
+    others = {q.pk: q for q in others.with_articles()}
     traces = {}
     for quote in quotes:
         copies = [others[pk] for pk in matches.get(quote.pk, ()) if pk in others]
@@ -154,7 +154,7 @@ def article_quotes(article: Article) -> list[ArticleQuote]:
     """
     quotes = list(
         Quote.objects.filter(article=article, rejected=False)
-        .select_related("article__source", "speaker")
+        .with_articles()
         .order_by("paragraph", "start")
     )
     traces = trace_quotes(quotes)
