@@ -1,9 +1,11 @@
 """What an editor can do in the admin, and what no one can lose."""
 
 import datetime
+from urllib.parse import urlencode
 
 import pytest
 from admin_forms import form_data
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.urls import reverse
@@ -94,6 +96,31 @@ def test_a_body_over_the_size_limit_is_refused_on_the_body_and_nothing_saved(
 
     at_the_limit = form_data(article, body=body[:limit].strip())
     assert client.post(change_url(article), at_the_limit).status_code == 302
+
+
+# Uyghur in Arabic script: two bytes a character in UTF-8, six once URL-encoded.
+UYGHUR_PARAGRAPH = "ئۇيغۇرلار لاگېرغا ئېلىپ كېتىلدى، دېدى ئۇرۇق-تۇغقانلىرى. "
+
+
+@pytest.mark.parametrize("over", [0, 1], ids=["at-the-limit", "one-over"])
+def test_a_body_in_uyghur_script_near_the_limit_gets_an_answer_not_a_bad_request(
+    client, editor, article, over
+):
+    limit = settings.ARCHIVE_MAX_ARTICLE_CHARS
+    body = (UYGHUR_PARAGRAPH * (limit // len(UYGHUR_PARAGRAPH) + 1))[: limit + over].strip()
+    body = body + "ا" * (limit + over - len(body))
+    # URL-encoded, as a browser posts the change form (it has no file field).
+    response = client.post(
+        change_url(article),
+        urlencode(form_data(article, body=body)),
+        content_type="application/x-www-form-urlencoded",
+    )
+    if over:
+        assert response.status_code == 200
+        assert "characters long; at most" in response.content.decode()
+    else:
+        assert response.status_code == 302
+        assert len(Article.objects.get(pk=article.pk).body) == limit
 
 
 def test_an_edit_keeps_the_previous_text_in_history_and_can_be_reverted(client, editor, article):
