@@ -15,7 +15,8 @@ In one run it
 3. imports it with `import_articles` in this process, timing it and reading
    the growth of the peak resident memory; counts paragraphs, mentions and quotes;
 4. asks for the article's public page with Django's test client (`--repeat`
-   times; plain, and with `?hl=` highlighting a word of every paragraph),
+   times; plain, and with `?hl=` highlighting a word of every paragraph) and
+   for a search that finds it (page and JSON, snippets from its paragraphs),
    counting database queries and bytes, and times each part of the page on
    its own (entities, mentions by paragraph, highlighting, related, quotes,
    template);
@@ -165,7 +166,13 @@ def main(argv=None):
 
     client = Client()
     rows = []
-    for label, page in (("page", url), (f"page ?hl={word}", f"{url}?hl={word}")):
+    pages = (
+        ("page", url),
+        (f"page ?hl={word}", f"{url}?hl={word}"),
+        (f"search ?q={word} (snippets)", f"/search/?q={word}"),
+        (f"/api/search?q={word}", f"/api/search?q={word}"),
+    )
+    for label, page in pages:
         client.get(page)  # warm: the searcher opened, templates compiled
         with CaptureQueriesContext(connection) as queries:
             response = client.get(page)
