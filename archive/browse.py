@@ -53,7 +53,8 @@ def page_of(articles: QuerySet, page_number: str | None) -> Page:
 
 # An article's page links at most this many mentions, the first in reading order; the
 # list of names beside the text still counts every one. Linking all 7,597 mentions of
-# an article at the size limit (ARCHIVE_MAX_ARTICLE_CHARS) took most of its 2.7 s.
+# an article at the size limit (ARCHIVE_MAX_ARTICLE_CHARS) doubled its page's time and
+# size (docs/reliability.md).
 MAX_LINKED_MENTIONS = 1_000
 
 
@@ -81,6 +82,8 @@ def readable_articles() -> QuerySet[Article]:
 def linked_until(article: Article) -> int | None:
     """The last paragraph (1-based) whose names are linked, when not all of them can be."""
     if len(article.shown_mentions) < MAX_LINKED_MENTIONS:
+        return None
+    if article.mentions.filter(rejected=False).count() == MAX_LINKED_MENTIONS:
         return None
     return (article.shown_mentions[-1].paragraph or 0) + 1
 

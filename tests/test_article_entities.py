@@ -343,3 +343,15 @@ def test_an_ordinary_article_links_every_name_without_a_note(client, seeds):
     page = client.get(SEED_001).content.decode()
     assert page.count('class="entity entity-') == seeds.mentions.filter(rejected=False).count()
     assert "names are linked up to paragraph" not in page
+
+
+def test_an_article_with_exactly_as_many_names_as_are_linked_has_no_note(
+    client, seeds, monkeypatch
+):
+    from archive import browse
+
+    monkeypatch.setattr(
+        browse, "MAX_LINKED_MENTIONS", seeds.mentions.filter(rejected=False).count()
+    )
+    page = client.get(SEED_001).content.decode()
+    assert "names are linked up to paragraph" not in page
