@@ -412,7 +412,11 @@ class EntityAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/archive/entity/suggestions.html", context)
 
-    @admin.action(description="Merge the selected entities into one", permissions=["change"])
+    def has_merge_permission(self, request):
+        """Merging deletes entities: it needs `archive.merge_entity`, which Editors have."""
+        return request.user.has_perm(f"{self.opts.app_label}.merge_{self.opts.model_name}")
+
+    @admin.action(description="Merge the selected entities into one", permissions=["merge"])
     def merge(self, request, queryset):
         entities = list(queryset.order_by("name"))
         if len(entities) < 2:

@@ -2,7 +2,6 @@
 
 import datetime
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
@@ -52,11 +51,19 @@ def page_of(articles: QuerySet, page_number: str | None) -> Page:
     return Paginator(articles, ARTICLES_PER_PAGE).get_page(page_number)
 
 
+# An article's page links at most this many mentions, the first in reading order; the
+# list of names beside the text still counts every one. Linking all 7,597 mentions of
+# an article at the size limit (ARCHIVE_MAX_ARTICLE_CHARS) doubled its page's time and
+# size (docs/reliability.md).
+MAX_LINKED_MENTIONS = 1_000
+
+
 def readable_articles() -> QuerySet[Article]:
     """Published articles with the entities their own page shows, in a fixed number of queries.
 
-    `shown_mentions` holds the mentions an editor has not rejected, with their
-    entities, in reading order. (Related articles come from archive.related.)
+    `shown_mentions` holds the first MAX_LINKED_MENTIONS mentions an editor
+    has not rejected, with their entities, in reading order. (Related
+    articles come from archive.related.)
     """
     mentions = (
         Mention.objects.filter(rejected=False)
@@ -66,8 +73,19 @@ def readable_articles() -> QuerySet[Article]:
     return (
         Article.objects.published()
         .select_related("source")
-        .prefetch_related(Prefetch("mentions", queryset=mentions, to_attr="shown_mentions"))
+        .prefetch_related(
+            Prefetch("mentions", queryset=mentions[:MAX_LINKED_MENTIONS], to_attr="shown_mentions")
+        )
     )
+
+
+def linked_until(article: Article) -> int | None:
+    """The last paragraph (1-based) whose names are linked, when not all of them can be."""
+    if len(article.shown_mentions) < MAX_LINKED_MENTIONS:
+        return None
+    if article.mentions.filter(rejected=False).count() == MAX_LINKED_MENTIONS:
+        return None
+    return (article.shown_mentions[-1].paragraph or 0) + 1
 
 
 def mentions_by_paragraph(article: Article) -> dict[int, list[Mention]]:
@@ -102,15 +120,21 @@ class EntityKindGroup:
 
 
 def entities_in(article: Article) -> list[EntityKindGroup]:
-    """The entities of the article's shown mentions, by kind, each with its number of mentions.
-
-    Counted from the prefetched mentions: one article names few entities.
-    """
-    counts = Counter(mention.entity for mention in article.shown_mentions)
+    """The entities the article names (mentions not rejected), by kind, each with its number
+    of mentions; counted by the database, all of them, linked or not."""
+    named = list(
+        Entity.objects.filter(mentions__article=article, mentions__rejected=False).annotate(
+            mention_count=Count("mentions")
+        )
+    )
     groups = []
     for kind in Entity.Kind.values:
         members = sorted(
-            (CountedEntity(entity, n) for entity, n in counts.items() if entity.kind == kind),
+            (
+                CountedEntity(entity, entity.mention_count)
+                for entity in named
+                if entity.kind == kind
+            ),
             key=lambda counted: (-counted.count, counted.entity.name),
         )
         if members:
@@ -476,22 +500,51 @@ def archive_changed_at() -> datetime.datetime | None:
 
     Every save and delete of an article, source, entity, alias, mention,
     related link or quote is recorded in its history table (bulk writes too, through
-    simple_history's bulk helpers), so the newest history entry dates the
-    latest change. None while nothing has been recorded.
+    simple_history's bulk helpers), so the newest history entry of a public
+    record dates the latest change. Drafts are not public: an article's
+    revision counts if the article is published in it or was just before it
+    (an unpublish); a mention, quote or related link counts while its
+    article (and the article linked to) is published. None while no
+    article has been public.
     """
 
     def newest(history):
         return history.order_by("-history_date").values("history_date")
 
-    # One row: the newest article change, with the newest of each other table beside it.
-    others = {model._meta.model_name: Subquery(newest(model.history)[:1]) for model in TRACKED}
-    row = newest(Article.history).values("history_date", **others).first()
+    # One row: the newest public article change, with the newest of each other table beside it.
+    others = {name: Subquery(newest(history)[:1]) for name, history in public_histories().items()}
+    row = newest(public_article_revisions()).values("history_date", **others).first()
     if row is None:
         return None
     return max(moment for moment in row.values() if moment is not None)
 
 
-TRACKED = [Source, Entity, Alias, Mention, RelatedLink, Quote]
+def public_article_revisions() -> QuerySet:
+    """The article revisions a reader could see: published then, or published just before."""
+    published = Article.Status.PUBLISHED
+    before = (
+        Article.history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+        .order_by("-history_id")
+        .values("status")[:1]
+    )
+    return Article.history.annotate(status_before=Subquery(before)).filter(
+        Q(status=published) | Q(status_before=published)
+    )
+
+
+def public_histories() -> dict[str, QuerySet]:
+    """The history of each other table the public pages show, limited to published articles."""
+    published = Article.Status.PUBLISHED
+    return {
+        "source": Source.history.all(),
+        "entity": Entity.history.all(),
+        "alias": Alias.history.all(),
+        "mention": Mention.history.filter(article__status=published),
+        "quote": Quote.history.filter(article__status=published),
+        "relatedlink": RelatedLink.history.filter(
+            from_article__status=published, to_article__status=published
+        ),
+    }
 
 
 SOURCES_ON_HOME = 10

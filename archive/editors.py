@@ -1,9 +1,9 @@
 """The Editors group: exactly the permissions an editor needs, kept in step on every migrate.
 
 Editors add, correct, publish and unpublish articles, curate sources and
-entities, and look at history. They do not delete articles, sources or
-entities (unpublishing hides an article without losing it) and they do not
-manage users.
+entities (merging duplicates too), and look at history. They do not delete
+articles, sources or entities (unpublishing hides an article without losing
+it) and they do not manage users.
 """
 
 from django.contrib.auth.management import create_permissions
@@ -14,7 +14,8 @@ EDITORS_GROUP = "Editors"
 EDITOR_PERMISSIONS = {
     "article": ("add", "change", "view"),
     "source": ("add", "change", "view"),
-    "entity": ("add", "change", "view"),
+    # Merging deletes the merged entities, which then redirect to the one kept.
+    "entity": ("add", "change", "merge", "view"),
     "alias": ("add", "change", "delete", "view"),
     "mention": ("add", "change", "delete", "view"),
     "relatedlink": ("add", "change", "delete", "view"),

@@ -4,6 +4,8 @@ import hashlib
 import json
 import re
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -40,6 +42,26 @@ def original_sha256_hex(original_text: str) -> str:
 
 def canonical_json(record: dict) -> str:
     return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def article_length_problem(text: str) -> str | None:
+    """What is wrong with the length of an article's text, or None.
+
+    One limit for imports and the admin alike (ARCHIVE_MAX_ARTICLE_CHARS).
+    """
+    limit = settings.ARCHIVE_MAX_ARTICLE_CHARS
+    if len(text) <= limit:
+        return None
+    return (
+        f"the article text is {len(text):,} characters long; at most {limit:,} are allowed "
+        "(ARCHIVE_MAX_ARTICLE_CHARS): split it into parts"
+    )
+
+
+def validate_article_length(text: str):
+    problem = article_length_problem(text)
+    if problem:
+        raise ValidationError(f"{problem[0].upper()}{problem[1:]}.", code="too_long")
 
 
 class Source(models.Model):
@@ -108,7 +130,10 @@ class Article(models.Model):
     # NULL, not "", for "no URL": the unique constraint then ignores it.
     original_url = models.URLField(max_length=2000, null=True, blank=True)  # noqa: DJ001
     authors = models.CharField(max_length=500, blank=True, help_text="As stated in the byline.")
-    body = models.TextField(help_text="Plain text; paragraphs separated by a blank line.")
+    body = models.TextField(
+        help_text="Plain text; paragraphs separated by a blank line.",
+        validators=[validate_article_length],
+    )
     original_text = models.TextField(
         blank=True, help_text="The text exactly as received, before any cleaning."
     )
@@ -196,6 +221,9 @@ class Entity(models.Model):
         ordering = ["name"]
         verbose_name_plural = "entities"
         constraints = [models.UniqueConstraint(fields=["name", "kind"], name="unique_entity")]
+        # Merging deletes the merged entities (their names live on as aliases and
+        # their pages redirect), so it is a right of its own, not part of "change".
+        permissions = [("merge_entity", "Can merge entities")]
 
     def __str__(self):
         return self.name
@@ -318,6 +346,15 @@ class IndexQueue(models.Model):
         return f"article {self.article_id} queued at {self.queued_at:%Y-%m-%d %H:%M:%S}"
 
 
+class QuoteQuerySet(models.QuerySet):
+    def with_articles(self):
+        """The quotes with their articles, sources and speakers, but not the articles' texts:
+        a list of quotes never shows them, and a long article's would be loaded once a quote."""
+        return self.select_related("article__source", "speaker").defer(
+            "article__body", "article__original_text"
+        )
+
+
 class Quote(models.Model):
     """Words an article puts between quotation marks as someone's speech, and who said them.
 
@@ -356,6 +393,7 @@ class Quote(models.Model):
     )
 
     history = HistoricalRecords(excluded_fields=["normalised_text", "key", "shingle_count"])
+    objects = QuoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["article", "paragraph", "start"]

@@ -130,6 +130,17 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # The admin lives under a configurable path so it is not where scanners look first.
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
+# After a login whose `?next=` is refused (another host), land on the admin's index.
+LOGIN_REDIRECT_URL = "admin:index"
+
+# The longest article text accepted, in characters, from an import or the admin.
+# The longest in the sample corpora is 58,218 (a Reuters special report); past
+# the limit, tagging and the article's page cost more than a reader waits for.
+ARCHIVE_MAX_ARTICLE_CHARS = env.int("ARCHIVE_MAX_ARTICLE_CHARS", default=500_000)
+# The admin's article form carries the whole body URL-encoded: up to 12 bytes a
+# character (4 in UTF-8, each as %XX). Room for a body at the limit in any script
+# (Uyghur, Chinese), and Django's default 2.5 MB for the rest of the form.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * ARCHIVE_MAX_ARTICLE_CHARS + 2_621_440
 
 # Where readers report an error, shown on the about page; empty: "contact the editors".
 ARCHIVE_CONTACT_EMAIL = env.str("ARCHIVE_CONTACT_EMAIL", default="").strip()

@@ -1,9 +1,11 @@
 """What an editor can do in the admin, and what no one can lose."""
 
 import datetime
+from urllib.parse import urlencode
 
 import pytest
 from admin_forms import form_data
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.urls import reverse
@@ -36,6 +38,7 @@ def test_editors_group_has_exactly_the_documented_permissions():
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert codenames == editor_permission_codenames()
     assert "delete_article" not in codenames
+    assert {"merge_entity", "change_entity"} <= codenames and "delete_entity" not in codenames
     assert not any(c.endswith("_user") or c.endswith("_group") for c in codenames)
 
 
@@ -74,6 +77,51 @@ def test_editor_adds_an_article_that_is_published_and_searchable(client, editor)
     assert article.history.count() == 1
     assert article.history.first().history_user == editor
     assert [r.pk for r in SearchQuerySet().filter(content="photographs")] == [str(article.pk)]
+
+
+def test_a_body_over_the_size_limit_is_refused_on_the_body_and_nothing_saved(
+    client, editor, article, settings
+):
+    limit = settings.ARCHIVE_MAX_ARTICLE_CHARS
+    before = list(Article.objects.filter(pk=article.pk).values())
+    body = ("Relatives said the detainees were moved. " * (limit // 40 + 1))[: limit + 1]
+    response = client.post(change_url(article), form_data(article, body=body))
+    assert response.status_code == 200  # the form again, with the editor's text in it
+    errors = response.context["adminform"].form.errors
+    assert errors["body"] == [
+        f"The article text is {limit + 1:,} characters long; at most {limit:,} are allowed "
+        "(ARCHIVE_MAX_ARTICLE_CHARS): split it into parts."
+    ]
+    assert list(Article.objects.filter(pk=article.pk).values()) == before
+    assert article.history.count() == 1
+
+    at_the_limit = form_data(article, body=body[:limit].strip())
+    assert client.post(change_url(article), at_the_limit).status_code == 302
+
+
+# Uyghur in Arabic script: two bytes a character in UTF-8, six once URL-encoded.
+UYGHUR_PARAGRAPH = "ئۇيغۇرلار لاگېرغا ئېلىپ كېتىلدى، دېدى ئۇرۇق-تۇغقانلىرى. "
+
+
+@pytest.mark.parametrize("over", [0, 1], ids=["at-the-limit", "one-over"])
+def test_a_body_in_uyghur_script_near_the_limit_gets_an_answer_not_a_bad_request(
+    client, editor, article, over
+):
+    limit = settings.ARCHIVE_MAX_ARTICLE_CHARS
+    body = (UYGHUR_PARAGRAPH * (limit // len(UYGHUR_PARAGRAPH) + 1))[: limit + over].strip()
+    body = body + "ا" * (limit + over - len(body))
+    # URL-encoded, as a browser posts the change form (it has no file field).
+    response = client.post(
+        change_url(article),
+        urlencode(form_data(article, body=body)),
+        content_type="application/x-www-form-urlencoded",
+    )
+    if over:
+        assert response.status_code == 200
+        assert "characters long; at most" in response.content.decode()
+    else:
+        assert response.status_code == 302
+        assert len(Article.objects.get(pk=article.pk).body) == limit
 
 
 def test_an_edit_keeps_the_previous_text_in_history_and_can_be_reverted(client, editor, article):

@@ -3,10 +3,11 @@
 import io
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.urls import reverse
 
+from archive.editors import editor_permission_codenames
 from archive.entities.tagging import retag_article
 from archive.models import Alias, Article, Entity, EntityRedirect, Mention
 
@@ -36,6 +37,36 @@ def test_merging_asks_which_to_keep_then_moves_everything(client, editor):
     assert list(Entity.objects.values_list("name", flat=True)) == ["Uyghurs"]
     assert {a.name for a in keep.aliases.all()} >= {"Uighurs", "Uigur"}
     assert EntityRedirect.objects.get(old_slug="uighurs").entity == keep
+
+
+def editor_without(codename):
+    """A staff user with the Editors' permissions except `codename`."""
+    user = User.objects.create_user("nomerge", password="a long enough passphrase", is_staff=True)
+    wanted = editor_permission_codenames() - {codename}
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="archive", codename__in=wanted)
+    )
+    return user
+
+
+def test_merging_needs_its_own_permission_not_just_change(client):
+    keep = Entity.objects.create(name="Uyghurs", slug="uyghurs", kind=Entity.Kind.GROUP)
+    other = Entity.objects.create(name="Uighurs", slug="uighurs", kind=Entity.Kind.GROUP)
+    user = editor_without("merge_entity")
+    assert user.has_perm("archive.change_entity") and not user.has_perm("archive.delete_entity")
+    client.force_login(user)
+    changelist = reverse("admin:archive_entity_changelist")
+    assert 'value="merge"' not in client.get(changelist).content.decode()
+
+    selected = {"action": "merge", "_selected_action": [keep.pk, other.pk], "keep": keep.pk}
+    assert client.post(changelist, selected, follow=True).status_code == 200
+    assert Entity.objects.count() == 2  # nothing merged, nothing deleted
+
+    user.user_permissions.add(Permission.objects.get(codename="merge_entity"))
+    client.force_login(User.objects.get(pk=user.pk))  # permissions are cached per user object
+    assert 'value="merge"' in client.get(changelist).content.decode()
+    client.post(changelist, selected)
+    assert list(Entity.objects.values_list("name", flat=True)) == ["Uyghurs"]
 
 
 def test_merge_needs_two_entities(client, editor):

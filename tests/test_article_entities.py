@@ -308,14 +308,50 @@ def test_the_article_page_uses_a_fixed_number_of_queries_however_many_mentions(
     client, seeds, django_assert_max_num_queries
 ):
     assert seeds.mentions.count() > 40
-    # article, mentions, related documents (curated links, similar and shared-entity ones), quotes
-    with django_assert_max_num_queries(12):
+    # article, mentions, entity counts, related documents (curated links, similar and
+    # shared-entity ones), quotes
+    with django_assert_max_num_queries(13):
         page = client.get(SEED_001).content.decode()
     assert page.count('class="entity entity-') > 40
 
 
 def test_highlighting_adds_a_fixed_number_of_queries(client, seeds, django_assert_max_num_queries):
     client.get(SEED_001 + "?hl=uyghur")  # the spelling vocabulary is read once and kept
-    with django_assert_max_num_queries(15):  # + the spelling vocabulary
+    with django_assert_max_num_queries(16):  # + the spelling vocabulary
         page = client.get(SEED_001 + "?hl=uyghur+beijing").content.decode()
     assert "<mark>Beijing</mark>" in page
+
+
+def test_a_long_article_links_a_bounded_number_of_names_and_still_counts_them_all(
+    client, seeds, monkeypatch
+):
+    from archive import browse
+
+    shown = seeds.mentions.filter(rejected=False)
+    total = shown.count()
+    monkeypatch.setattr(browse, "MAX_LINKED_MENTIONS", 10)
+    page = client.get(SEED_001).content.decode()
+    assert page.count('class="entity entity-') == 10
+    last = list(shown.order_by("paragraph", "start", "pk"))[9]
+    assert f"names are linked up to paragraph {last.paragraph + 1};" in page
+    # The list beside the text counts every mention, linked or not.
+    counts = re.findall(r'<span class="count">(\d+) mentions?</span>', page)
+    assert sum(map(int, counts)) == total
+
+
+def test_an_ordinary_article_links_every_name_without_a_note(client, seeds):
+    page = client.get(SEED_001).content.decode()
+    assert page.count('class="entity entity-') == seeds.mentions.filter(rejected=False).count()
+    assert "names are linked up to paragraph" not in page
+
+
+def test_an_article_with_exactly_as_many_names_as_are_linked_has_no_note(
+    client, seeds, monkeypatch
+):
+    from archive import browse
+
+    monkeypatch.setattr(
+        browse, "MAX_LINKED_MENTIONS", seeds.mentions.filter(rejected=False).count()
+    )
+    page = client.get(SEED_001).content.decode()
+    assert "names are linked up to paragraph" not in page

@@ -66,3 +66,26 @@ def test_incremental_benchmark_finds_every_edit_right_after_its_save():
     assert "edits not found by a search right after their save: 0" in done.stdout
     for variant in ("admin save, commit and index update", "raw Whoosh update_document"):
         assert f"| {variant}" in done.stdout
+
+
+def test_large_article_benchmark_times_every_part_of_the_page(tmp_path):
+    command = [
+        sys.executable,
+        "bench/large_article.py",
+        "--chars",
+        "5000",
+        "--repeat",
+        "1",
+        "--data-dir",
+        str(tmp_path / "large"),
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "One article of 4," in done.stdout
+    for part in (
+        "| page |",
+        "| related_documents |",
+        "| article_quotes |",
+        "| admin change page |",
+    ):
+        assert part in done.stdout

@@ -178,3 +178,48 @@ def test_correcting_a_quote_changes_the_validators(archive):
     quote.speaker_corrected = True
     quote.save()
     assert page_validators() != before
+
+
+@pytest.fixture
+def draft(archive):
+    _, xinjiang, _ = archive
+    article = Article.objects.create(
+        title="Draft on Xinjiang",
+        slug="draft-on-xinjiang",
+        body="Editors are still checking this report on Xinjiang.",
+        status=Article.Status.DRAFT,
+    )
+    Mention.objects.create(
+        article=article, entity=xinjiang, paragraph=0, start=40, end=48, surface="Xinjiang"
+    )
+    return article
+
+
+def validators_of_every_page(client):
+    return {url: (r["ETag"], r["Last-Modified"]) for url in REVALIDATED if (r := client.get(url))}
+
+
+def test_editing_only_a_draft_leaves_every_public_page_revalidated(client, archive, draft):
+    _, xinjiang, _ = archive
+    before = validators_of_every_page(client)
+    draft.title = "Draft on Xinjiang, retitled"
+    draft.body += "\n\nA second paragraph."
+    draft.save()
+    Mention.objects.create(article=draft, entity=xinjiang, paragraph=1, start=0, end=1, surface="A")
+    Quote.objects.create(article=draft, paragraph=0, start=0, end=7, text="Editors")
+    assert validators_of_every_page(client) == before
+    for url in REVALIDATED:
+        assert conditional_get(client, url, client.get(url)).status_code == 304, url
+
+
+def test_publishing_a_draft_changes_every_public_page(client, archive, draft):
+    before = validators_of_every_page(client)
+    draft.status = Article.Status.PUBLISHED
+    draft.save()
+    after = validators_of_every_page(client)
+    assert all(after[url] != before[url] for url in REVALIDATED)
+    assert "Draft on Xinjiang" in client.get("/articles/").content.decode()
+
+    draft.status = Article.Status.DRAFT  # and unpublishing it again
+    draft.save()
+    assert all(etag != after[url][0] for url, (etag, _) in validators_of_every_page(client).items())

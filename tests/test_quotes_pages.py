@@ -238,3 +238,12 @@ def test_the_article_page_says_first_published_in(client, planted, django_assert
     page = client.get(planted["First told"].get_absolute_url()).content.decode()
     assert "First published here; repeated in" in page
     assert 'href="/articles/repeated/#p-' in page
+
+
+def test_listing_quotes_never_loads_the_articles_texts(seeds):
+    """A long article's text would otherwise be read once for each of its quotes."""
+    quoted = Quote.objects.filter(rejected=False).values_list("article", flat=True).first()
+    items = article_quotes(Article.objects.get(pk=quoted))
+    assert items
+    for item in items:
+        assert {"body", "original_text"} <= item.quote.article.get_deferred_fields()

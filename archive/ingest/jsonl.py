@@ -71,8 +71,16 @@ def article_from_line(path: Path, number: int, line: str) -> IncomingArticle:
     """The article in one line of JSON, checked against the common schema."""
     try:
         record = json.loads(line)
+        fingerprint = original_sha256_hex(line)
     except json.JSONDecodeError as exc:
         raise InputError(path, f"malformed JSON: {exc.msg} (column {exc.colno})", number) from None
+    except RecursionError:
+        raise InputError(path, "malformed JSON: nested too deeply to be read", number) from None
+    except UnicodeEncodeError as exc:
+        # JSON can escape half of a UTF-16 surrogate pair; no text can hold it.
+        half = f"\\u{ord(exc.object[exc.start]):04x}"
+        problem = f"the JSON escapes {half}, half of a surrogate pair, which is not a character"
+        raise InputError(path, problem, number) from None
     if not isinstance(record, dict):
         raise InputError(path, f"expected a JSON object, found {json_type(record)}", number)
     missing = [key for key in REQUIRED_KEYS if key not in record]
@@ -102,7 +110,7 @@ def article_from_line(path: Path, number: int, line: str) -> IncomingArticle:
         external_id="" if record["id"] is None else str(record["id"]),
         language=language(record),
         original_text=line,
-        original_sha256=original_sha256_hex(line),
+        original_sha256=fingerprint,
         # What an editor's save stored before the fingerprint was canonical.
         other_original_sha256=(sha256_hex(line),),
     )

@@ -9,7 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from archive.ingest.cleaning import clean_body, derive_title
-from archive.models import PARAGRAPH_SEPARATOR, Article, Source, normalise_body, sha256_hex
+from archive.models import (
+    PARAGRAPH_SEPARATOR,
+    Article,
+    Source,
+    article_length_problem,
+    normalise_body,
+    sha256_hex,
+)
 from archive.supplied_text import control_characters, supplied_line, supplied_text
 
 validate_url = URLValidator()
@@ -93,9 +100,13 @@ def incoming_article(
     """Clean `text` into the body, derive a title if none is stated, and check the result.
 
     Control characters are dropped from every value and the drop is noted by
-    file and line. Raises InputError when nothing of the article is left or a
-    value does not fit.
+    file and line. Raises InputError when the text is too long, nothing of the
+    article is left or a value does not fit.
     """
+    # Before cleaning: the text as received bounds what the import costs.
+    problem = article_length_problem(text)
+    if problem:
+        raise InputError(path, problem, line)
     where = f"{path}, line {line:,}" if line else str(path)
     notes = []
 

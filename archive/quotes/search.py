@@ -120,7 +120,7 @@ def published_quotes() -> QuerySet[Quote]:
     """Every quote an editor has not rejected, in a published article, newest article first."""
     return (
         Quote.objects.filter(rejected=False, article__status=Article.Status.PUBLISHED)
-        .select_related("article__source", "speaker")
+        .with_articles()
         .order_by(
             F("article__published_on").desc(nulls_last=True),
             "-article_id",
@@ -212,7 +212,7 @@ def quotes_spoken_by(entity: Entity, limit: int) -> tuple[list[Quote], int]:
         Quote.objects.filter(
             speaker=entity, rejected=False, article__status=Article.Status.PUBLISHED
         )
-        .select_related("article__source")
+        .with_articles()
         .order_by(F("article__published_on").asc(nulls_last=True), "article_id", "paragraph")
     )
     return list(quotes[:limit]), quotes.count()

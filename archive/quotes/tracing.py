@@ -46,18 +46,25 @@ def _matches_sql(count: int) -> str:
         quote(Article._meta.db_table),
     )
     placeholders = ", ".join(["%s"] * count)
+    # The shared runs are counted first, from the given quotes' own runs; only then are
+    # the pairs checked against quotes and articles. Written as one join, SQLite began
+    # from every published article's quotes once given a hundred or more quotes: 0.66 s
+    # for an article at the size limit with 526 quotes, growing with the archive.
     return f"""
-        SELECT a.quote_id, b.quote_id, COUNT(*)
-        FROM {shingle} a
-        JOIN {shingle} b ON b.hash = a.hash AND b.quote_id <> a.quote_id
-        JOIN {quote_table} qa ON qa.id = a.quote_id
-        JOIN {quote_table} qb ON qb.id = b.quote_id
+        SELECT shared.ours, shared.theirs, shared.runs
+        FROM (
+            SELECT a.quote_id AS ours, b.quote_id AS theirs, COUNT(*) AS runs
+            FROM {shingle} a
+            JOIN {shingle} b ON b.hash = a.hash AND b.quote_id <> a.quote_id
+            WHERE a.quote_id IN ({placeholders})
+            GROUP BY a.quote_id, b.quote_id
+        ) shared
+        JOIN {quote_table} qa ON qa.id = shared.ours
+        JOIN {quote_table} qb ON qb.id = shared.theirs
         JOIN {article} ab ON ab.id = qb.article_id
-        WHERE a.quote_id IN ({placeholders})
-          AND qb.rejected = %s AND qb.article_id <> qa.article_id AND ab.status = %s
-        GROUP BY a.quote_id, b.quote_id, qa.shingle_count, qb.shingle_count
-        HAVING COUNT(*) >= %s * (CASE WHEN qa.shingle_count < qb.shingle_count
-                                 THEN qa.shingle_count ELSE qb.shingle_count END)
+        WHERE qb.rejected = %s AND qb.article_id <> qa.article_id AND ab.status = %s
+          AND shared.runs >= %s * (CASE WHEN qa.shingle_count < qb.shingle_count
+                                   THEN qa.shingle_count ELSE qb.shingle_count END)
     """
 
 
@@ -125,7 +132,7 @@ def trace_quotes(quotes: Sequence[Quote]) -> dict[int, Trace]:
     """
     matches = matching_quote_ids([q.pk for q in quotes])
     others = Quote.objects.filter(pk__in={pk for ids in matches.values() for pk in ids})
-    others = {q.pk: q for q in others.select_related("article__source", "speaker")}
+    others = {q.pk: q for q in others.with_articles()}
     traces = {}
     for quote in quotes:
         copies = [others[pk] for pk in matches.get(quote.pk, ()) if pk in others]
@@ -154,7 +161,7 @@ def article_quotes(article: Article) -> list[ArticleQuote]:
     """
     quotes = list(
         Quote.objects.filter(article=article, rejected=False)
-        .select_related("article__source", "speaker")
+        .with_articles()
         .order_by("paragraph", "start")
     )
     traces = trace_quotes(quotes)

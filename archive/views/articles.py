@@ -52,6 +52,7 @@ def article_detail(request, slug):
             "article": article,
             "paragraphs": paragraphs,
             "entity_groups": browse.entities_in(article),
+            "linked_until": browse.linked_until(article),
             "related": related_documents(article),
             "quoted": article_quotes(article),
             "neighbours": browse.source_neighbours(article),

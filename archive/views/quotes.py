@@ -1,7 +1,5 @@
 """The quotes search and its JSON and CSV twins: each quote with speaker, paragraph and citation."""
 
-import csv
-
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -15,6 +13,7 @@ from archive.quotes.search import (
     quote_query,
     search_quotes,
 )
+from archive.spreadsheets import SpreadsheetWriter
 
 
 def quote_url(quote: Quote) -> str:
@@ -103,7 +102,7 @@ def quote_search_csv(request):
     results = search_quotes(params, per_page=EXPORT_LIMIT)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="archive-quotes.csv"'
-    writer = csv.writer(response)
+    writer = SpreadsheetWriter(response)
     writer.writerow(
         [
             "quote",

@@ -1,7 +1,5 @@
 """The search page, its JSON API and CSV export, and the help page; all share run_search()."""
 
-import csv
-
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -12,6 +10,7 @@ from archive.citations import cite
 from archive.search.health import with_index_notice
 from archive.search.params import search_params
 from archive.search.results import Hit, Outcome, run_search
+from archive.spreadsheets import SpreadsheetWriter
 
 EXPORT_LIMIT = 500
 
@@ -114,7 +113,7 @@ def search_csv(request):
         return with_index_notice(response, outcome.index_notice)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="archive-search.csv"'
-    writer = csv.writer(response)
+    writer = SpreadsheetWriter(response)
     writer.writerow(
         ["title", "source", "date", "url", "paragraph", "snippet", "matched_spellings", "citation"]
     )

@@ -1,0 +1,29 @@
+"""CSV exports that a spreadsheet opens as text: no cell of the archive's runs as a formula.
+
+Titles, bylines, bodies and quotations come from outside; a cell that starts
+with `=`, `+`, `-` or `@` (or a tab or carriage return) is taken by Excel,
+LibreOffice and Google Sheets as a formula, so `=HYPERLINK(…)` in a title
+would become a live link. As OWASP recommends (CSV Injection), such a cell
+gets a leading single quote and every cell is quoted.
+"""
+
+import csv
+from collections.abc import Iterable
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value) -> str:
+    """`value` as a cell that a spreadsheet shows as text and never evaluates."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class SpreadsheetWriter:
+    """A csv.writer whose every cell is quoted and made safe with `spreadsheet_text`."""
+
+    def __init__(self, stream):
+        self.writer = csv.writer(stream, quoting=csv.QUOTE_ALL)
+
+    def writerow(self, row: Iterable):
+        self.writer.writerow([spreadsheet_text(cell) for cell in row])
