@@ -1,5 +1,7 @@
 """The editors' admin: articles, sources and entities, every change kept in history."""
 
+from functools import lru_cache
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -7,12 +9,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
 from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
+from archive.browse import sentence_around
 from archive.entities.merge import merge_entities
 from archive.entities.suggestions import create_entity, suggest_entities
 from archive.models import (
@@ -26,7 +31,9 @@ from archive.models import (
     normalise_body,
 )
 from archive.quotes.editing import QuoteEditError, merge_quotes, place_words, split_quote
+from archive.search.indexing import reindex_articles_after_commit
 from archive.supplied_text import supplied_line, supplied_text
+from archive.templatetags.highlighting import marked
 
 admin.site.site_header = "Archive editors"
 admin.site.site_title = "Archive editors"
@@ -79,6 +86,20 @@ class SuppliedTextAdmin:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+def article_list_url(model_name: str, article: Article) -> str:
+    """The admin list of this article's tags or quotes."""
+    query = urlencode({"article__id__exact": article.pk})
+    return f"{reverse(f'admin:archive_{model_name}_changelist')}?{query}"
+
+
+def article_add_url(model_name: str, article: Article) -> str:
+    """The add form for a tag or quote of this article; after saving, back to its list."""
+    query = urlencode(
+        {"article": article.pk, "_changelist_filters": f"article__id__exact={article.pk}"}
+    )
+    return f"{reverse(f'admin:archive_{model_name}_add')}?{query}"
+
+
 def save_each(request, objects, **changes) -> int:
     """Change and save each object in turn: history (by this editor), tags and index follow."""
     changed = 0
@@ -118,15 +139,6 @@ class RelatedLinkInline(SuppliedTextAdmin, admin.TabularInline):
     extra = 0
     verbose_name = "related article"
     verbose_name_plural = "related articles (curated by editors)"
-
-
-class MentionInline(SuppliedTextAdmin, admin.TabularInline):
-    model = Mention
-    autocomplete_fields = ["entity"]
-    fields = ["entity", "surface", "paragraph", "start", "end", "origin", "rejected"]
-    readonly_fields = ["origin"]
-    extra = 0
-    verbose_name_plural = "entities mentioned"
 
 
 class QuoteForm(forms.ModelForm):
@@ -174,19 +186,6 @@ class QuoteForm(forms.ModelForm):
         if commit:
             quote.save()
         return quote
-
-
-class QuoteInline(SuppliedTextAdmin, admin.TabularInline):
-    model = Quote
-    form = QuoteForm
-    autocomplete_fields = ["speaker"]
-    fields = ["text", "paragraph", "speaker_name", "speaker", "rejected", "origin"]
-    readonly_fields = ["origin"]
-    extra = 0
-    verbose_name_plural = (
-        "quotations (tick rejected to drop one; corrected speakers and rejections survive "
-        "re-extraction)"
-    )
 
 
 class ArticleForm(forms.ModelForm):
@@ -248,9 +247,13 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     date_hierarchy = "published_on"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["source"]
-    inlines = [RelatedLinkInline, MentionInline, QuoteInline]
+    # Tags and quotations are curated in their own lists, linked from the form: as
+    # inline rows, an article with a few hundred names was more form fields than a
+    # request may carry (a save answered 400) and took minutes to draw.
+    inlines = [RelatedLinkInline]
     actions = ["publish", "unpublish"]
     readonly_fields = [
+        "tags_and_quotations",
         "title_origin",
         "date_origin",
         "original_text_as_received",
@@ -277,6 +280,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             },
         ),
         ("Text", {"fields": ["body"]}),
+        ("Entities and quotations", {"fields": ["tags_and_quotations"]}),
         (
             "Provenance",
             {
@@ -306,6 +310,38 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     @admin.display(description="date", ordering="published_on")
     def date_or_unknown(self, article):
         return article.published_on or "date unknown"
+
+    @admin.display(description="tags and quotations")
+    def tags_and_quotations(self, article):
+        if article.pk is None:
+            return "Tags and quotations are found when the article is saved."
+        tags = article.mentions.aggregate(
+            tags=Count("pk", filter=Q(rejected=False)),
+            entities=Count("entity", filter=Q(rejected=False), distinct=True),
+            rejected=Count("pk", filter=Q(rejected=True)),
+        )
+        quotes = article.quotes.aggregate(
+            quotes=Count("pk", filter=Q(rejected=False)),
+            rejected=Count("pk", filter=Q(rejected=True)),
+        )
+        return format_html(
+            '<p>{} tag{} of {} entit{}, {} rejected: <a href="{}">review or reject tags</a>'
+            ' · <a href="{}">add a tag by hand</a></p>'
+            '<p>{} quotation{}, {} rejected: <a href="{}">review quotations and speakers</a>'
+            ' · <a href="{}">add a quotation</a></p>',
+            tags["tags"],
+            pluralize(tags["tags"]),
+            tags["entities"],
+            pluralize(tags["entities"], "y,ies"),
+            tags["rejected"],
+            article_list_url("mention", article),
+            article_add_url("mention", article),
+            quotes["quotes"],
+            pluralize(quotes["quotes"]),
+            quotes["rejected"],
+            article_list_url("quote", article),
+            article_add_url("quote", article),
+        )
 
     @admin.display(description="original text as received")
     def original_text_as_received(self, article):
@@ -472,8 +508,143 @@ class SplitQuoteForm(forms.Form):
     )
 
 
+class ArticlePartsAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
+    """The tags or quotes of articles, listed (by article from the article's form) and edited.
+
+    The list names the article it is filtered to, with a link back; rows never
+    load the articles' texts. A change re-indexes the article after the commit.
+    """
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            # The admin's list_select_related is skipped once a queryset has any.
+            .select_related("article", *self.list_select_related)
+            .defer("article__body", "article__original_text")
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        article_id = request.GET.get("article__id__exact", "")
+        article = (
+            Article.objects.filter(pk=article_id).only("pk", "title").first()
+            if article_id.isdigit()
+            else None
+        )
+        if article is not None:
+            name = self.model._meta.verbose_name_plural
+            extra_context = {
+                **(extra_context or {}),
+                "title": f"{name.capitalize()} of “{article.title}”",
+                "subtitle": format_html(
+                    '<a href="{}">Back to the article</a> · <a href="{}">Add one by hand</a>',
+                    reverse("admin:archive_article_change", args=[article.pk]),
+                    article_add_url(self.model._meta.model_name, article),
+                ),
+            }
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        reindex_articles_after_commit([obj.article_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        reindex_articles_after_commit([obj.article_id])
+
+
+class MentionForm(forms.ModelForm):
+    """A tag as an editor adds or corrects it: where it is, if given, must be in the text."""
+
+    class Meta:
+        model = Mention
+        fields = ["article", "entity", "surface", "paragraph", "start", "end", "rejected"]
+
+    def clean(self):
+        cleaned = super().clean()
+        article = cleaned.get("article") or getattr(self.instance, "article", None)
+        paragraph, start, end = (cleaned.get(k) for k in ("paragraph", "start", "end"))
+        if article is None:
+            return cleaned
+        if paragraph is None:
+            if start is not None or end is not None:
+                raise forms.ValidationError(
+                    {"paragraph": "Give the paragraph that the start and end are counted in."}
+                )
+            return cleaned  # a tag of the whole article
+        paragraphs = article.paragraphs
+        if paragraph >= len(paragraphs):
+            raise forms.ValidationError(
+                {
+                    "paragraph": f"The article has {len(paragraphs)} paragraphs, numbered 0 to "
+                    f"{max(len(paragraphs) - 1, 0)}."
+                }
+            )
+        if start is None and end is None:
+            return cleaned
+        text = paragraphs[paragraph]
+        if start is None or end is None or not 0 <= start < end <= len(text):
+            raise forms.ValidationError(
+                {"end": f"Give a start and an end between 0 and {len(text)}, start first."}
+            )
+        words = text[start:end]
+        if not cleaned.get("surface"):
+            cleaned["surface"] = words
+        elif cleaned["surface"] != words:
+            raise forms.ValidationError(
+                {"surface": f"The text at these positions is “{words}”, not these words."}
+            )
+        return cleaned
+
+
+@lru_cache(maxsize=16)
+def _paragraphs(article_id: int, updated_at) -> list[str]:
+    """An article's paragraphs, read once per version for a page of its tags."""
+    return Article.objects.only("body").get(pk=article_id).paragraphs
+
+
+@admin.register(Mention)
+class MentionAdmin(ArticlePartsAdmin):
+    form = MentionForm
+    list_display = ["entity", "surface", "in_context", "paragraph", "origin", "rejected"]
+    list_display_links = ["entity", "surface"]
+    list_filter = ["rejected", "origin", "entity__kind"]
+    list_select_related = ["entity"]
+    list_per_page = 100
+    search_fields = ["entity__name", "surface"]
+    autocomplete_fields = ["article", "entity"]
+    readonly_fields = ["origin"]
+    actions = ["reject_tags", "restore_tags"]
+    ordering = ["article", "paragraph", "start", "pk"]
+
+    @admin.display(description="in context")
+    def in_context(self, mention):
+        if mention.paragraph is None:
+            return "(the whole article)"
+        paragraphs = _paragraphs(mention.article_id, mention.article.updated_at)
+        if mention.paragraph >= len(paragraphs) or mention.start is None:
+            return "—"
+        sentence = sentence_around(paragraphs[mention.paragraph], mention.start, mention.end or 0)
+        return marked(sentence.text, sentence.marks) if sentence else "—"
+
+    @admin.action(description="Reject the selected tags (wrong entity)", permissions=["change"])
+    def reject_tags(self, request, queryset):
+        self._set_rejected(request, queryset, True)
+
+    @admin.action(description="Restore the selected rejected tags", permissions=["change"])
+    def restore_tags(self, request, queryset):
+        self._set_rejected(request, queryset, False)
+
+    def _set_rejected(self, request, queryset, rejected):
+        mentions = list(queryset.exclude(rejected=rejected))
+        changed = save_each(request, mentions, rejected=rejected)
+        reindex_articles_after_commit({mention.article_id for mention in mentions})
+        state = "rejected: re-tagging keeps them rejected" if rejected else "restored"
+        self.message_user(request, f"{changed} tag(s) {state}.", messages.SUCCESS)
+
+
 @admin.register(Quote)
-class QuoteAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
+class QuoteAdmin(ArticlePartsAdmin):
     form = QuoteForm
     list_display = ["short_text", "speaker_name", "speaker", "article", "paragraph", "rejected"]
     list_filter = [
@@ -482,7 +653,7 @@ class QuoteAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
         "speaker_corrected",
         ("speaker", admin.RelatedOnlyFieldListFilter),
     ]
-    list_select_related = ["article", "speaker"]
+    list_select_related = ["speaker"]
     search_fields = ["text", "speaker_name", "speaker__name", "article__title"]
     autocomplete_fields = ["article", "speaker"]
     readonly_fields = ["start", "end", "origin", "speaker_corrected"]

@@ -36,46 +36,41 @@ def notice():
     return article
 
 
-def article_form(article, quotes=(), new=()):
-    """The article's change form as a browser posts it, with these quote rows (dicts)."""
-    data = form_data(article)
-    rows = [*quotes, *new]
-    data.update({"quotes-TOTAL_FORMS": len(rows), "quotes-INITIAL_FORMS": len(quotes)})
-    for number, row in enumerate(rows):
-        for name, value in row.items():
-            if value is True:
-                value = "on"
-            if name == "text":
-                value = as_textarea(value)
-            if value not in (False, None):
-                data[f"quotes-{number}-{name}"] = value
-    return data
-
-
-def quote_row(quote, **changes):
-    row = {
-        "id": quote.pk,
-        "article": quote.article_id,
-        "text": quote.text,
+def quote_form(quote, **changes):
+    """A quote's change form as a browser posts it (the text a textarea: CRLF line ends)."""
+    data = {
+        "text": as_textarea(quote.text),
         "paragraph": quote.paragraph,
         "speaker_name": quote.speaker_name,
         "speaker": quote.speaker_id or "",
-        "rejected": quote.rejected,
     }
-    return {**row, **changes}
+    if quote.rejected:
+        data["rejected"] = "on"
+    data.update(changes)
+    return {name: value for name, value in data.items() if value is not False}
 
 
-def post_article(client, article, data, capture):
-    url = reverse("admin:archive_article_change", args=[article.pk])
+def post_quote(client, quote, data, capture):
+    url = reverse("admin:archive_quote_change", args=[quote.pk])
     with capture(execute=True):
         return client.post(url, data)
 
 
-def test_the_article_form_lists_its_quotes(admin_client, seeds):
+def add_quote(client, article, data, capture):
+    with capture(execute=True):
+        return client.post(reverse("admin:archive_quote_add"), {"article": article.pk, **data})
+
+
+def test_the_article_form_links_to_its_quotes(admin_client, seeds):
     article = Article.objects.get(slug=JAILED_MAN_SLUG)
     page = admin_client.get(reverse("admin:archive_article_change", args=[article.pk]))
     assert page.status_code == 200
-    assert "It’s an old matter" in page.content.decode()
+    assert "1 quotation, 0 rejected" in page.content.decode()
+    listed = admin_client.get(
+        reverse("admin:archive_quote_changelist"), {"article__id__exact": article.pk}
+    )
+    assert "It’s an old matter" in listed.content.decode()
+    assert f"Quotes of “{article.title}”" in listed.content.decode()
 
 
 def test_a_corrected_speaker_survives_saving_and_re_extraction(
@@ -85,13 +80,16 @@ def test_a_corrected_speaker_survives_saving_and_re_extraction(
     quote = article.quotes.get()
     assert quote.speaker_name == ""  # the extractor does not guess
     described = "another Uighur who was jailed in Xinjiang for years"
-    data = article_form(article, [quote_row(quote, speaker_name=described)])
-    response = post_article(admin_client, article, data, django_capture_on_commit_callbacks)
+    data = quote_form(quote, speaker_name=described)
+    response = post_quote(admin_client, quote, data, django_capture_on_commit_callbacks)
     assert response.status_code == 302, response.content.decode()[:3000]
 
     quote.refresh_from_db()
     assert (quote.speaker_name, quote.speaker_corrected) == (described, True)
     assert quote.origin == Quote.Origin.EXTRACTED  # same words, only the speaker is the editor's
+    # Saving the article (its text re-read) and re-extracting keep the correction.
+    change = reverse("admin:archive_article_change", args=[article.pk])
+    admin_client.post(change, form_data(article))
     call_command("extract_quotes", stdout=io.StringIO(), stderr=io.StringIO())
     quote.refresh_from_db()
     assert quote.speaker_name == described
@@ -117,8 +115,8 @@ def test_a_speaker_entity_chosen_by_an_editor_survives(admin_client, notice):
 
 def test_a_rejected_quote_stays_rejected(admin_client, notice, django_capture_on_commit_callbacks):
     quote = notice.quotes.get()
-    data = article_form(notice, [quote_row(quote, rejected=True)])
-    post_article(admin_client, notice, data, django_capture_on_commit_callbacks)
+    data = quote_form(quote, rejected="on")
+    post_quote(admin_client, quote, data, django_capture_on_commit_callbacks)
     update_quotes(notice)
     assert list(notice.quotes.values_list("rejected", flat=True)) == [True]
 
@@ -127,9 +125,8 @@ def test_an_editor_adds_a_quote_by_pasting_its_words(
     admin_client, notice, django_capture_on_commit_callbacks
 ):
     notice.quotes.all().delete()
-    new = {"text": "“to every family in the district”", "paragraph": "", "speaker_name": ""}
-    data = article_form(notice, [], [new])
-    response = post_article(admin_client, notice, data, django_capture_on_commit_callbacks)
+    new = {"text": "“to every family\r\nin the district”", "paragraph": "", "speaker_name": ""}
+    response = add_quote(admin_client, notice, new, django_capture_on_commit_callbacks)
     assert response.status_code == 302
     added = notice.quotes.get(origin=Quote.Origin.EDITOR)
     assert added.text == "to every family in the district"
@@ -137,9 +134,8 @@ def test_an_editor_adds_a_quote_by_pasting_its_words(
 
 
 def test_words_not_in_the_article_get_a_message_not_an_error(admin_client, notice):
-    data = article_form(notice, [], [{"text": "words nobody wrote here", "paragraph": ""}])
-    url = reverse("admin:archive_article_change", args=[notice.pk])
-    response = admin_client.post(url, data)
+    data = {"article": notice.pk, "text": "words nobody wrote here", "paragraph": ""}
+    response = admin_client.post(reverse("admin:archive_quote_add"), data)
     assert response.status_code == 200
     assert "These words are not in the article" in response.content.decode()
 

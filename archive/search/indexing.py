@@ -10,6 +10,7 @@ rebuild holding the Whoosh lock), the rows stay queued for the next flush.
 import logging
 from collections.abc import Iterable
 
+from django.db import transaction
 from haystack import connection_router, connections
 from haystack.utils import get_identifier
 
@@ -21,6 +22,14 @@ FLUSH_BATCH = 500
 
 def queue_articles(article_ids: Iterable[int]) -> None:
     IndexQueue.objects.bulk_create(IndexQueue(article_id=pk) for pk in article_ids)
+
+
+def reindex_articles_after_commit(article_ids: Iterable[int]) -> None:
+    """Queue articles whose tags or quotes changed without a save of the article itself."""
+    ids = list(article_ids)
+    if ids:
+        queue_articles(ids)
+        transaction.on_commit(try_flush_index_queue)
 
 
 def index_articles(article_ids: Iterable[int]) -> None:
