@@ -15,6 +15,7 @@ from archive.quotes.search import (
     quote_query,
     search_quotes,
 )
+from archive.views.search import write_notes
 
 
 def quote_url(quote: Quote) -> str:
@@ -132,4 +133,5 @@ def quote_search_csv(request):
                 data["citation"]["text"],
             ]
         )
+    write_notes(writer, results.query.notes)
     return response

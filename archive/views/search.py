@@ -25,6 +25,16 @@ def hit_url(hit: Hit, query: str, paragraph: int | None = None) -> str:
     return url + (f"#p-{paragraph}" if paragraph else "")
 
 
+def write_notes(writer, notes: list[str]) -> None:
+    """A search's notes (what was left out of it) below its rows, after an empty row.
+
+    An export is read in a spreadsheet, where a header would go unseen.
+    """
+    if notes:
+        writer.writerow([])
+        writer.writerows([f"Note: {note}"] for note in notes)
+
+
 def _absolute_article_url(request, hit: Hit) -> str:
     return request.build_absolute_uri(hit.article.get_absolute_url())
 
@@ -133,6 +143,7 @@ def search_csv(request):
                 data["citation"]["text"],
             ]
         )
+    write_notes(writer, outcome.notes)
     return with_index_notice(response, outcome.index_notice)
 
 
