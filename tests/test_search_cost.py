@@ -234,3 +234,18 @@ def test_the_quotes_search_goes_through_the_same_guard(client, seeds):
     long_query = {"q": "camps " * 400}
     api = client.get("/api/quotes", long_query).json()
     assert any(n.startswith("Your search was 2,399 characters long") for n in api["notes"])
+
+
+def test_the_help_page_says_what_a_search_may_ask_and_what_happens_past_it(client, settings):
+    settings.SEARCH_TIME_LIMIT = 2.5
+    page = client.get("/search/help/").content.decode()
+    for stated in (
+        "the first 1,000 characters",
+        "40 words and phrases",
+        "10 exclusions",
+        "5 wildcard words",
+        "first 20 words",
+        "more than 2.5 seconds",
+        cost.TOOK_TOO_LONG,
+    ):
+        assert stated in page, stated
