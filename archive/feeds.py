@@ -134,8 +134,9 @@ class SearchFeed(LatestArticlesFeed):
         return reverse("search") + "?" + urlencode({"q": outcome.params.q})
 
     def subtitle(self, outcome):
-        notice = f" {outcome.index_notice.text}" if outcome.index_notice else ""
-        return "The newest articles matching this search." + notice
+        """What the search is, then what was left out of it and whether the index is complete."""
+        notice = [outcome.index_notice.text] if outcome.index_notice else []
+        return " ".join(["The newest articles matching this search.", *outcome.notes, *notice])
 
     def items(self, outcome):
         return [hit.article for hit in outcome.hits]

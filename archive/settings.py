@@ -117,6 +117,9 @@ HAYSTACK_SIGNAL_PROCESSOR = "archive.search.signals.PublishedArticleSignalProces
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 # One model is indexed: no per-query narrowing by model type.
 HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
+# Seconds one search may run before it answers with what it has found, saying the
+# results may be incomplete (the archive's Whoosh backend; archive.search.cost).
+SEARCH_TIME_LIMIT = env.float("SEARCH_TIME_LIMIT", default=3.0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -27,3 +27,13 @@ class SpreadsheetWriter:
 
     def writerow(self, row: Iterable):
         self.writer.writerow([spreadsheet_text(cell) for cell in row])
+
+    def write_notes(self, notes: list[str]) -> None:
+        """A search's notes (what was left out of it) below its rows, after an empty row.
+
+        An export is read in a spreadsheet, where a header would go unseen.
+        """
+        if notes:
+            self.writerow([])
+            for note in notes:
+                self.writerow([f"Note: {note}"])

@@ -18,13 +18,14 @@ from django.utils.text import slugify
 
 from archive.models import Article, Entity, EntityRedirect, Quote, Source
 from archive.quotes.normalise import quote_words
+from archive.search.cost import bound_length, bound_query
 from archive.search.params import MAX_PAGE, parse_period
+from archive.search.query import Clause, Group, ParsedQuery
 from archive.search.text import normalise_punctuation, tokens
 
 QUOTES_PER_PAGE = 20
 FACET_SIZE = 15
 EXPORT_LIMIT = 500
-MAX_TERMS = 20
 _PHRASE = re.compile(r'"([^"]*)"')
 
 
@@ -63,14 +64,28 @@ def parse_terms(q: str) -> tuple[list[str], list[str], list[list[str]]]:
     return words, prefixes, [p for p in phrases if p]
 
 
+def bounded_terms(words, prefixes, phrases, notes: list[str]):
+    """Words, prefixes and phrases trimmed by the article search's guard (archive.search.cost)."""
+    clauses = [Clause(w, (w,), (w,)) for w in words]
+    clauses += [Clause(p, (p,), (p,), prefix=True) for p in prefixes]
+    clauses += [Clause(" ".join(p), tuple(p), tuple(p)) for p in phrases]
+    kept = [
+        group.clauses[0]
+        for group in bound_query(ParsedQuery([Group([c]) for c in clauses], notes=notes)).groups
+    ]
+    return (
+        [c.words[0] for c in kept if not c.prefix and not c.is_phrase],
+        [c.words[0] for c in kept if c.prefix],
+        [list(c.words) for c in kept if c.is_phrase],
+    )
+
+
 def quote_query(query: QueryDict) -> QuoteQuery:
-    params = QuoteQuery(q=normalise_punctuation(query.get("q", "")).strip()[:1000])
-    params.words, params.prefixes, params.phrases = parse_terms(params.q)
-    if len(params.words) + len(params.prefixes) + len(params.phrases) > MAX_TERMS:
-        params.notes.append(f"Only the first {MAX_TERMS} words and phrases were used.")
-        params.words = params.words[:MAX_TERMS]
-        params.prefixes = params.prefixes[: MAX_TERMS - len(params.words)]
-        params.phrases = params.phrases[: max(0, MAX_TERMS - len(params.words + params.prefixes))]
+    params = QuoteQuery()
+    params.q = bound_length(normalise_punctuation(query.get("q", "")).strip(), params.notes)
+    params.words, params.prefixes, params.phrases = bounded_terms(
+        *parse_terms(params.q), params.notes
+    )
     params.speaker = slugify(query.get("speaker", ""))
     params.source = slugify(query.get("source", ""))
     for name, end in (("from", False), ("to", True)):

@@ -35,7 +35,7 @@ def search_params(query: QueryDict) -> SearchParams:
     params.entities = [s for s in (slugify(v) for v in query.getlist("entity")) if s]
 
     for name, end in (("from", False), ("to", True)):
-        raw = query.get(name, "").strip()
+        raw = normalise_punctuation(query.get(name, "")).strip()  # echoed in notes
         if not raw:
             continue
         try:
@@ -50,8 +50,8 @@ def search_params(query: QueryDict) -> SearchParams:
     if params.date_from and params.date_to and params.date_from > params.date_to:
         notes.append("The “from” date was after the “to” date; they were swapped.")
         params.date_from, params.date_to = (
-            parse_period(query["to"], False),
-            parse_period(query["from"], True),
+            parse_period(normalise_punctuation(query["to"]).strip(), False),
+            parse_period(normalise_punctuation(query["from"]).strip(), True),
         )
 
     sort = query.get("sort", "relevance")
@@ -60,7 +60,7 @@ def search_params(query: QueryDict) -> SearchParams:
     else:
         notes.append("Results can be sorted by relevance, newest or oldest; showing by relevance.")
 
-    raw_page = query.get("page", "1").strip() or "1"
+    raw_page = normalise_punctuation(query.get("page", "1")).strip() or "1"
     if raw_page.isdigit() and 1 <= int(raw_page) <= MAX_PAGE:
         params.page = int(raw_page)
     else:

@@ -7,10 +7,9 @@ words, and says so in a note the page shows next to the results.
 import re
 from dataclasses import dataclass, field
 
+from archive.search.cost import bound_length, bound_query
 from archive.search.text import fold, normalise_punctuation, tokens
 
-MAX_QUERY_LENGTH = 1000
-MAX_CLAUSES = 40
 FILTER_FIELDS = ("source", "entity")
 MIN_PREFIX = 2
 
@@ -69,14 +68,9 @@ def make_clause(text: str, prefix: bool = False) -> Clause | None:
 
 
 def parse_query(raw: str) -> ParsedQuery:
+    """The query as clauses and filters, within what a search may cost (archive.search.cost)."""
     parsed = ParsedQuery()
-    text = normalise_punctuation(raw or "").strip()
-    if len(text) > MAX_QUERY_LENGTH:
-        parsed.notes.append(
-            f"Your search was {len(text):,} characters long; only the first "
-            f"{MAX_QUERY_LENGTH:,} were used."
-        )
-        text = text[:MAX_QUERY_LENGTH]
+    text = bound_length(normalise_punctuation(raw or "").strip(), parsed.notes)
 
     pending_or = False
     negate_next = False
@@ -136,10 +130,7 @@ def parse_query(raw: str) -> ParsedQuery:
         parsed.notes.append("“OR” needs something to search for on both sides; ignored.")
     if negate_next:
         parsed.notes.append("“NOT” at the end has nothing to exclude; ignored.")
-    if len(parsed.groups) > MAX_CLAUSES:
-        parsed.notes.append(f"Only the first {MAX_CLAUSES} words and phrases were used.")
-        parsed.groups = parsed.groups[:MAX_CLAUSES]
-    return _dedupe_notes(parsed)
+    return _dedupe_notes(bound_query(parsed))
 
 
 def _word_clause(word: str, notes: list[str]) -> Clause | None:

@@ -19,6 +19,7 @@ from haystack.inputs import Exact, Raw
 from haystack.query import SQ, SearchQuerySet
 
 from archive.models import Article, Entity, Source
+from archive.search.cost import TOOK_TOO_LONG
 from archive.search.health import (
     SEARCH_UNAVAILABLE,
     IndexNotice,
@@ -248,6 +249,10 @@ def search_index(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outc
         snippets, spellings = best_snippets(article.paragraphs, parsed.groups)
         hits.append(Hit(article, snippets, sorted(spellings)))
 
+    # What the archive's Whoosh backend says of its answer; other engines bound their own.
+    notes.extend(getattr(sqs.query, "notes", ()))
+    if getattr(sqs.query, "incomplete", False):
+        notes.append(TOOK_TOO_LONG)
     facet_counts = sqs.facet_counts().get("fields", {})
     facets, entity_facets = _facets(facet_counts, sources, entities, params)
     outcome = Outcome(

@@ -14,6 +14,10 @@ What it adds to the stock backend, using Whoosh's own facilities:
   commit it was opened on, known by its segments' ids and not by its number
   alone, is the latest, and each process says which one it searches
   (archive.search.servers, for `verify --index`);
+- a time budget for every search (`SEARCH_TIME_LIMIT`), after which it answers
+  with the documents found so far and says so; a match-all that reads the
+  list of documents instead of every word of the index; wildcard words that
+  stand for at most MAX_PREFIX_EXPANSION index words (archive.search.cost);
 - writes that wait for Whoosh's single write lock (for a bounded time) instead
   of failing at once, and find the documents they replace with that searcher
   when it was opened on exactly the commit they write after;
@@ -31,6 +35,7 @@ import time
 import weakref
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.encoding import force_str
 from haystack.backends import log_query
 from haystack.backends.whoosh_backend import (
@@ -46,12 +51,15 @@ from whoosh import fields as whoosh_fields
 from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
 from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.collectors import WrappingCollector
 from whoosh.index import TOC, EmptyIndexError, LockError, clean_files
+from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
-from whoosh.searching import ResultsPage, Searcher
+from whoosh.searching import ResultsPage, Searcher, TimeLimit
 from whoosh.sorting import Categorizer, Count, FieldFacet
 from whoosh.util.filelock import try_for
 
+from archive.search.cost import MAX_PREFIX_EXPANSION, prefix_expansion_note
 from archive.search.servers import IndexCommit, ServersReport, servers_report, status_for
 from archive.search.text import fold
 from archive.search.whoosh_analysis import archive_analyzer
@@ -74,6 +82,8 @@ WRITER_MEMORY_MB = 512
 SMALL_SEGMENT_DOCS = 500
 SMALL_SEGMENTS_BEFORE_MERGE = 16
 EMPTY = {"results": [], "hits": 0, "facets": {}, "spelling_suggestion": None}
+# Seconds a search may run before it answers with what it found (settings.SEARCH_TIME_LIMIT).
+DEFAULT_TIME_LIMIT = 3.0
 
 
 def _remember_missing_columns(cached_reader):
@@ -217,6 +227,113 @@ class SegmentValuesCategorizer(Categorizer):
 
     def key_for(self, matcher, docid):
         return self._table[docid][0]
+
+
+class Deadline:
+    """When a search must stop; checked between documents and between the words of a wildcard."""
+
+    def __init__(self, seconds: float):
+        self.at = time.monotonic() + seconds
+        self.passed = False
+
+    def check(self):
+        if time.monotonic() >= self.at:
+            self.passed = True
+            raise TimeLimit
+
+
+class DeadlineCollector(WrappingCollector):
+    """Stops collecting once the deadline has passed; the documents found so far remain.
+
+    Whoosh's own TimeLimitCollector starts a timer thread for every search and
+    interrupts it with SIGALRM, which only the main thread may receive and
+    which could break into any code running at that moment; here the clock is
+    read between documents instead (a fraction of a microsecond each).
+    """
+
+    def __init__(self, child, deadline: Deadline):
+        self.child = child
+        self.deadline = deadline
+
+    def collect_matches(self):
+        child, check = self.child, self.deadline.check
+        for docnum in child.matches():
+            check()
+            child.collect(docnum)
+
+
+def affordable(query, reader, deadline: Deadline):
+    """`query` with its costly parts replaced by cheaper ones that find the same documents.
+
+    `*` (haystack's match-all) is Whoosh's Every on the text field, which
+    walks every word of the index to find the documents that have one: 3 s at
+    2,000 articles for a search with only exclusions or filters. Every indexed
+    article has text, so the segments' own list of documents is the same set.
+    Wildcard words become BoundedPrefix, sharing MAX_PREFIX_EXPANSION words.
+    """
+    prefixes = sum(1 for part in query.leaves() if type(part) is whoosh_query.Prefix)
+    share = MAX_PREFIX_EXPANSION // max(prefixes, 1)
+
+    def replace(part):
+        if isinstance(part, whoosh_query.Every) and part.fieldname:
+            return whoosh_query.Every(boost=part.boost)
+        if type(part) is whoosh_query.Prefix:
+            return BoundedPrefix(
+                part.fieldname, part.text, reader, deadline, limit=share, boost=part.boost
+            )
+        return part
+
+    return query.accept(replace)
+
+
+class BoundedPrefix(whoosh_query.Prefix):
+    """A wildcard word as one list of documents, for at most `limit` index words.
+
+    Whoosh makes a scored matcher per word per segment, each summing its
+    statistics over every segment, and ORs them: 5 two-letter prefixes took
+    19 s at 19,000 articles (49 segments) before finding a document, beyond
+    the reach of a time limit checked between documents. Whoosh gives every
+    document a prefix matches the same score anyway, so here the documents are
+    read straight from the postings, checking the deadline word by word. The
+    words are chosen once for the whole index, so every segment searches the
+    same ones: the most frequent in the largest segment (a sample that costs
+    one lookup a word; the whole index would cost one per segment).
+    """
+
+    def __init__(self, fieldname, text, reader, deadline: Deadline, limit: int, boost=1.0):
+        super().__init__(fieldname, text, boost=boost)
+        self.limit = limit
+        self.index_reader = reader  # the whole index's
+        self.deadline = deadline
+        self.found = 0  # index words the prefix begins
+        self._words = None
+
+    def _btexts(self, ixreader):
+        """The words searched, whichever segment asks (Whoosh asks segment by segment)."""
+        if self._words is None:
+            reader = self.index_reader
+            words = list(reader.expand_prefix(self.fieldname, self.text))
+            self.found = len(words)
+            if len(words) > self.limit:
+                sample = max((r for r, _ in reader.leaf_readers()), key=lambda r: r.doc_count())
+                frequency = {w: sample.doc_frequency(self.fieldname, w) for w in words}
+                words = sorted(words, key=lambda w: -frequency[w])[: self.limit]
+            self._words = words
+        return self._words
+
+    def estimate_size(self, ixreader):
+        return ixreader.doc_count_all()  # an upper bound, without a lookup per word
+
+    def matcher(self, searcher, context=None):
+        reader = searcher.reader()
+        documents = set()
+        for word in self._btexts(reader):
+            self.deadline.check()
+            if (self.fieldname, word) in reader:
+                documents.update(reader.postings(self.fieldname, word).all_ids())
+        if not documents:
+            return NullMatcher()
+        return ListMatcher(sorted(documents), all_weights=self.boost)
 
 
 class ArchiveWhooshSearchBackend(WhooshSearchBackend):
@@ -461,6 +578,8 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         parsed = self.parser.parse(query_string)
         if parsed is None or parsed is whoosh_query.NullQuery:
             return dict(EMPTY)
+        deadline = Deadline(getattr(settings, "SEARCH_TIME_LIMIT", DEFAULT_TIME_LIMIT))
+        parsed = affordable(parsed, searcher.reader(), deadline)
 
         sortedby, reverse = self._sorting(sort_by)
         facet_types = dict.fromkeys(facets or (), "fields")
@@ -471,21 +590,26 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
                 [self.parser.parse(force_str(nq)) for nq in narrow_queries]
             )
         page_num, page_length = self.calculate_page(start_offset, end_offset)
-        raw_page = searcher.search_page(
-            parsed,
-            page_num,
-            pagelen=page_length,
-            sortedby=sortedby,
-            reverse=reverse,
-            groupedby=groupedby or None,
-            filter=filter_query,
+        collector = DeadlineCollector(
+            searcher.collector(
+                limit=page_num * page_length,
+                sortedby=sortedby,
+                reverse=reverse,
+                groupedby=groupedby or None,
+                filter=filter_query,
+            ),
+            deadline,
         )
+        with contextlib.suppress(TimeLimit):  # answer with what was found in time
+            searcher.search_with_collector(parsed, collector)
+        raw_page = ResultsPage(collector.results(), page_num, page_length)
+        trimmed = {"notes": _expansion_notes(parsed), "incomplete": deadline.passed}
         if raw_page.total == 0 or raw_page.pagenum < page_num:  # nothing, or past the end
             suggestion = None
             if self.include_spelling:
                 suggestion = self.create_spelling_suggestion(spelling_query or query_string)
-            return {**EMPTY, "hits": raw_page.total, "spelling_suggestion": suggestion}
-        return self._process_results(
+            return {**EMPTY, "hits": raw_page.total, "spelling_suggestion": suggestion, **trimmed}
+        processed = self._process_results(
             raw_page,
             highlight=False,
             query_string=query_string,
@@ -493,6 +617,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             result_class=result_class,
             facet_types=facet_types,
         )
+        return {**processed, **trimmed}
 
     def more_like_this(
         self,
@@ -567,6 +692,35 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         return " ".join(words) if any(corrections.values()) else None
 
 
+def _expansion_notes(query) -> list[str]:
+    return [
+        prefix_expansion_note(part.text, part.found, part.limit)
+        for part in query.leaves()
+        if isinstance(part, BoundedPrefix) and part.found > part.limit
+    ]
+
+
+class ArchiveWhooshSearchQuery(WhooshSearchQuery):
+    """haystack's Whoosh query, keeping what the engine says about how it answered.
+
+    `incomplete`: the search ran out of time and answered with what it had
+    found; `notes`: what of the query the engine left out.
+    """
+
+    incomplete = False
+    notes = ()
+
+    def run(self, spelling_query=None, **kwargs):
+        search_kwargs = {**self.build_params(spelling_query=spelling_query), **kwargs}
+        results = self.backend.search(self.build_query(), **search_kwargs)
+        self._results = results.get("results", [])
+        self._hit_count = results.get("hits", 0)
+        self._facet_counts = self.post_process_facets(results)
+        self._spelling_suggestion = results.get("spelling_suggestion", None)
+        self.incomplete = results.get("incomplete", False)
+        self.notes = results.get("notes", [])
+
+
 class ArchiveWhooshEngine(WhooshEngine):
     backend = ArchiveWhooshSearchBackend
-    query = WhooshSearchQuery
+    query = ArchiveWhooshSearchQuery

@@ -131,4 +131,5 @@ def quote_search_csv(request):
                 data["citation"]["text"],
             ]
         )
+    writer.write_notes(results.query.notes)
     return response

@@ -1,5 +1,6 @@
 """The search page, its JSON API and CSV export, and the help page; all share run_search()."""
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -7,6 +8,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from archive.citations import cite
+from archive.search import cost
 from archive.search.health import with_index_notice
 from archive.search.params import search_params
 from archive.search.results import Hit, Outcome, run_search
@@ -132,9 +134,19 @@ def search_csv(request):
                 data["citation"]["text"],
             ]
         )
+    writer.write_notes(outcome.notes)
     return with_index_notice(response, outcome.index_notice)
 
 
 @require_safe
 def search_help(request):
-    return render(request, "search/help.html", {"export_limit": EXPORT_LIMIT})
+    return render(
+        request,
+        "search/help.html",
+        {
+            "export_limit": EXPORT_LIMIT,
+            "limits": cost,
+            "time_limit": settings.SEARCH_TIME_LIMIT,
+            "took_too_long": cost.TOOK_TOO_LONG,
+        },
+    )
