@@ -411,6 +411,8 @@ class EntityAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     inlines = [AliasInline]
     actions = ["merge"]
     change_list_template = "admin/archive/entity/change_list.html"
+    # The article counts group the query, and a grouped query drops Meta.ordering.
+    ordering = ["name", "pk"]
     SUGGESTION_SAMPLE = 2000  # newest articles scanned for names: keeps the page fast
 
     def get_urls(self):

@@ -20,7 +20,8 @@ In one run it
    counting database queries and bytes, and times each part of the page on
    its own (entities, mentions by paragraph, highlighting, related, quotes,
    template);
-5. asks for the article's admin change page once, as a superuser (not with --no-admin);
+5. asks for the article's admin change page and its lists of tags and quotations once,
+   as a superuser (not with --no-admin);
 6. prints a Markdown table.
 
 One process, one core; the figures vary with the machine's load. The scratch
@@ -198,11 +199,21 @@ def main(argv=None):
         rows.append((label, seconds, ""))
 
     if not args.no_admin:
+        last = (mentions - 1) // 100  # the admin lists a hundred tags a page, from 0
         admin = User.objects.create_superuser("bench", password="a long enough passphrase")
         client.force_login(admin)
         change = f"/{settings.ADMIN_URL}archive/article/{article.pk}/change/"
         seconds, response = timed(client.get, change)
         rows.append(("admin change page", seconds, f"{len(response.content):,} bytes"))
+        lists = {
+            "admin: its tags, first page": f"mention/?article__id__exact={article.pk}",
+            "admin: its tags, last page": f"mention/?article__id__exact={article.pk}&p={last}",
+            "admin: its quotations": f"quote/?article__id__exact={article.pk}",
+        }
+        for label, path in lists.items():
+            seconds, response = timed(client.get, f"/{settings.ADMIN_URL}archive/{path}")
+            assert response.status_code == 200, (label, response.status_code)
+            rows.append((label, seconds, f"{len(response.content):,} bytes"))
 
     print(
         f"\nOne article of {len(body):,} characters ({args.text}, limit "
