@@ -517,6 +517,11 @@ class ArticlePartsAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     load the articles' texts. A change re-indexes the article after the commit.
     """
 
+    list_title = ""  # "Tags", "Quotations": what the list of one article's parts is called
+
+    class Media:
+        css = {"all": ["archive/admin.css"]}
+
     def get_queryset(self, request):
         return (
             super()
@@ -534,10 +539,9 @@ class ArticlePartsAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             else None
         )
         if article is not None:
-            name = self.model._meta.verbose_name_plural
             extra_context = {
                 **(extra_context or {}),
-                "title": f"{name.capitalize()} of “{article.title}”",
+                "title": f"{self.list_title} of “{article.title}”",
                 "subtitle": format_html(
                     '<a href="{}">Back to the article</a> · <a href="{}">Add one by hand</a>',
                     reverse("admin:archive_article_change", args=[article.pk]),
@@ -608,8 +612,9 @@ def _paragraphs(article_id: int, updated_at) -> list[str]:
 @admin.register(Mention)
 class MentionAdmin(ArticlePartsAdmin):
     form = MentionForm
-    list_display = ["entity", "surface", "in_context", "paragraph", "origin", "rejected"]
-    list_display_links = ["entity", "surface"]
+    list_title = "Tags"
+    # The words tagged are marked in their sentence, so they need no column of their own.
+    list_display = ["entity", "in_context", "paragraph", "origin", "rejected"]
     list_filter = ["rejected", "origin", "entity__kind"]
     list_select_related = ["entity"]
     list_per_page = 100
@@ -648,6 +653,7 @@ class MentionAdmin(ArticlePartsAdmin):
 @admin.register(Quote)
 class QuoteAdmin(ArticlePartsAdmin):
     form = QuoteForm
+    list_title = "Quotations"
     list_display = ["short_text", "speaker_name", "speaker", "article", "paragraph", "rejected"]
     list_filter = [
         "rejected",

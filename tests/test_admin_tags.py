@@ -48,7 +48,7 @@ def test_the_tag_list_shows_each_name_in_its_sentence(
     with django_assert_max_num_queries(12):
         page = admin_client.get(tags_url(seeds))
     html = page.content.decode()
-    assert f"Mentions of “{seeds.title}”" in html
+    assert f"Tags of “{seeds.title}”" in html
     # The sentence around the name, the name marked, escaped like every text.
     assert "<mark>Norway</mark>" in html
     assert html.count('name="_selected_action"') == seeds.mentions.count()

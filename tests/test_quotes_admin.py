@@ -70,7 +70,7 @@ def test_the_article_form_links_to_its_quotes(admin_client, seeds):
         reverse("admin:archive_quote_changelist"), {"article__id__exact": article.pk}
     )
     assert "It’s an old matter" in listed.content.decode()
-    assert f"Quotes of “{article.title}”" in listed.content.decode()
+    assert f"Quotations of “{article.title}”" in listed.content.decode()
 
 
 def test_a_corrected_speaker_survives_saving_and_re_extraction(
