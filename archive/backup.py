@@ -43,7 +43,7 @@ from haystack.management.commands.update_index import Command as HaystackUpdateI
 
 from archive.integrity import text_hash_problems
 from archive.models import Article, IndexQueue
-from archive.search.indexing import queue_articles
+from archive.search.indexing import bring_index_in_line, queue_articles
 
 FORMAT = "uyghur-archive-export"
 VERSION = 1
@@ -428,7 +428,9 @@ def _rebuild_index(restored_queue: int | None) -> str:
 
     haystack's own update_index writes in large batches (our backend writes
     those with one process per core). The queue rows the restore wrote are
-    then done with; any change made since has a later row and stays queued.
+    then done with. `bring_index_in_line` then applies any change made since,
+    and indexes again an article an editor changed while its batch was read
+    and not yet written.
     """
     try:
         for using in connection_router.for_write():
@@ -436,6 +438,7 @@ def _rebuild_index(restored_queue: int | None) -> str:
         call_command(HaystackUpdateIndex(), verbosity=0)
         if restored_queue is not None:
             IndexQueue.objects.filter(id__lte=restored_queue).delete()
+        bring_index_in_line()
     except Exception as exc:  # the engine's own errors: down, locked, …
         return (
             f"The search index could not be rebuilt ({exc}). The articles are restored and "

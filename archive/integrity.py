@@ -3,7 +3,8 @@
 Every article keeps the SHA-256 of its body and of its text as received, and
 so does every revision in its history. `hash_mismatches()` recomputes them
 all, streaming the rows in batches; `index_differences()` compares the
-articles in the search index with the published articles in the database.
+articles in the search index, and the version of each that it holds, with the
+published articles in the database.
 """
 
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from haystack.query import SearchQuerySet
 from haystack.utils import get_model_ct
 
 from archive.models import Article, IndexQueue, original_sha256_hex, sha256_hex
+from archive.search.indexes import article_versions
 
 BATCH = 1000
 HASHED_COLUMNS = ("pk", "slug", "body", "original_text", "body_sha256", "original_sha256")
@@ -125,10 +127,16 @@ class IndexDifferences:
     missing: list[int]  # published, not in the index
     extra: list[int]  # in the index, not published (unpublished, deleted or unknown)
     queued: int  # changes waiting in the index queue, which may explain the differences
+    # published and in the index, but written from an earlier save or other tags
+    stale: list[int] = field(default_factory=list)
 
     @property
     def in_line(self) -> bool:
-        return not self.missing and not self.extra
+        return not self.missing and not self.extra and not self.stale
+
+    def articles(self) -> list[int]:
+        """Every article whose index entry must be brought in line."""
+        return sorted({*self.missing, *self.extra, *self.stale})
 
     def __str__(self):
         summary = f"The search index holds {self.indexed} article(s); {self.published} published."
@@ -140,6 +148,11 @@ class IndexDifferences:
         if self.extra:
             lines.append(
                 f"In the index but not published ({len(self.extra)}): ids {_ids(self.extra)}"
+            )
+        if self.stale:
+            lines.append(
+                f"Out of date in the index, written from an earlier version ({len(self.stale)}): "
+                f"ids {_ids(self.stale)}"
             )
         if self.queued:
             lines.append(f"{self.queued} change(s) are still queued: run `manage.py sync_index`.")
@@ -153,23 +166,39 @@ def _ids(ids: list[int], shown: int = 50) -> str:
 
 
 def indexed_article_ids(using: str = "default") -> set[int]:
-    """The ids of every article in the search index, through haystack, whatever the engine.
+    """The ids of every article in the search index, through haystack, whatever the engine."""
+    return set(indexed_versions(using))
 
-    Asked as a filter on haystack's content-type field: the match-everything
-    query that `.all()` sends makes Whoosh walk every term (50 times slower).
+
+def indexed_versions(using: str = "default") -> dict[int, str | None]:
+    """Each article in the search index, with the version its entry was written from.
+
+    Through haystack, whatever the engine. Asked as a filter on haystack's
+    content-type field: the match-everything query that `.all()` sends makes
+    Whoosh walk every term (50 times slower). An entry written before entries
+    recorded their version has None.
     """
     hits = SearchQuerySet(using=using).filter(**{DJANGO_CT: Exact(get_model_ct(Article))})
     total = hits.count()
-    return {int(pk) for pk in hits.values_list("pk", flat=True)[:total]} if total else set()
+    if not total:
+        return {}
+    return {int(pk): version for pk, version in hits.values_list("pk", "version")[:total]}
 
 
 def index_differences(using: str = "default") -> IndexDifferences:
-    published = set(Article.objects.published().values_list("pk", flat=True))
-    indexed = indexed_article_ids(using)
+    """How the index differs from the published articles: missing, extra, or out of date.
+
+    An article saved while this reads may show as a difference already gone;
+    bringing it in line again does no harm.
+    """
+    indexed = indexed_versions(using)
+    published = article_versions(Article.objects.published())
+    both = published.keys() & indexed.keys()
     return IndexDifferences(
         published=len(published),
         indexed=len(indexed),
-        missing=sorted(published - indexed),
-        extra=sorted(indexed - published),
+        missing=sorted(published.keys() - indexed.keys()),
+        extra=sorted(indexed.keys() - published.keys()),
         queued=IndexQueue.objects.values("article_id").distinct().count(),
+        stale=sorted(pk for pk in both if indexed[pk] != published[pk]),
     )

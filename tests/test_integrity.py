@@ -5,9 +5,11 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
+from haystack.query import SearchQuerySet
 
 from archive.integrity import index_differences, verify_hashes
-from archive.models import Article, IndexQueue, original_sha256_hex, sha256_hex
+from archive.models import Article, Entity, IndexQueue, Mention, original_sha256_hex, sha256_hex
 from archive.search.indexing import index_articles
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +109,32 @@ def test_articles_missing_from_the_index_and_extra_ones_are_listed(seeds, capsys
 
     call_command("rebuild_index", interactive=False, verbosity=0)
     assert index_differences().in_line
+
+
+def test_entries_written_before_the_last_save_or_a_change_of_tags_are_out_of_date(seeds, capsys):
+    """What a rebuild wrote back over an editor's save is found, and update_index mends it."""
+    saved_behind_its_back, tagged_behind_its_back = seeds[2], seeds[3]
+    # .update() leaves the index alone, as the rebuild's stale write did.
+    Article.objects.filter(pk=saved_behind_its_back.pk).update(
+        title="Zephyrine report", updated_at=timezone.now()
+    )
+    call_command("loaddata", "fixtures/entities.json", verbosity=0)
+    Mention.objects.create(article=tagged_behind_its_back, entity=Entity.objects.first())
+
+    differences = index_differences()
+    assert differences.stale == [saved_behind_its_back.pk, tagged_behind_its_back.pk]
+    assert (differences.missing, differences.extra) == ([], [])
+
+    out, err, error = verify(capsys, "--index")
+    assert str(error) == "2 problem(s) found."
+    assert (
+        "Out of date in the index, written from an earlier version (2): "
+        f"ids {saved_behind_its_back.pk}, {tagged_behind_its_back.pk}"
+    ) in err
+
+    call_command("update_index", stdout=io.StringIO())
+    assert index_differences().in_line
+    assert SearchQuerySet().filter(content="Zephyrine").count() == 1
 
 
 def test_queued_changes_are_mentioned_as_the_likely_reason(seeds):

@@ -114,3 +114,41 @@ def test_an_article_saved_twice_in_one_transaction_is_flushed_to_the_index_once(
         article.save()
     assert flushes == [1]
     assert indexed_titles() == ["Karakax list leaked, corrected"]
+
+
+def test_tags_changed_while_a_flush_writes_an_article_are_in_the_index_afterwards(
+    search_index, monkeypatch
+):
+    """Merging entities changes articles' tags, not the articles: the flush must still see it.
+
+    Between the flush reading an article and writing it, another editor
+    merges the entity it names, and that change is indexed first; the flush
+    then writes the tags it read. It compares what it read with the database
+    afterwards, tags included, and indexes the article again.
+    """
+    from django.core.management import call_command
+
+    from archive.entities.merge import merge_entities
+    from archive.models import Entity, IndexQueue, Mention
+    from archive.search.indexing import flush_index_queue, queue_articles
+
+    call_command("loaddata", "fixtures/entities.json", verbosity=0)
+    keep, duplicate = Entity.objects.order_by("pk")[:2]
+    article = make_article(status=Article.Status.PUBLISHED)
+    Mention.objects.create(article=article, entity=duplicate)
+    queue_articles([article.pk])
+
+    update = type(search_index).update
+    merged = []
+
+    def merge_before_the_first_write(backend, index, iterable, commit=True):
+        if not merged:
+            merged.append(merge_entities(keep, duplicate))  # and indexed at once
+        return update(backend, index, iterable, commit)
+
+    monkeypatch.setattr(type(search_index), "update", merge_before_the_first_write)
+    flush_index_queue()
+
+    assert merged and IndexQueue.objects.count() == 0
+    assert [r.pk for r in SearchQuerySet().filter(entities=str(keep.pk))] == [str(article.pk)]
+    assert SearchQuerySet().filter(entities=str(duplicate.pk)).count() == 0

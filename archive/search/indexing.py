@@ -5,6 +5,13 @@ After the commit, `flush_index_queue()` asks the engine to update or remove
 those articles, by their state in the database at that moment, and only then
 deletes the queue rows. If the engine is busy (another process writing, a
 rebuild holding the Whoosh lock), the rows stay queued for the next flush.
+
+A writer that reads articles and writes them a moment later can write back
+a state that a save in that moment replaced, after the save's own process
+indexed it: haystack's update_index (under `rebuild_index`) reads a batch
+of thousands, then writes it. `bring_index_in_line()` is run after such
+writes: it finds every entry written from another version than the
+database's, and indexes those articles again.
 """
 
 import logging
@@ -14,7 +21,9 @@ from django.db import transaction
 from haystack import connection_router, connections
 from haystack.utils import get_identifier
 
+from archive.integrity import index_differences
 from archive.models import Article, IndexQueue
+from archive.search.indexes import article_versions
 
 log = logging.getLogger(__name__)
 FLUSH_BATCH = 500
@@ -65,9 +74,9 @@ def flush_index_queue(batch_size: int = FLUSH_BATCH, progress=None) -> int:
         last_row = max(row_id for row_id, _ in rows)
         # Rows queued while we worked have higher ids and stay for the next round.
         IndexQueue.objects.filter(id__lte=last_row, article_id__in=ids).delete()
-        # Another process may have changed an article between our reading it
-        # and our writing the index, and flushed its own change first: then
-        # what we wrote is stale, so the article goes round again.
+        # Another process may have changed an article (or its tags) between
+        # our reading it and our writing the index, and flushed its own change
+        # first: then what we wrote is stale, so the article goes round again.
         after = _versions(ids)
         queue_articles(pk for pk in ids if before.get(pk) != after.get(pk))
         done += len(ids)
@@ -76,7 +85,23 @@ def flush_index_queue(batch_size: int = FLUSH_BATCH, progress=None) -> int:
 
 
 def _versions(ids) -> dict:
-    return dict(Article.objects.filter(pk__in=ids).values_list("pk", "updated_at"))
+    return article_versions(Article.objects.filter(pk__in=ids))
+
+
+def bring_index_in_line() -> int:
+    """Index again every article whose entry is missing, extra or out of date; how many.
+
+    Compares the whole index with the database (as `verify --index` does), so
+    it belongs after writes that may have raced with editors' saves: the end
+    of update_index and rebuild_index, a restore. The articles are queued,
+    then the queue flushed, so should the engine fail they stay queued.
+    """
+    articles = set()
+    for using in connection_router.for_write():
+        articles.update(index_differences(using).articles())
+    queue_articles(sorted(articles))
+    flush_index_queue()
+    return len(articles)
 
 
 def try_flush_index_queue() -> None:

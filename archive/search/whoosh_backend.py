@@ -8,6 +8,8 @@ What it adds to the stock backend, using Whoosh's own facilities:
   document-to-values table built once and kept while the segment lives
   (Whoosh's own overlapping facet rebuilds it for every query);
 - sortable numeric columns;
+- fields declared `indexed=False` kept only as stored values (the stock
+  backend analyses them as text), such as each entry's version;
 - one searcher per thread, reused across queries instead of opening every
   segment for each one, and after a commit reopening only the new segments
   (Whoosh 2.7.4's refresh reopens them all); it is reused only while the
@@ -360,6 +362,8 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
     @staticmethod
     def _whoosh_field(field):
         """Our Whoosh field for a haystack field, or None to keep the stock mapping."""
+        if not field.indexed and not field.is_multivalued:  # kept with the entry, not searched
+            return whoosh_fields.STORED()
         if isinstance(field, FacetField):
             if field.is_multivalued:
                 return whoosh_fields.KEYWORD(stored=True, commas=True)

@@ -11,7 +11,7 @@ class Command(BaseCommand):
         "Recompute the SHA-256 of every article's body and text as received, and of every "
         "revision in its history, and report each one that does not match what is stored. "
         "With --index, also check that the search index holds exactly the published articles, "
-        "and that every running server process searches its current state. "
+        "each as last saved, and that every running server process searches its current state. "
         "Exits non-zero on any mismatch."
     )
 
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         if index:
             differences = index_differences()
             (self.stdout if differences.in_line else self.stderr).write(str(differences))
-            problems += len(differences.missing) + len(differences.extra)
+            problems += len(differences.articles())
             servers = servers_report()
             if servers is not None:
                 (self.stderr if servers.stale else self.stdout).write(str(servers))
