@@ -20,9 +20,11 @@ from django.db import connection
 from django.urls import reverse
 from test_load import ServedArchive, Session, form_fields
 
+from archive.entities.merge import merge_entities
 from archive.entities.tagging import tag_article
 from archive.entities.vocabulary import current_vocabulary
 from archive.models import Alias, Article, Entity
+from archive.search.query import make_clause
 from archive.search.results import SearchParams, run_search
 
 READ = "Read the entity vocabulary"
@@ -109,6 +111,23 @@ def alias_row(entity_id: int) -> dict:
         "pk": 90_000,
         "fields": {"entity": entity_id, "name": NEW_SPELLING, "case_sensitive": False},
     }
+
+
+@pytest.mark.django_db
+def test_after_a_merge_tagging_and_search_name_the_entity_kept():
+    keep = Entity.objects.create(name="Ilham Tohti", slug="ilham-tohti", kind="person")
+    merged = Entity.objects.create(name="Tohti Ilham", slug="tohti-ilham", kind="person")
+    before = current_vocabulary()
+    assert before.variants.entity_for(make_clause("Tohti Ilham")) == merged.pk
+    merge_entities(keep, merged)
+    after = current_vocabulary()
+    assert after is not before
+    assert after.variants.entity_for(make_clause("Tohti Ilham")) == keep.pk
+    assert [found[2] for found in after.names.find_in("Tohti Ilham was jailed.")] == [keep.pk]
+    assert [c.text for c in after.variants.alternatives(make_clause("Tohti Ilham"))] == [
+        "Tohti Ilham",
+        "Ilham Tohti",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
