@@ -41,13 +41,13 @@ django.setup()
 
 from test_quotes_extraction import PEOPLE, SEED_QUOTES, TRICKY, find_in_case  # noqa: E402
 
-from archive.entities.matching import Vocabulary, entity_spellings  # noqa: E402
+from archive.entities.matching import NameFinder, entity_spellings  # noqa: E402
 from archive.quotes.extraction import find_quotes, names_from_vocabulary  # noqa: E402
 
 BBC = ROOT.parent / "shared" / "corpus" / "bbc" / "bbc.jsonl.gz"
 
 
-def fixture_vocabulary() -> tuple[Vocabulary, dict[int, str], dict[int, str]]:
+def fixture_vocabulary() -> tuple[NameFinder, dict[int, str], dict[int, str]]:
     records = json.loads((ROOT / "fixtures" / "entities.json").read_text(encoding="utf-8"))
     entities = {r["pk"]: r["fields"] for r in records if r["model"] == "archive.entity"}
     aliases: dict[int, list] = {}
@@ -64,7 +64,7 @@ def fixture_vocabulary() -> tuple[Vocabulary, dict[int, str], dict[int, str]]:
     ]
     kinds = {pk: fields["kind"] for pk, fields in entities.items()}
     names = {pk: fields["name"] for pk, fields in entities.items()}
-    return Vocabulary(spellings), kinds, names
+    return NameFinder(spellings), kinds, names
 
 
 def seed_bodies() -> dict[str, str]:

@@ -403,15 +403,16 @@ class Prepared:
 
 
 def prepare(query: Query) -> Prepared:
+    from archive.entities.vocabulary import current_vocabulary
     from archive.search.query import parse_query
     from archive.search.results import _resolve_filters, build_search
-    from archive.search.variants import current_vocabulary, expand
+    from archive.search.variants import expand
 
     params = query.params()
     parsed = parse_query(params.q)
-    vocabulary = current_vocabulary()
-    expand(parsed, vocabulary)
-    sources, entities = _resolve_filters(parsed, params, vocabulary, [])
+    variants = current_vocabulary().variants
+    expand(parsed, variants)
+    sources, entities = _resolve_filters(parsed, params, variants, [])
     sqs = build_search(parsed, params, sources, entities)
     kwargs = sqs.query.build_params()
     kwargs.update(start_offset=0, end_offset=PER_PAGE)

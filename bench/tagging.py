@@ -12,7 +12,7 @@ No database and no Django: the tagger is a pure function on paragraphs. In one r
 2. reads the first N articles with a body from
    ../shared/corpus/reuters_financial_2006_2013/jsonl/*.jsonl.gz in place, split into
    paragraphs by the importer's own `clean_body`;
-3. times the archive's tagger (`Vocabulary.find`) over all N articles, and on the first
+3. times the archive's tagger (`NameFinder.find`) over all N articles, and on the first
    --baseline-articles of them times it again beside two naive taggers:
      regex     one compiled, case-insensitive alternation of every spelling, longest first,
                with word boundaries
@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive.entities.matching import Spelling, Vocabulary, entity_spellings  # noqa: E402
+from archive.entities.matching import NameFinder, Spelling, entity_spellings  # noqa: E402
 from archive.ingest.cleaning import clean_body  # noqa: E402
 
 CORPUS_DIR = ROOT.parent / "shared" / "corpus" / "reuters_financial_2006_2013" / "jsonl"
@@ -196,7 +196,7 @@ def main(argv=None):
     sample = articles[: args.baseline_articles]
 
     started = time.perf_counter()
-    vocabulary = Vocabulary(spellings)
+    vocabulary = NameFinder(spellings)
     built = time.perf_counter() - started
     started = time.perf_counter()
     regex = RegexTagger(spellings)

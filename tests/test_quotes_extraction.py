@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.management import call_command
 
-from archive.entities.matching import Vocabulary, entity_spellings
+from archive.entities.matching import NameFinder, entity_spellings
 from archive.models import Article, Quote
 from archive.quotes.extraction import FoundQuote, find_quotes, marked_spans, names_from_vocabulary
 
@@ -245,13 +245,13 @@ TRICKY = [
 ]
 
 
-def tricky_vocabulary() -> tuple[Vocabulary, dict[int, str]]:
+def tricky_vocabulary() -> tuple[NameFinder, dict[int, str]]:
     spellings = [
         spelling
         for entity_id, name in PEOPLE.items()
         for spelling in entity_spellings(entity_id, name, [])
     ]
-    return Vocabulary(spellings), dict.fromkeys(PEOPLE, "person")
+    return NameFinder(spellings), dict.fromkeys(PEOPLE, "person")
 
 
 def find_in_case(case: Case) -> list[FoundQuote]:

@@ -2,14 +2,14 @@
 
 import pytest
 
-from archive.entities.matching import Spelling, Vocabulary, entity_spellings, fold_text
+from archive.entities.matching import NameFinder, Spelling, entity_spellings, fold_text
 
 TURKEY, UYGHURS, WUC, URUMQI, MINISTRY, XI, CHINA, CABLES, STRASSE, KAZAKHS = range(1, 11)
 
 
 @pytest.fixture(scope="module")
 def vocabulary():
-    return Vocabulary(
+    return NameFinder(
         [
             *entity_spellings(TURKEY, "Turkey", [("Turkey", True)]),
             *entity_spellings(UYGHURS, "Uyghurs", [("Uyghur", False), ("Uighur", False)]),
@@ -117,4 +117,4 @@ def test_paragraphs_give_positions(vocabulary):
 
 
 def test_an_empty_vocabulary_finds_nothing():
-    assert Vocabulary([]).find_in("Turkey") == []
+    assert NameFinder([]).find_in("Turkey") == []

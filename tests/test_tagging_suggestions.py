@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from archive.entities.matching import Vocabulary, entity_spellings
+from archive.entities.matching import NameFinder, entity_spellings
 from archive.entities.suggestions import Suggestion, names_in, suggest_entities
 from archive.models import Article, Entity
 
@@ -49,7 +49,7 @@ def test_limit_cuts_the_list(seeds):
 
 
 def test_what_counts_as_a_name():
-    vocabulary = Vocabulary(entity_spellings(1, "Xinjiang", []))
+    vocabulary = NameFinder(entity_spellings(1, "Xinjiang", []))
     body = (
         "However, Police Chief Ali Osman of Kashgar said the police in Xinjiang had acted. "
         "The Ministry of Public Security’s office agreed, said Osman’s deputy. "

@@ -127,7 +127,7 @@ class _Candidate:
     exact: str | None  # the form a case-sensitive spelling requires, None for any case
 
 
-class Vocabulary:
+class NameFinder:
     """Every spelling of every entity in one Aho-Corasick automaton over folded text."""
 
     def __init__(self, spellings: Iterable[Spelling]):

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 from django.utils.text import slugify
 
-from archive.entities.matching import Vocabulary
-from archive.entities.tagging import build_vocabulary
+from archive.entities.matching import NameFinder
+from archive.entities.vocabulary import current_vocabulary
 from archive.models import PARAGRAPH_SEPARATOR, Article, Entity, EntityRedirect
 from archive.search.text import fold, normalise_punctuation
 
@@ -75,7 +75,7 @@ class _Tally:
         self.example_article_id = min(self.example_article_id, other.example_article_id)
 
 
-def names_in(body: str, vocabulary: Vocabulary) -> list[str]:
+def names_in(body: str, vocabulary: NameFinder) -> list[str]:
     """Every occurrence of a capitalised name in `body` that `vocabulary` does not spell."""
     plain_body = normalise_punctuation(body)
     lower_case = {w for w in NAME_WORD.findall(plain_body) if w.islower()}
@@ -127,7 +127,7 @@ def _starts_sentence(text: str, start: int) -> bool:
     return start == 0 or text[start - 1] in ".!?:"
 
 
-def _name_of(run: list[_Word], lower_case: set[str], vocabulary: Vocabulary) -> list[str]:
+def _name_of(run: list[_Word], lower_case: set[str], vocabulary: NameFinder) -> list[str]:
     """The name in a run of capitalised words, as a list of none or one."""
     while run and run[-1].text in NAME_PARTICLES:
         run = run[:-1]
@@ -164,7 +164,7 @@ def _fold_into_shorter_names(tallies: dict[str, _Tally]) -> None:
 
 def suggest_entities(articles: QuerySet[Article], limit: int = 50) -> list[Suggestion]:
     """The `limit` unknown names found in the most articles (then most often), with an example."""
-    vocabulary = build_vocabulary()
+    vocabulary = current_vocabulary().names
     tallies: dict[str, _Tally] = {}
     for article_id, body in articles.order_by("pk").values_list("pk", "body").iterator(2_000):
         in_article: dict[str, _Tally] = {}

@@ -17,17 +17,17 @@ Articles whose mentions changed are queued for the search index (its
 `entities` facet) in the same transaction and flushed after the commit.
 """
 
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import QuerySet
 from simple_history.utils import bulk_create_with_history
 
-from archive.entities.matching import Spelling, Vocabulary, entity_spellings
-from archive.models import Alias, Article, Entity, Mention
+from archive.entities.matching import NameFinder
+from archive.entities.vocabulary import current_vocabulary
+from archive.models import Article, Mention
 from archive.search.indexing import queue_articles, try_flush_index_queue
 
 BATCH_SIZE = 500
@@ -56,57 +56,10 @@ class RetagReport:
         )
 
 
-def vocabulary_fingerprint() -> tuple:
-    """Moves on with every change to an entity or alias.
-
-    Each change through the ORM writes a history row (its id and time move
-    on); fixtures loaded with loaddata write none, so the counts are part of
-    it too.
-    """
-    entities = Entity.history.aggregate(latest=Max("history_id"), at=Max("history_date"))
-    aliases = Alias.history.aggregate(latest=Max("history_id"), at=Max("history_date"))
-    return (
-        tuple(entities.values()),
-        tuple(aliases.values()),
-        Entity.objects.count(),
-        Alias.objects.count(),
-    )
-
-
-def current_spellings() -> list[Spelling]:
-    aliases = defaultdict(list)
-    for entity_id, name, case_sensitive in Alias.objects.order_by("pk").values_list(
-        "entity_id", "name", "case_sensitive"
-    ):
-        aliases[entity_id].append((name, case_sensitive))
-    return [
-        spelling
-        for entity_id, name in Entity.objects.order_by("pk").values_list("id", "name")
-        for spelling in entity_spellings(entity_id, name, aliases[entity_id])
-    ]
-
-
-_cache_lock = threading.Lock()
-_cache: dict[str, tuple[tuple, Vocabulary]] = {}
-
-
-def build_vocabulary() -> Vocabulary:
-    """Every entity's spellings as one automaton, rebuilt only when editors have changed them."""
-    fingerprint = vocabulary_fingerprint()
-    with _cache_lock:
-        cached = _cache.get("vocabulary")
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]
-    vocabulary = Vocabulary(current_spellings())
-    with _cache_lock:
-        _cache["vocabulary"] = (fingerprint, vocabulary)
-    return vocabulary
-
-
-def tag_article(article: Article, vocabulary: Vocabulary | None = None) -> list[Mention]:
+def tag_article(article: Article, names: NameFinder | None = None) -> list[Mention]:
     """The automatic mentions the tagger finds in `article`'s paragraphs, unsaved."""
-    if vocabulary is None:
-        vocabulary = build_vocabulary()
+    if names is None:
+        names = current_vocabulary().names
     return [
         Mention(
             article=article,
@@ -117,7 +70,7 @@ def tag_article(article: Article, vocabulary: Vocabulary | None = None) -> list[
             surface=found.surface,
             origin=Mention.Origin.AUTOMATIC,
         )
-        for found in vocabulary.find(article.paragraphs)
+        for found in names.find(article.paragraphs)
     ]
 
 
@@ -151,14 +104,14 @@ def _place(mention: Mention) -> Place:
     return (mention.entity_id, mention.paragraph, mention.start, mention.end)
 
 
-def _retag(articles: list[Article], vocabulary: Vocabulary, report: RetagReport) -> list[int]:
+def _retag(articles: list[Article], names: NameFinder, report: RetagReport) -> list[int]:
     """Re-tag `articles` (in the caller's transaction); return the ids of those that changed."""
     stored = defaultdict(list)
     for mention in Mention.objects.filter(article__in=articles).order_by("pk"):
         stored[mention.article_id].append(mention)
     to_create, to_delete, changed = [], [], []
     for article in articles:
-        found = tag_article(article, vocabulary)
+        found = tag_article(article, names)
         created, deleted = _reconcile(found, stored[article.pk])
         report.articles += 1
         report.found += len(found)
@@ -180,15 +133,15 @@ def _retag(articles: list[Article], vocabulary: Vocabulary, report: RetagReport)
     return changed
 
 
-def retag_article(article: Article, vocabulary: Vocabulary | None = None) -> RetagReport:
+def retag_article(article: Article, names: NameFinder | None = None) -> RetagReport:
     """Re-tag one article from its current text and queue it for the index if its tags changed."""
-    if vocabulary is None:
-        vocabulary = build_vocabulary()
+    if names is None:
+        names = current_vocabulary().names
     report = RetagReport()
     with transaction.atomic():
         # Serialises concurrent re-tags of one article where the database can.
         list(Article.objects.select_for_update().filter(pk=article.pk).values_list("pk"))
-        changed = _retag([article], vocabulary, report)
+        changed = _retag([article], names, report)
         if changed:
             queue_articles(changed)
             transaction.on_commit(try_flush_index_queue)
@@ -220,7 +173,7 @@ def retag_article_ids(
     With `index`, articles whose tags changed are queued for the search index
     and the queue is flushed once at the end; without it the caller indexes them.
     """
-    vocabulary = build_vocabulary()
+    names = current_vocabulary().names
     ids = sorted(set(article_ids))
     report = RetagReport()
     for first in range(0, len(ids), batch_size):
@@ -231,7 +184,7 @@ def retag_article_ids(
                 .order_by("pk")
                 .only("id", "body")
             )
-            changed = _retag(batch, vocabulary, report)
+            changed = _retag(batch, names, report)
             if index:
                 queue_articles(changed)
         if progress:

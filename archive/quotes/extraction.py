@@ -711,7 +711,7 @@ def capitalised_names(paragraphs: Sequence[str], known: Sequence[Name] = ()) -> 
 def names_from_vocabulary(
     paragraphs: Sequence[str], vocabulary, kinds: dict[int, str]
 ) -> list[Name]:
-    """The names a vocabulary (archive.entities.matching.Vocabulary) finds, as the tagger would
+    """The names a vocabulary (archive.entities.matching.NameFinder) finds, as the tagger would
     store them, with the capitalised names it does not spell: `find_quotes` without a database."""
     known = [
         Name(f.paragraph, f.start, f.end, f.surface, f.entity_id, kinds.get(f.entity_id))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from archive.entities.tagging import build_vocabulary
+from archive.entities.vocabulary import current_vocabulary
 from archive.models import Article, Entity, Mention, Quote
 from archive.quotes.extraction import (
     SPEAKER_KINDS,
@@ -113,7 +113,7 @@ def quotes_in(article: Article, mentions: Iterable[Mention] | None = None) -> li
 
 
 def _link_by_vocabulary(quotes: list[FoundQuote], rejected: list[Mention]) -> None:
-    vocabulary = build_vocabulary()
+    names = current_vocabulary().names
     candidates = {}
     for quote in quotes:
         paragraph, start, end = quote.speaker_at
@@ -122,7 +122,7 @@ def _link_by_vocabulary(quotes: list[FoundQuote], rejected: list[Mention]) -> No
             for m in rejected
         ):
             continue
-        matches = vocabulary.find_in(quote.speaker_name)
+        matches = names.find_in(quote.speaker_name)
         if len(matches) == 1 and matches[0][:2] == (0, len(quote.speaker_name)):
             candidates[id(quote)] = (quote, matches[0][2])
     kinds = dict(

@@ -18,6 +18,7 @@ from django.core.paginator import Page, Paginator
 from haystack.inputs import Exact, Raw
 from haystack.query import SQ, SearchQuerySet
 
+from archive.entities.vocabulary import current_vocabulary
 from archive.models import Article, Entity, Source
 from archive.search.cost import TOOK_TOO_LONG
 from archive.search.health import (
@@ -30,7 +31,7 @@ from archive.search.health import (
 from archive.search.query import Clause, Group, ParsedQuery, make_clause, parse_query
 from archive.search.snippets import Snippet, best_snippets
 from archive.search.text import fold
-from archive.search.variants import Vocabulary, current_vocabulary, expand
+from archive.search.variants import SpellingVariants, expand
 
 log = logging.getLogger(__name__)
 RESULTS_PER_PAGE = 20
@@ -99,7 +100,7 @@ def highlight_groups(query: str) -> list[Group]:
     """What to highlight on an article page opened from a search for `query`."""
     if not query.strip():
         return []
-    parsed = expand(parse_query(query), current_vocabulary())
+    parsed = expand(parse_query(query), current_vocabulary().variants)
     return parsed.positive_groups
 
 
@@ -115,7 +116,7 @@ def group_query(group: Group) -> SQ:
     return functools.reduce(operator.or_, (clause_query(c) for c in group.clauses))
 
 
-def _resolve_filters(parsed: ParsedQuery, params: SearchParams, vocabulary: Vocabulary, notes):
+def _resolve_filters(parsed: ParsedQuery, params: SearchParams, variants: SpellingVariants, notes):
     """Sources and entities named in the query or the form, looked up; None if one is unknown."""
     sources = list(Source.objects.filter(slug__in=params.sources))
     for missing in set(params.sources) - {s.slug for s in sources}:
@@ -137,7 +138,7 @@ def _resolve_filters(parsed: ParsedQuery, params: SearchParams, vocabulary: Voca
         return None
     for name in parsed.filters.get("entity", []):
         clause = parse_query(f'"{name}"').groups
-        entity_id = vocabulary.entity_for(clause[0].clauses[0]) if clause else None
+        entity_id = variants.entity_for(clause[0].clauses[0]) if clause else None
         entity = (
             Entity.objects.filter(slug=fold(name).replace(" ", "-")).first()
             or Entity.objects.filter(pk=entity_id).first()
@@ -182,7 +183,7 @@ def positive_words(parsed: ParsedQuery) -> list[str]:
     return [word for group in parsed.positive_groups for word in group.clauses[0].words]
 
 
-def _keep_known_spellings(suggestion, words, vocabulary) -> str | None:
+def _keep_known_spellings(suggestion, words, variants: SpellingVariants) -> str | None:
     """The suggestion, minus corrections of words that are curated spellings; None if no change."""
     if not suggestion:
         return None
@@ -190,7 +191,7 @@ def _keep_known_spellings(suggestion, words, vocabulary) -> str | None:
     if len(suggested) != len(words):
         return suggestion
     kept = [
-        word if vocabulary.entity_for(make_clause(word)) is not None else new
+        word if variants.entity_for(make_clause(word)) is not None else new
         for word, new in zip(words, suggested, strict=True)
     ]
     return " ".join(kept) if kept != words else None
@@ -219,9 +220,9 @@ def run_search(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcom
 def search_index(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcome:
     parsed = parse_query(params.q)
     notes = [*params.notes, *parsed.notes]
-    vocabulary = current_vocabulary()
-    expand(parsed, vocabulary)
-    resolved = _resolve_filters(parsed, params, vocabulary, notes)
+    variants = current_vocabulary().variants
+    expand(parsed, variants)
+    resolved = _resolve_filters(parsed, params, variants, notes)
     empty = Outcome(params, parsed, None, [], 0, {}, {}, notes)
     if resolved is None:
         return empty
@@ -267,13 +268,11 @@ def search_index(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outc
         active_sources=sources,
         active_entities=entities,
     )
-    suggestion = _keep_known_spellings(
-        sqs.spelling_suggestion(), positive_words(parsed), vocabulary
-    )
+    suggestion = _keep_known_spellings(sqs.spelling_suggestion(), positive_words(parsed), variants)
     if suggestion:
         outcome.suggestion = suggestion
         outcome.suggestion_count = build_search(
-            expand(parse_query(suggestion), vocabulary), params, sources, entities
+            expand(parse_query(suggestion), variants), params, sources, entities
         ).count()
     return outcome
 

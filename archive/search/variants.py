@@ -2,17 +2,16 @@
 
 An entity's name and aliases are all spellings of one thing; a query word or
 phrase equal to one of them is widened to all of them. Editors change search
-by adding an alias: the vocabulary is re-read whenever its history moves on.
+by adding an alias: the spellings come from the one entity vocabulary
+(archive.entities.vocabulary), read again whenever it changes.
 """
 
 import dataclasses
 import itertools
-import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Max
-
-from archive.models import Alias, Entity
+from archive.entities.matching import Spelling
 from archive.search.query import Clause, ParsedQuery, make_clause
 from archive.search.text import WORD, normalise_punctuation, unpossessive
 
@@ -20,7 +19,9 @@ MAX_PHRASE_VARIANTS = 8
 
 
 @dataclass(frozen=True)
-class Spelling:
+class IndexedSpelling:
+    """A spelling with the terms the index holds for it."""
+
     text: str
     terms: tuple[str, ...]
     case_sensitive: bool
@@ -31,24 +32,21 @@ def _exact_words(text: str) -> tuple[str, ...]:
     return tuple(unpossessive(w) for w in WORD.findall(normalise_punctuation(text)))
 
 
-class Vocabulary:
+class SpellingVariants:
     """Every spelling of every entity, looked up by its index terms."""
 
-    def __init__(self, entities):
-        self.by_terms: dict[tuple[str, ...], list[Spelling]] = {}
-        self.by_entity: dict[int, list[Spelling]] = {}
-        for entity in entities:
-            aliases = list(entity.aliases.all())
-            flagged = {a.name.casefold(): a.case_sensitive for a in aliases}
-            names = [(entity.name, flagged.get(entity.name.casefold(), False))]
-            names += [(a.name, a.case_sensitive) for a in aliases]
-            for name, case_sensitive in names:
-                clause = make_clause(name)
-                if clause is None:
-                    continue
-                spelling = Spelling(name, clause.terms, case_sensitive, entity.pk)
-                self.by_terms.setdefault(spelling.terms, []).append(spelling)
-                self.by_entity.setdefault(entity.pk, []).append(spelling)
+    def __init__(self, spellings: Iterable[Spelling]):
+        self.by_terms: dict[tuple[str, ...], list[IndexedSpelling]] = {}
+        self.by_entity: dict[int, list[IndexedSpelling]] = {}
+        for written in spellings:
+            clause = make_clause(written.text)
+            if clause is None:
+                continue
+            spelling = IndexedSpelling(
+                written.text, clause.terms, written.case_sensitive, written.entity_id
+            )
+            self.by_terms.setdefault(spelling.terms, []).append(spelling)
+            self.by_entity.setdefault(spelling.entity_id, []).append(spelling)
 
     def entity_for(self, clause: Clause) -> int | None:
         """The entity that `clause` spells, respecting case-sensitive spellings."""
@@ -102,30 +100,10 @@ def _as_variants(clauses: list[Clause]) -> list[Clause]:
     return [dataclasses.replace(c, variant=True) for c in clauses] if len(clauses) > 1 else clauses
 
 
-_cache = threading.local()
-
-
-def _fingerprint():
-    """Moves on with every change to an entity or alias (each one writes a history row)."""
-    return (
-        Entity.history.aggregate(latest=Max("history_id"))["latest"],
-        Alias.history.aggregate(latest=Max("history_id"))["latest"],
-        Entity.objects.count(),
-    )
-
-
-def current_vocabulary() -> Vocabulary:
-    fingerprint = _fingerprint()
-    if getattr(_cache, "fingerprint", None) != fingerprint:
-        _cache.vocabulary = Vocabulary(Entity.objects.prefetch_related("aliases"))
-        _cache.fingerprint = fingerprint
-    return _cache.vocabulary
-
-
-def expand(parsed: ParsedQuery, vocabulary: Vocabulary) -> ParsedQuery:
+def expand(parsed: ParsedQuery, variants: SpellingVariants) -> ParsedQuery:
     """Widen every clause of `parsed` to its spelling variants, in place."""
     for group in parsed.groups:
-        group.clauses = Vocabulary._distinct(
-            [alt for clause in group.clauses for alt in vocabulary.alternatives(clause)]
+        group.clauses = SpellingVariants._distinct(
+            [alt for clause in group.clauses for alt in variants.alternatives(clause)]
         )
     return parsed
