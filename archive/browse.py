@@ -18,7 +18,7 @@ from django.db.models import (
     Subquery,
     When,
 )
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models.functions import TruncMonth
 
 from archive.models import Alias, Article, Entity, Mention, Quote, RelatedLink, Source
 
@@ -343,53 +343,38 @@ class DateCounts:
     def total(self) -> int:
         return sum(year.count for year in self.years) + self.undated
 
+    @property
+    def months(self) -> list[MonthCount]:
+        """Every month that has articles, newest first."""
+        return [month for year in self.years for month in year.months]
 
-def date_counts(year: int | None = None) -> DateCounts:
-    """Published articles counted by month (one grouped query), gathered into years.
 
-    With `year`, only that year's months are counted (and no undated articles).
+def date_counts(articles: QuerySet[Article] | None = None) -> DateCounts:
+    """`articles` (every published one by default) counted by month, gathered into years.
+
+    One grouped query, whatever the number of articles: Django's
+    `articles.dates("published_on", "month")` with a count beside each month.
     """
-    articles = Article.objects.published()
-    if year is not None:
-        articles = articles.filter(
-            published_on__gte=first_day(year), published_on__lt=first_day(year + 1)
-        )
+    if articles is None:
+        articles = Article.objects.published()
     rows = (
-        articles.annotate(year=ExtractYear("published_on"), month=ExtractMonth("published_on"))
-        .values("year", "month")
+        articles.order_by()
+        .annotate(month=TruncMonth("published_on"))
+        .values("month")
         .annotate(count=Count("id"))
-        .order_by(F("year").desc(nulls_last=True), F("month").desc())
+        .order_by(F("month").desc(nulls_last=True))
+        .values_list("month", "count")
     )
     years, undated = [], 0
-    for row in rows:
-        if row["year"] is None:
-            undated = row["count"]
-            continue
-        month = MonthCount(datetime.date(row["year"], row["month"], 1), row["count"])
-        if years and years[-1].year == row["year"]:
-            years[-1].months.append(month)
-            years[-1].count += month.count
+    for month, count in rows:
+        if month is None:
+            undated = count
+        elif years and years[-1].year == month.year:
+            years[-1].months.append(MonthCount(month, count))
+            years[-1].count += count
         else:
-            years.append(YearCount(row["year"], month.count, [month]))
+            years.append(YearCount(month.year, count, [MonthCount(month, count)]))
     return DateCounts(years, undated)
-
-
-def first_day(year: int, month: int = 1) -> datetime.date:
-    """The first day of the month; 1 January of year 10000 stands for "after 9999"."""
-    if year > datetime.MAXYEAR:
-        return datetime.date.max
-    return datetime.date(year, month, 1)
-
-
-def next_month(month: datetime.date) -> datetime.date:
-    if month.month == 12:
-        return first_day(month.year + 1)
-    return month.replace(month=month.month + 1)
-
-
-def articles_published_between(start: datetime.date, end: datetime.date) -> QuerySet[Article]:
-    """Published articles dated on or after `start` and before `end`, newest first."""
-    return published_articles().filter(published_on__gte=start, published_on__lt=end)
 
 
 def articles_without_date() -> QuerySet[Article]:
@@ -397,32 +382,29 @@ def articles_without_date() -> QuerySet[Article]:
     return published_articles().filter(published_on__isnull=True)
 
 
-@dataclass
-class NeighbouringMonths:
-    """The nearest months before and after a month that have published articles."""
-
-    earlier: datetime.date | None
-    later: datetime.date | None
-
-
-def months_around(month: datetime.date) -> NeighbouringMonths:
-    dated = Article.objects.published().filter(published_on__isnull=False)
+def month_before(month: datetime.date) -> datetime.date | None:
+    """The nearest month before `month` (its first day) that has published articles."""
     earlier = (
-        dated.filter(published_on__lt=month)
+        Article.objects.published()
+        .filter(published_on__lt=month)
         .order_by("-published_on")
-        .values("published_on")
+        .values_list("published_on", flat=True)
         .first()
     )
+    return earlier.replace(day=1) if earlier else None
+
+
+def month_after(month: datetime.date) -> datetime.date | None:
+    """The nearest month after `month` (its first day) that has published articles."""
+    following = (month + datetime.timedelta(days=31)).replace(day=1)
     later = (
-        dated.filter(published_on__gte=next_month(month))
+        Article.objects.published()
+        .filter(published_on__gte=following)
         .order_by("published_on")
-        .values("published_on")
+        .values_list("published_on", flat=True)
         .first()
     )
-    return NeighbouringMonths(
-        earlier["published_on"].replace(day=1) if earlier else None,
-        later["published_on"].replace(day=1) if later else None,
-    )
+    return later.replace(day=1) if later else None
 
 
 # The home page's overview
