@@ -1,7 +1,6 @@
 """What a reader can browse: published articles, their sources and the entities they mention."""
 
 import datetime
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import groupby
@@ -21,6 +20,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 
 from archive.models import Alias, Article, Entity, Mention, Quote, RelatedLink, Source
+from archive.sentences import cut_around, sentence_bounds
 
 ARTICLES_PER_PAGE = 20
 LATEST_ON_HOME = 20
@@ -219,10 +219,6 @@ class Sentence:
     marks: list[tuple[int, int]]
 
 
-# The end of a sentence: a stop, perhaps closed by quotes or brackets, before a space.
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
-
-
 def sentence_around(
     text: str, start: int, end: int, limit: int = SENTENCE_LIMIT
 ) -> Sentence | None:
@@ -232,27 +228,9 @@ def sentence_around(
     """
     if not (0 <= start < end <= len(text)):
         return None
-    begin = 0
-    for stop in _SENTENCE_END.finditer(text, 0, start):
-        begin = stop.end()
-    stop = _SENTENCE_END.search(text, end)
-    finish = stop.end() if stop else len(text)
-    while begin < start and text[begin].isspace():
-        begin += 1
-    prefix = suffix = ""
-    if finish - begin > limit:
-        window_start = max(begin, start - limit // 3)
-        if window_start > begin:
-            window_start = text.find(" ", window_start, start) + 1 or window_start
-            prefix = "…"
-        window_end = min(finish, max(end, window_start + limit))
-        if window_end < finish:
-            space = text.rfind(" ", end, window_end)
-            window_end = space if space > end else window_end
-            suffix = "…"
-        begin, finish = window_start, window_end
-    shift = len(prefix) - begin
-    return Sentence(prefix + text[begin:finish] + suffix, [(start + shift, end + shift)])
+    begin, finish = sentence_bounds(text, start, end)
+    piece = cut_around(text, start, end, limit, begin, finish)
+    return Sentence(piece.text, piece.marks([(start, end)]))
 
 
 @dataclass
