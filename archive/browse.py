@@ -17,7 +17,6 @@ from django.db.models import (
     Subquery,
     When,
 )
-from django.db.models.functions import TruncMonth
 
 from archive.models import Alias, Article, Entity, Mention, Quote, RelatedLink, Source
 from archive.sentences import cut_around, sentence_bounds
@@ -330,28 +329,35 @@ class DateCounts:
 def date_counts(articles: QuerySet[Article] | None = None) -> DateCounts:
     """`articles` (every published one by default) counted by month, gathered into years.
 
-    One grouped query, whatever the number of articles: Django's
-    `articles.dates("published_on", "month")` with a count beside each month.
+    One grouped query, whatever the number of articles. It counts by day,
+    which the (status, published_on) index answers by itself, and the days
+    are added up into months here (at most 366 rows a year): grouping by
+    month in the database (TruncMonth, as Django's `dates()` does) calls a
+    Python function for every article on SQLite, 15 times slower at 100,000
+    articles (bench/dates.py).
     """
     if articles is None:
         articles = Article.objects.published()
-    rows = (
+    days = (
         articles.order_by()
-        .annotate(month=TruncMonth("published_on"))
-        .values("month")
+        .values_list("published_on")
         .annotate(count=Count("id"))
-        .order_by(F("month").desc(nulls_last=True))
-        .values_list("month", "count")
+        .order_by(F("published_on").desc(nulls_last=True))
     )
-    years, undated = [], 0
-    for month, count in rows:
-        if month is None:
+    years: list[YearCount] = []
+    undated = 0
+    for day, count in days:
+        if day is None:
             undated = count
-        elif years and years[-1].year == month.year:
-            years[-1].months.append(MonthCount(month, count))
-            years[-1].count += count
-        else:
-            years.append(YearCount(month.year, count, [MonthCount(month, count)]))
+            continue
+        month = day.replace(day=1)
+        if not years or years[-1].year != month.year:
+            years.append(YearCount(month.year, 0, []))
+        year = years[-1]
+        if not year.months or year.months[-1].month != month:
+            year.months.append(MonthCount(month, 0))
+        year.months[-1].count += count
+        year.count += count
     return DateCounts(years, undated)
 
 
