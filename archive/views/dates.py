@@ -3,7 +3,9 @@
 Years (ArchiveIndexView), the months of a year (YearArchiveView), the articles
 of a month (MonthArchiveView), and the articles whose date is unknown, which no
 date-based view can hold (a ListView). Django parses the year and month of the
-address (404 for year 0 or month 13), filters by date and paginates.
+address (404 for year 0 or month 13), filters by date and paginates. It bounds a
+year or a month by the first day of the next one, so year 9999 and December 9999
+have no page (404) although /dates/ would count an article dated then.
 """
 
 from django.views.generic import ArchiveIndexView, ListView, MonthArchiveView, YearArchiveView
