@@ -59,29 +59,21 @@ class RestoreError(Exception):
 
 
 def exported_models() -> list[type[Model]]:
-    """Every table of the archive but the index queue, each after the tables it refers to."""
+    """Every table of the archive but the index queue, in the order dumpdata writes them.
+
+    That is Django's `serializers.sort_dependencies`: the order the models are
+    declared in archive/models.py (each after the tables it refers to), models a
+    natural key depends on first; the history follows the tables it records.
+    The order is for a reader of the file: a restore, like loaddata, writes every
+    row in one transaction and checks the references before it commits.
+    """
+    app = apps.get_app_config("archive")
     models = [
         model
-        for model in apps.get_app_config("archive").get_models()
+        for model in serializers.sort_dependencies([(app, None)], allow_cycles=True)
         if model._meta.label_lower not in NOT_EXPORTED
     ]
-    models.sort(key=lambda model: hasattr(model, "instance_type"))  # the history last
-    ordered: list[type[Model]] = []
-    while len(ordered) < len(models):
-        for model in models:
-            if model in ordered:
-                continue
-            refers_to = {
-                f.related_model
-                for f in model._meta.concrete_fields
-                if f.is_relation and f.related_model in models and f.related_model is not model
-            }
-            if refers_to <= set(ordered):
-                ordered.append(model)
-                break
-        else:  # a cycle of references: keep the app's order for the rest
-            ordered.extend(m for m in models if m not in ordered)
-    return ordered
+    return sorted(models, key=lambda model: hasattr(model, "instance_type"))  # stable
 
 
 def _historical_models() -> set[type[Model]]:

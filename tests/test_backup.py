@@ -265,4 +265,11 @@ def test_only_the_index_queue_is_left_out_of_the_export():
     assert order.index("archive.source") < order.index("archive.article")
     assert order.index("archive.article") < order.index("archive.mention")
     assert order.index("archive.entity") < order.index("archive.mention")
+    # sort_dependencies keeps the order of archive/models.py: a model declared before
+    # a table it refers to would be written before the rows it needs.
+    models = exported_models()
+    for position, model in enumerate(models):
+        for field in model._meta.concrete_fields:
+            if field.is_relation and field.related_model in models:
+                assert models.index(field.related_model) <= position, (model, field.name)
     assert Mention._meta.label_lower in labels

@@ -89,3 +89,14 @@ def test_large_article_benchmark_times_every_part_of_the_page(tmp_path):
         "| admin change page |",
     ):
         assert part in done.stdout
+
+
+def test_dates_benchmark_times_every_date_page():
+    if not any(CORPUS.glob("reuters-financial-*.jsonl.gz")):
+        pytest.skip(f"the Reuters financial corpus is not at {CORPUS}")
+    command = [sys.executable, "bench/dates.py", "--articles", "300", "--repeat", "1"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "300 articles written" in done.stdout
+    for page in ("/dates/", "/dates/2008/06/", "/dates/unknown/"):
+        assert f"| `{page}` | " in done.stdout

@@ -2,6 +2,8 @@
 
 import re
 
+from archive.sentences import first_sentence
+
 # Lines a web page adds around an article. Only whole lines that match exactly
 # (ignoring case and spacing) are removed: never a sentence of the article.
 BOILERPLATE_LINES = frozenset(
@@ -42,10 +44,6 @@ ENDS_SENTENCE = re.compile(rf".*{SENTENCE_END}$")
 INDENTED = re.compile(r"^(?: {2,}|\t)\S")
 
 TITLE_LIMIT = 100
-# Titles before a name: a full stop after them does not end the sentence.
-ABBREVIATIONS = frozenset("mr mrs ms dr prof gen sen rep gov lt col sgt st".split())
-SENTENCE_BREAK = re.compile(r"[.!?][\"”’')\]]*(?=\s+[\"“‘(]?[A-Z])")
-INITIALS = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?\.?")
 
 
 def collapse_spaces(line: str) -> str:
@@ -110,17 +108,6 @@ def split_paragraphs(text: str) -> list[str]:
         for paragraph in joined:
             paragraphs.extend(RUN_TOGETHER_PARAGRAPHS.sub("\\1\n", paragraph).split("\n"))
     return [collapse_spaces(p) for p in paragraphs if p.strip()]
-
-
-def first_sentence(paragraph: str) -> str:
-    for end in SENTENCE_BREAK.finditer(paragraph):
-        before = paragraph[: end.start() + 1].rsplit(maxsplit=1)[-1].lstrip('"“‘(')
-        if end.group().startswith(".") and (
-            before[:-1].casefold() in ABBREVIATIONS or INITIALS.fullmatch(before)
-        ):
-            continue
-        return paragraph[: end.end()]
-    return paragraph
 
 
 def derive_title(lead: str) -> str:

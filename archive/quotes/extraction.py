@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from archive.search.text import WORD, fold, normalise_punctuation
+from archive.sentences import sentence_stops
 
 MIN_WORDS = 4
 # "…," Zair said: a quote attributed right after its closing mark may be as short as this.
@@ -150,12 +151,6 @@ BEFORE_PRONOUN = re.compile(rf"\b(?P<pronoun>he|she|they|it|we|i){_ADVERB}\s*$",
 BEFORE_NAME = re.compile(rf"(?:the\s+)?{NAME}{_ADVERB}\s*$")
 # "Kerim Zair, a Uighur who moved to London, said": the subject opens the sentence.
 SENTENCE_SUBJECT = re.compile(rf"^\s*(?:the\s+|The\s+)?{NAME},")
-# A sentence's end: . ! or ? (and any closing marks) before a space and a capital or opening.
-_SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s+[\"'(\[A-Z0-9])")
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st gen sen rep prof no jan feb mar apr jun jul aug sep sept oct nov dec "
-    "u.s u.n e.g i.e vs".split()
-)
 _TRAILING = " \t,;:\u2014\u2013-"
 _LEFTOVER = frozenset(" \t.,;:!?\"')]\u2014\u2013-")
 
@@ -305,21 +300,14 @@ def _inner(text: str, span: _Marked) -> tuple[int, int]:
 
 def _sentence_start(plain: str, limit: int, floor: int = 0) -> int:
     start = floor
-    for match in _SENTENCE_END.finditer(plain, floor, limit):
-        word = plain[max(floor, match.start() - 5) : match.start()].split()
-        if word and word[-1].lower().lstrip("(") in _ABBREVIATIONS:
-            continue
-        start = match.end()
+    for stop in sentence_stops(plain, floor, limit):
+        start = stop.end()
     return start
 
 
 def _sentence_end(plain: str, start: int, ceiling: int) -> int:
-    for match in _SENTENCE_END.finditer(plain, start, ceiling):
-        word = plain[max(start, match.start() - 5) : match.start()].split()
-        if word and word[-1].lower() in _ABBREVIATIONS:
-            continue
-        return match.start()
-    return ceiling
+    stop = next(sentence_stops(plain, start, ceiling), None)
+    return stop.start() if stop else ceiling
 
 
 def _clean_name(text: str, start: int) -> tuple[str, int, int] | None:
@@ -549,7 +537,7 @@ def _speaker_entity(speaker: _Speaker, names: Sequence[Name]) -> int | None:
 def _gap_allows_continuation(plain_gap: str) -> bool:
     return (
         len(plain_gap.split()) <= MAX_CONTINUATION_WORDS
-        and len(_SENTENCE_END.findall(plain_gap + " A")) <= 1
+        and len(list(sentence_stops(plain_gap + " A"))) <= 1
     )
 
 

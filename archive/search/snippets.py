@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from archive.search.query import Clause, Group
 from archive.search.text import Token, term_set, tokens
+from archive.sentences import cut_around
 
 SNIPPET_LENGTH = 320
 MAX_SNIPPETS = 3
@@ -98,24 +99,9 @@ def best_snippets(paragraphs: list[str], groups: list[Group]) -> tuple[list[Snip
 
 def cut(number: int, text: str, matches: list[Match]) -> Snippet:
     """The paragraph, or a window of it around the first match, cut at spaces."""
-    if len(text) <= SNIPPET_LENGTH:
-        start, end = 0, len(text)
-    else:
-        first = matches[0]
-        start = max(0, first.start - SNIPPET_LENGTH // 3)
-        end = min(len(text), max(start + SNIPPET_LENGTH, first.end))
-        if start > 0:
-            start = text.find(" ", start) + 1 or start
-        if end < len(text):
-            end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > first.end else end
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    marks = [
-        (m.start - start + len(prefix), m.end - start + len(prefix))
-        for m in matches
-        if m.start >= start and m.end <= end
-    ]
-    return Snippet(number, prefix + text[start:end] + suffix, marks)
+    first = matches[0]
+    piece = cut_around(text, first.start, first.end, SNIPPET_LENGTH)
+    return Snippet(number, piece.text, piece.marks((m.start, m.end) for m in matches))
 
 
 def mark_paragraph(text: str, groups: list[Group]) -> list[tuple[int, int]]:

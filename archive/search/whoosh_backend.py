@@ -27,7 +27,10 @@ What it adds to the stock backend, using Whoosh's own facilities:
   write lock, instead of deleting its directory under writers of other processes;
 - two fixes of Whoosh 2.7.4's write path (see `_remember_missing_columns`,
   `WRITER_MEMORY_MB`).
-This is the only module that imports Whoosh; nothing else depends on it.
+Only this module and archive.search.whoosh_analysis (the analyzer above) import
+Whoosh, and only when SEARCH_URL chooses it (tests/test_no_whoosh_import.py). On
+another engine none of the above applies: see docs/scaling.md for what must be
+rebuilt there.
 """
 
 import contextlib
