@@ -309,7 +309,7 @@ def test_a_worker_killed_while_writing_the_index_loses_nothing_and_sync_index_ca
     editor = Session(archive.port, timeout=120)
     editor.log_in(archive.editors[0], archive.editor_password)
     ids = [pk for (pk,) in archive.rows("SELECT id FROM archive_article ORDER BY id")][-300:]
-    # One request that unpublishes 300 articles: 300 saves, each followed by an index write.
+    # One request that unpublishes 300 articles: one transaction, then one index write.
     dropped = []
 
     def unpublish_all():

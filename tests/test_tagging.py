@@ -9,7 +9,7 @@ from haystack.query import SearchQuerySet
 
 from archive.articles import article_changed, save_article
 from archive.entities.tagging import build_vocabulary, retag_article, retag_articles, tag_article
-from archive.models import Alias, Article, Entity, IndexQueue, Mention
+from archive.models import Alias, Article, Entity, IndexQueue, Mention, Quote
 
 pytestmark = pytest.mark.django_db
 
@@ -367,6 +367,14 @@ def test_a_save_rolled_back_leaves_neither_the_text_nor_its_tags(seeds):
         raise RuntimeError("the editor's request failed later")
     assert stored(article) == before
     assert "Xi Jinping" not in Article.objects.get(pk=article.pk).body
+
+
+def test_fixtures_load_as_they_are_with_nothing_following(db):
+    call_command("loaddata", "fixtures/entities.json", "fixtures/seed_articles.json", verbosity=0)
+    assert Article.objects.count() == 5
+    assert not Mention.objects.exists()  # `setup_demo` tags them afterwards
+    assert not Quote.objects.exists()
+    assert not IndexQueue.objects.exists()
 
 
 def test_changed_articles_are_tagged_in_bulk_and_left_queued_for_the_importer(seeds):
