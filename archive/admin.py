@@ -349,7 +349,8 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
         return format_html('<pre class="original-text">{}</pre>', article.original_text)
 
     def save_model(self, request, article, form, change):
-        """Record that a title or date now comes from an editor, not from the import."""
+        """Record that a title or date now comes from an editor, not from the import;
+        then re-tag, re-extract and re-index the article (archive.articles)."""
         if not change or "title" in form.changed_data:
             article.title_origin = Article.TitleOrigin.EDITOR
         if not change or "published_on" in form.changed_data:
