@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
+from archive.articles import article_changed, delete_articles
 from archive.browse import sentence_around
 from archive.entities.merge import merge_entities
 from archive.entities.suggestions import create_entity, suggest_entities
@@ -101,7 +102,7 @@ def article_add_url(model_name: str, article: Article) -> str:
 
 
 def save_each(request, objects, **changes) -> int:
-    """Change and save each object in turn: history (by this editor), tags and index follow."""
+    """Change and save each object in turn, the history naming this editor."""
     changed = 0
     for obj in objects:
         for name, value in changes.items():
@@ -348,7 +349,8 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
         return format_html('<pre class="original-text">{}</pre>', article.original_text)
 
     def save_model(self, request, article, form, change):
-        """Record that a title or date now comes from an editor, not from the import."""
+        """Record that a title or date now comes from an editor, not from the import;
+        then re-tag, re-extract and re-index the article (archive.articles)."""
         if not change or "title" in form.changed_data:
             article.title_origin = Article.TitleOrigin.EDITOR
         if not change or "published_on" in form.changed_data:
@@ -357,7 +359,16 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             # What the editor typed is what the archive received: spacing as typed,
             # the browser's CRLF line ends and control characters dropped.
             article.original_text = supplied_text(form["body"].data or "")
-        super().save_model(request, article, form, change)
+        # The history's revert comes here too, outside the change form's transaction.
+        with transaction.atomic():
+            super().save_model(request, article, form, change)
+            article_changed([article.pk])
+
+    def delete_model(self, request, article):
+        delete_articles(Article.objects.filter(pk=article.pk))
+
+    def delete_queryset(self, request, queryset):
+        delete_articles(queryset)
 
     @admin.action(description="Publish the selected articles", permissions=["change"])
     def publish(self, request, queryset):
@@ -370,7 +381,10 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
         self._set_status(request, queryset, Article.Status.DRAFT)
 
     def _set_status(self, request, queryset, status):
-        changed = save_each(request, queryset.exclude(status=status), status=status)
+        with transaction.atomic():
+            articles = list(queryset.exclude(status=status))
+            changed = save_each(request, articles, status=status)
+            article_changed([article.pk for article in articles], text_changed=False)
         label = Article.Status(status).label.lower()
         self.message_user(request, f"{changed} article(s) now {label}.", messages.SUCCESS)
 

@@ -41,9 +41,10 @@ from django.utils import timezone
 from haystack import connection_router, connections
 from haystack.management.commands.update_index import Command as HaystackUpdateIndex
 
+from archive.articles import article_changed
 from archive.integrity import text_hash_problems
 from archive.models import Article, IndexQueue
-from archive.search.indexing import bring_index_in_line, queue_articles
+from archive.search.indexing import bring_index_in_line
 
 FORMAT = "uyghur-archive-export"
 VERSION = 1
@@ -231,9 +232,12 @@ def restore_archive(path: Path, progress: Callable[[str], None] | None = None) -
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             with connection.cursor() as cursor:
                 cursor.execute(sql)
+        # The tags and quotes came with the texts: only the index must follow.
         # Queued in the same transaction: should the rebuild below fail, the
         # queue still knows every article the index must take.
-        queue_articles(Article.objects.values_list("pk", flat=True))
+        article_changed(
+            Article.objects.values_list("pk", flat=True), text_changed=False, flush=False
+        )
         restored_queue = IndexQueue.objects.aggregate(last=Max("id"))["last"]
     if progress:
         progress("rebuilding the search index")
@@ -399,7 +403,7 @@ def _restore_row(record: dict) -> None:
             )
     try:
         # A raw save, as loaddata does: the row is stored as it was, hashes
-        # and timestamps included, and no signal re-tags, re-indexes or adds history.
+        # and timestamps included, and nothing re-tags, re-indexes or adds history.
         row.save(force_insert=True)
     except DatabaseError as exc:
         raise _BadRecord(f"a {record['model']} record cannot be stored ({exc})") from None

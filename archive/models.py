@@ -407,8 +407,17 @@ class Quote(models.Model):
         return f"“{words}” ({self.speaker_name or 'unattributed'})"
 
     def save(self, *args, **kwargs):
+        """Save the quote with its derived fields and runs of words (QuoteShingle).
+
+        Bulk writes (re-extraction) and raw saves (loaddata, a restore) do
+        not come through here: the first store the runs themselves, the
+        second bring them with the quote.
+        """
+        from archive.quotes.tracing import store_shingles
+
         self.refresh_normalised()
         super().save(*args, **kwargs)
+        store_shingles([self])
 
     def refresh_normalised(self) -> None:
         """Bring the derived fields in line with `text` (bulk writes call this themselves)."""

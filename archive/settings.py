@@ -113,7 +113,8 @@ HAYSTACK_CONNECTIONS = {
         env.str("SEARCH_URL", default=f"whoosh://{DATA_DIR / 'whoosh_index'}"), BASE_DIR
     )
 }
-HAYSTACK_SIGNAL_PROCESSOR = "archive.search.signals.PublishedArticleSignalProcessor"
+# No signal processor: archive.articles.article_changed() queues every change for the
+# index explicitly (haystack's default BaseSignalProcessor connects nothing).
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20
 # One model is indexed: no per-query narrowing by model type.
 HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False

@@ -8,8 +8,9 @@ In one run it
    bench/search.py leaves them) to a scratch directory, so the original stays
    untouched (`--reuse` keeps an earlier copy);
 2. edits random published articles one at a time, as the admin's save does
-   (`Article.save()` in a transaction: history, entity tags, quotes, the index
-   queue, and after the commit the index update), and times
+   (`archive.articles.save_article()`: in one transaction the row and its
+   history, entity tags, quotes, the index queue; after the commit the index
+   update), and times
      save     the whole save, commit and index update included
      index    the index update alone (`index_articles([pk])`, what runs after
               the commit)
@@ -80,11 +81,11 @@ def percentile(values, fraction):
 
 
 def run(saves: int, seed: int) -> dict:
-    from django.db import transaction
     from haystack import connections
     from haystack.query import SearchQuerySet
     from whoosh import index as whoosh_index
 
+    from archive.articles import save_article
     from archive.models import Article
     from archive.search.indexing import index_articles
 
@@ -101,8 +102,7 @@ def run(saves: int, seed: int) -> dict:
         article = Article.objects.get(pk=pk)
         paragraphs = [p for p in article.paragraphs if not p.startswith("Edited in benchmark")]
         article.body = "\n\n".join([*paragraphs, f"Edited in benchmark {marker}."])
-        with transaction.atomic():
-            article.save()
+        save_article(article)
 
     def index_only(pk, marker):
         index_articles([pk])

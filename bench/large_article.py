@@ -22,7 +22,11 @@ In one run it
    template);
 5. asks for the article's admin change page and its lists of tags and quotations once,
    as a superuser (not with --no-admin);
-6. prints a Markdown table.
+6. saves the article as an editor's save does (`archive.articles.save_article`),
+   its last paragraph removed and put back in turn, timing the transaction (the
+   database's write lock is held that long: re-tagging and quotes run inside
+   it) and the whole save with the index update after the commit;
+7. prints a Markdown table.
 
 One process, one core; the figures vary with the machine's load. The scratch
 directory is deleted at the next run (it holds a marker file), kept with --keep.
@@ -215,6 +219,8 @@ def main(argv=None):
             assert response.status_code == 200, (label, response.status_code)
             rows.append((label, seconds, f"{len(response.content):,} bytes"))
 
+    rows += editor_saves(article, args.repeat)
+
     print(
         f"\nOne article of {len(body):,} characters ({args.text}, limit "
         f"{settings.ARCHIVE_MAX_ARTICLE_CHARS:,}): {len(article.paragraphs):,} paragraphs, "
@@ -226,6 +232,31 @@ def main(argv=None):
         print(f"| {label} | {seconds:.3f} | {note} |")
     if not args.keep:
         shutil.rmtree(args.data_dir)
+
+
+def editor_saves(article, repeat: int) -> list[tuple[str, float, str]]:
+    """Time `repeat` saves of the article, its last paragraph dropped and restored in turn."""
+    from django.db import transaction
+
+    from archive.articles import save_article
+
+    full = article.body
+    shorter = full.rsplit("\n\n", 1)[0]
+    in_transaction, whole, committed = [], [], []
+    for n in range(repeat * 2):
+        article.body = shorter if n % 2 == 0 else full
+        started = time.perf_counter()
+        with transaction.atomic():
+            # The first callback registered runs first, right after the commit.
+            transaction.on_commit(lambda: committed.append(time.perf_counter()))
+            save_article(article)
+        whole.append(time.perf_counter() - started)
+        in_transaction.append(committed.pop() - started)
+    note = "re-tag, quotes, queue; the write lock is held meanwhile"
+    return [
+        ("editor's save: its transaction", statistics.median(in_transaction), note),
+        ("editor's save, index updated", statistics.median(whole), "after the commit: the flush"),
+    ]
 
 
 if __name__ == "__main__":

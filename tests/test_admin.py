@@ -11,8 +11,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from haystack.query import SearchQuerySet
 
+from archive.articles import save_article
 from archive.editors import EDITORS_GROUP, editor_permission_codenames
-from archive.models import Article, Source
+from archive.models import Article, Entity, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -153,6 +154,48 @@ def test_an_edit_keeps_the_previous_text_in_history_and_can_be_reverted(client, 
     assert article.history.count() == 3  # the revert is itself a revision
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_text_restored_from_the_history_is_tagged_and_searched_again(client, editor, article):
+    turdi = Entity.objects.create(name="Enver Turdi", slug="enver-turdi", kind=Entity.Kind.PERSON)
+    client.post(change_url(article), form_data(article))
+    assert named_in_search(turdi) == [article.pk]
+    article.refresh_from_db()
+    client.post(change_url(article), form_data(article, body="Vandalised."))
+    assert not article.mentions.exists()
+    assert named_in_search(turdi) == []
+
+    before = article.history.order_by("history_date").first()
+    revert_url = reverse(
+        "admin:archive_article_simple_history", args=[article.pk, before.history_id]
+    )
+    assert client.post(revert_url, form_data(before.instance)).status_code == 302
+    assert [m.surface for m in article.mentions.all()] == ["Enver Turdi"]
+    assert named_in_search(turdi) == [article.pk]
+
+
+def named_in_search(entity):
+    return [int(result.pk) for result in SearchQuerySet().filter(entities=str(entity.pk))]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_article_deleted_in_the_admin_is_no_longer_found(admin_client, article):
+    other = save_article(
+        Article(title="Second", slug="second", body="Turdi again.", status="published")
+    )
+    save_article(article)
+    assert SearchQuerySet().filter(content="Turdi").count() == 2
+    delete_url = reverse("admin:archive_article_delete", args=[article.pk])
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert [r.pk for r in SearchQuerySet().filter(content="Turdi")] == [str(other.pk)]
+
+    admin_client.post(
+        reverse("admin:archive_article_changelist"),
+        {"action": "delete_selected", "_selected_action": [other.pk], "post": "yes"},
+    )
+    assert not Article.objects.exists()
+    assert SearchQuerySet().filter(content="Turdi").count() == 0
+
+
 def test_changing_the_title_marks_it_as_written_by_an_editor(client, editor, article):
     client.post(change_url(article), form_data(article, title="A better title"))
     article.refresh_from_db()
@@ -187,7 +230,7 @@ def test_bad_input_in_the_form_gets_a_message_not_an_error(client, editor, artic
 
 @pytest.mark.django_db(transaction=True)
 def test_unpublish_action_hides_the_article_and_removes_it_from_search(client, editor, article):
-    article.save()  # index it (transactional test: on_commit fires)
+    save_article(article)  # index it (transactional test: on_commit fires)
     assert SearchQuerySet().filter(content="Turdi").count() == 1
     client.post(
         reverse("admin:archive_article_changelist"),

@@ -87,6 +87,7 @@ def test_large_article_benchmark_times_every_part_of_the_page(tmp_path):
         "| related_documents |",
         "| article_quotes |",
         "| admin change page |",
+        "| editor's save: its transaction |",
     ):
         assert part in done.stdout
 

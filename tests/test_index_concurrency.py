@@ -15,20 +15,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 WRITER = textwrap.dedent(
     """
+    from archive.articles import save_article
     from archive.models import Article
     name = {name!r}
     for n in range({count}):
-        article = Article.objects.create(
+        article = save_article(Article(
             title=f"{{name}} report {{n}}", slug=f"{{name}}-{{n}}",
             body=f"Relatives of detainees {{name}}{{n}} spoke to reporters.",
             status=Article.Status.PUBLISHED,
-        )
+        ))
         if n % 3 == 0:  # unpublish every third one again
             article.status = Article.Status.DRAFT
-            article.save()
+            save_article(article, update_fields=["status"])
         if n % 5 == 0:  # and edit some
             article.body += " They asked for news."
-            article.save()
+            save_article(article)
     """
 )
 

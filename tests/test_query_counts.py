@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from archive.articles import save_article
 from archive.models import Article, Entity, Mention, RelatedLink, Source
 
 pytestmark = pytest.mark.django_db(transaction=True)  # so the search index holds the articles
@@ -52,15 +53,17 @@ def grow_archive_to(total):
         None,
     ]
     for n in range(Article.objects.count() + 1, total + 1):
-        Article.objects.create(
-            title=f"Report {n}",
-            slug=f"report-{n}",
-            body=BODY.format(n=n),
-            source=sources[n % 3],
-            published_on=None
-            if n % 5 == 0
-            else datetime.date(2020, 1, 1) + datetime.timedelta(days=10 * n),
-            status=Article.Status.PUBLISHED,
+        save_article(
+            Article(
+                title=f"Report {n}",
+                slug=f"report-{n}",
+                body=BODY.format(n=n),
+                source=sources[n % 3],
+                published_on=None
+                if n % 5 == 0
+                else datetime.date(2020, 1, 1) + datetime.timedelta(days=10 * n),
+                status=Article.Status.PUBLISHED,
+            )
         )
     first = Article.objects.get(slug="report-1")
     for other in Article.objects.exclude(pk=first.pk).order_by("pk")[:2]:

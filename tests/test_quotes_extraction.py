@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.management import call_command
 
+from archive.articles import save_article
 from archive.entities.matching import NameFinder, entity_spellings
 from archive.models import Article, Quote
 from archive.quotes.extraction import FoundQuote, find_quotes, marked_spans, names_from_vocabulary
@@ -366,13 +367,14 @@ def test_extracting_twice_changes_nothing(seeds_with_quotes):
     assert "0 added, 0 updated, 0 removed" in out.getvalue()
 
 
-def test_saving_an_article_extracts_its_quotes(db, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        article = Article.objects.create(
+def test_saving_an_article_extracts_its_quotes(db):
+    article = save_article(
+        Article(
             title="A statement",
             slug="a-statement",
             body='"We will keep asking where our relatives are held," Jane Roe said.',
         )
+    )
     (quote,) = article.quotes.all()
     assert (quote.text, quote.speaker_name, quote.origin) == (
         "We will keep asking where our relatives are held",

@@ -30,6 +30,7 @@ EXTRA_ARTICLES = 30  # so that a rebuild in batches of 5 commits several times
 # save adding WORD to its title; prints the commit number reached.
 SAVE_UNTIL = """
 import os, re
+from archive.articles import save_article
 from archive.models import Article
 
 def generation():
@@ -41,9 +42,9 @@ title, target, saves = article.title, int(os.environ["TARGET"]), 0
 while generation() < target - 1:
     saves += 1
     article.title = f"{title} (save {saves})"
-    article.save()
+    save_article(article)
 article.title = f"{title} {os.environ['WORD']}".strip()
-article.save()
+save_article(article)
 print(generation())
 """
 

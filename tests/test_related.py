@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from haystack.query import SearchQuerySet
 
+from archive.articles import save_article
 from archive.models import Article, Mention, RelatedLink
 from archive.related import SIMILAR_WORDING, related_documents
 
@@ -60,7 +61,7 @@ def test_drafts_never_appear_even_when_an_editor_linked_them(seeds):
     draft = seeds["002"]
     RelatedLink.objects.create(from_article=seeds["000"], to_article=draft, note="Follow-up")
     draft.status = Article.Status.DRAFT
-    draft.save()
+    save_article(draft)
     for seed in ("000", "001", "003", "004"):
         assert draft not in [r.article for r in related_documents(seeds[seed])]
 
@@ -74,17 +75,21 @@ def test_an_article_is_never_related_to_itself(seeds):
 
 def test_the_same_text_under_another_slug_is_not_offered(seeds):
     original = seeds["002"]
-    Article.objects.create(
-        title="Copy of the Kazakh protests",
-        slug="copy-of-002",
-        body=original.body,
-        status=Article.Status.PUBLISHED,
+    save_article(
+        Article(
+            title="Copy of the Kazakh protests",
+            slug="copy-of-002",
+            body=original.body,
+            status=Article.Status.PUBLISHED,
+        )
     )
-    copy_of_003 = Article.objects.create(
-        title="Copy of the spying report",
-        slug="copy-of-003",
-        body=seeds["003"].body,
-        status=Article.Status.PUBLISHED,
+    copy_of_003 = save_article(
+        Article(
+            title="Copy of the spying report",
+            slug="copy-of-003",
+            body=seeds["003"].body,
+            status=Article.Status.PUBLISHED,
+        )
     )
     assert SearchQuerySet().filter(title="Copy").count() == 2  # both are indexed
     related = related_documents(original, limit=10)
@@ -118,14 +123,16 @@ def test_a_rejected_tag_is_not_a_reason(seeds):
 
 def test_articles_without_shared_entities_are_related_by_wording(seeds):
     words = "Detention camps in Xinjiang hold Uighurs, leaked documents show."
-    first = Article.objects.create(
-        title="Camps", slug="camps-a", body=words, status=Article.Status.PUBLISHED
+    first = save_article(
+        Article(title="Camps", slug="camps-a", body=words, status=Article.Status.PUBLISHED)
     )
-    second = Article.objects.create(
-        title="Camps again",
-        slug="camps-b",
-        body=words + " More leaked documents.",
-        status=Article.Status.PUBLISHED,
+    second = save_article(
+        Article(
+            title="Camps again",
+            slug="camps-b",
+            body=words + " More leaked documents.",
+            status=Article.Status.PUBLISHED,
+        )
     )
     Mention.objects.filter(article__in=[first, second]).delete()
     related = related_documents(first)
@@ -157,14 +164,16 @@ def test_the_number_of_queries_does_not_grow_with_the_archive(seeds, django_asse
     with django_assert_max_num_queries(8) as small:
         related_documents(article)
     for n in range(40):
-        Article.objects.create(
-            title=f"Leaked Xinjiang documents {n}",
-            slug=f"leak-{n}",
-            body=(
-                f"Report {n}: Xi Jinping and the Chinese Communist Party in Xinjiang, "
-                "according to leaked documents on the Uighurs seen by The New York Times."
-            ),
-            status=Article.Status.PUBLISHED,
+        save_article(
+            Article(
+                title=f"Leaked Xinjiang documents {n}",
+                slug=f"leak-{n}",
+                body=(
+                    f"Report {n}: Xi Jinping and the Chinese Communist Party in Xinjiang, "
+                    "according to leaked documents on the Uighurs seen by The New York Times."
+                ),
+                status=Article.Status.PUBLISHED,
+            )
         )
     assert Mention.objects.filter(article__slug="leak-7").exists()  # tagged on save
     with django_assert_max_num_queries(len(small.captured_queries)):

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from archive.articles import save_article
 from archive.models import Alias, Article, Entity, Source
 from archive.search.params import search_params
 from archive.search.results import SearchParams, run_search
@@ -137,7 +138,7 @@ def test_prefix_wildcard(seeds):
 def test_drafts_never_appear_in_results_or_counts(seeds):
     draft = seeds["002"]
     draft.status = Article.Status.DRAFT
-    draft.save()
+    save_article(draft)
     outcome = search("Xinjiang")
     assert draft not in [h.article for h in outcome.hits]
     assert sum(v.count for v in outcome.facets["year"]) == outcome.count
@@ -147,7 +148,7 @@ def test_drafts_never_appear_in_results_or_counts(seeds):
 def test_facet_counts_equal_the_matching_published_articles(vocabulary, seeds):
     apple = Source.objects.create(name="Apple Daily", slug="apple-daily")
     seeds["002"].source = apple
-    seeds["002"].save()
+    save_article(seeds["002"])
 
     outcome = search("China")
     assert outcome.count == 5
@@ -289,11 +290,13 @@ def test_results_link_to_the_paragraph_with_the_words_highlighted_there(client, 
 
 
 def test_snippets_and_highlights_escape_the_article_text(client):
-    Article.objects.create(
-        title="Hostile",
-        slug="hostile",
-        status=Article.Status.PUBLISHED,
-        body='Camps <script>alert("x")</script> and "><img src=x onerror=alert(1)> camps.',
+    save_article(
+        Article(
+            title="Hostile",
+            slug="hostile",
+            status=Article.Status.PUBLISHED,
+            body='Camps <script>alert("x")</script> and "><img src=x onerror=alert(1)> camps.',
+        )
     )
     page = client.get(reverse("search"), {"q": "camps"}).content.decode()
     assert "<script>alert" not in page and "<img src=x" not in page
@@ -306,7 +309,7 @@ def test_snippets_and_highlights_escape_the_article_text(client):
 def test_the_query_stays_in_the_box_and_filters_are_shown_removable(client, seeds):
     apple = Source.objects.create(name="Apple Daily", slug="apple-daily")
     seeds["002"].source = apple
-    seeds["002"].save()
+    save_article(seeds["002"])
     page = client.get(
         reverse("search"), {"q": "Kazakhs “camps”", "source": "apple-daily"}
     ).content.decode()
@@ -370,11 +373,13 @@ def test_the_search_page_makes_a_bounded_number_of_queries(
     client, seeds, vocabulary, django_assert_max_num_queries
 ):
     for n in range(30):
-        Article.objects.create(
-            title=f"Camps report {n}",
-            slug=f"camps-{n}",
-            body="Detention camps in Xinjiang.",
-            status=Article.Status.PUBLISHED,
+        save_article(
+            Article(
+                title=f"Camps report {n}",
+                slug=f"camps-{n}",
+                body="Detention camps in Xinjiang.",
+                status=Article.Status.PUBLISHED,
+            )
         )
     search("warm the vocabulary cache")
     with django_assert_max_num_queries(12):
@@ -389,9 +394,9 @@ def test_facet_counts_follow_edits_between_searches_in_one_process(vocabulary, s
     assert xinjiang == 4
 
     seeds["003"].body += "\n\nA new paragraph that names Xinjiang."
-    seeds["003"].save()
+    save_article(seeds["003"])
     seeds["000"].status = Article.Status.DRAFT
-    seeds["000"].save()
+    save_article(seeds["000"])
 
     after = search("China")
     assert after.count == 4

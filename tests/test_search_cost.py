@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.http import QueryDict
 from whoosh.reading import SegmentReader
 
+from archive.articles import save_article
 from archive.models import Article, Source
 from archive.search import cost
 from archive.search.params import search_params
@@ -40,7 +41,7 @@ def seeds(seed_dir):
     wire = Source.objects.create(name="Wire Service", slug="wire-service")
     for article in Article.objects.filter(external_id__regex=r"^00[02]"):
         article.source = wire
-        article.save()  # and reindexed, with its source
+        save_article(article)  # and reindexed, with its source
     return {article.external_id[:3]: article for article in Article.objects.all()}
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from archive.articles import save_article
 from archive.models import Article, IndexQueue
 from archive.search.indexing import index_articles
 from archive.search.servers import COMMIT_SLACK_SECONDS
@@ -89,7 +90,7 @@ def test_verify_tells_current_idle_and_stale_server_processes_apart(search_index
 
         article = Article.objects.first()
         article.title += " (corrected)"
-        article.save()  # the index changes; neither server has searched since
+        save_article(article)  # the index changes; neither server has searched since
         out, err, error = verify()
         assert error is None, err
         assert "searching the index's latest commit, generation 2" in out

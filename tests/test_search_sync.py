@@ -3,9 +3,12 @@
 import io
 
 import pytest
+from django.db import transaction
 from haystack.query import SearchQuerySet
 
-from archive.models import Article
+from archive.articles import delete_articles, save_article
+from archive.models import Article, IndexQueue
+from archive.search import indexing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,7 +19,7 @@ def indexed_titles():
 
 def make_article(**fields):
     defaults = dict(title="Karakax list leaked", slug="karakax", body="The Karakax list.")
-    return Article.objects.create(**{**defaults, **fields})
+    return save_article(Article(**{**defaults, **fields}))
 
 
 def test_drafts_are_not_indexed():
@@ -27,26 +30,27 @@ def test_drafts_are_not_indexed():
 def test_publishing_indexes_and_unpublishing_removes():
     article = make_article(status=Article.Status.DRAFT)
     article.status = Article.Status.PUBLISHED
-    article.save()
+    save_article(article)
     assert indexed_titles() == ["Karakax list leaked"]
     assert SearchQuerySet().filter(content="Karakax").count() == 1
 
     article.status = Article.Status.DRAFT
-    article.save()
+    save_article(article, update_fields=["status"])
     assert indexed_titles() == []
 
 
 def test_editing_a_published_article_updates_its_text():
     article = make_article(status=Article.Status.PUBLISHED)
     article.body = "Ürümqi officials destroyed records."
-    article.save()
+    save_article(article)
     assert SearchQuerySet().filter(content="records").count() == 1
     assert SearchQuerySet().filter(content="Karakax list").count() == 1  # title still there
 
 
 def test_deleting_removes_from_index():
     article = make_article(status=Article.Status.PUBLISHED)
-    article.delete()
+    assert indexed_titles() == ["Karakax list leaked"]
+    delete_articles(Article.objects.filter(pk=article.pk))
     assert indexed_titles() == []
 
 
@@ -100,18 +104,20 @@ def test_a_large_batch_is_written_by_several_processes_and_loses_nothing(search_
     assert SearchQuerySet().filter(content="camps").count() == 12
 
 
-def test_an_article_saved_twice_in_one_transaction_is_flushed_to_the_index_once(monkeypatch):
-    from django.db import transaction
-
-    from archive.search import indexing
-
-    flushes = []
+@pytest.fixture
+def flushes(monkeypatch):
+    """Every flush of the index queue, as it happens (each still flushes)."""
+    done = []
     flush = indexing.flush_index_queue
-    monkeypatch.setattr(indexing, "flush_index_queue", lambda: flushes.append(1) or flush())
+    monkeypatch.setattr(indexing, "flush_index_queue", lambda: done.append(1) or flush())
+    return done
+
+
+def test_an_article_saved_twice_in_one_transaction_is_flushed_to_the_index_once(flushes):
     with transaction.atomic():
         article = make_article(status=Article.Status.PUBLISHED)
         article.title = "Karakax list leaked, corrected"
-        article.save()
+        save_article(article)
     assert flushes == [1]
     assert indexed_titles() == ["Karakax list leaked, corrected"]
 
@@ -152,3 +158,24 @@ def test_tags_changed_while_a_flush_writes_an_article_are_in_the_index_afterward
     assert merged and IndexQueue.objects.count() == 0
     assert [r.pk for r in SearchQuerySet().filter(entities=str(keep.pk))] == [str(article.pk)]
     assert SearchQuerySet().filter(entities=str(duplicate.pk)).count() == 0
+
+
+def test_a_rolled_back_change_does_not_keep_the_next_one_from_the_index(flushes):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_article(status=Article.Status.PUBLISHED, title="Never published")
+        raise RuntimeError("the request failed after the save")
+    assert (flushes, IndexQueue.objects.count()) == ([], 0)
+
+    make_article(status=Article.Status.PUBLISHED)
+    assert flushes == [1]
+    assert indexed_titles() == ["Karakax list leaked"]
+
+
+def test_a_change_kept_after_a_rolled_back_savepoint_still_reaches_the_index(flushes):
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            make_article(slug="other", title="Rolled back", status=Article.Status.PUBLISHED)
+            raise RuntimeError("one step failed and was rolled back on its own")
+        make_article(status=Article.Status.PUBLISHED)
+    assert flushes == [1]
+    assert indexed_titles() == ["Karakax list leaked"]

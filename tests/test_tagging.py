@@ -4,12 +4,13 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from haystack.query import SearchQuerySet
 
-from archive.entities.signals import tag_imported, tag_on_save
+from archive.articles import article_changed, save_article
 from archive.entities.tagging import retag_article, retag_articles, tag_article
 from archive.entities.vocabulary import current_vocabulary
-from archive.models import Alias, Article, Entity, IndexQueue, Mention
+from archive.models import Alias, Article, Entity, IndexQueue, Mention, Quote
 
 pytestmark = pytest.mark.django_db
 
@@ -344,31 +345,47 @@ def test_retag_articles_does_all_in_batches_and_reports(seeds):
     assert (again.found, again.added, again.removed) == (report.found, 0, 0)
 
 
-def test_saving_an_article_tags_it_after_the_commit(seeds, django_capture_on_commit_callbacks):
+def test_saving_an_article_tags_it_in_the_same_transaction(seeds):
     article = seeds["003"]
-    with django_capture_on_commit_callbacks(execute=True):
+    with transaction.atomic():
         article.body += "\n\nXi Jinping said nothing."
-        article.save()
-        tag_on_save(Article, article, created=False, raw=False)  # as post_save calls it
-    assert "Xi Jinping" in named(Mention.objects.filter(article=article))
+        save_article(article)
+        assert "Xi Jinping" in named(Mention.objects.filter(article=article))  # before the commit
 
     Article.objects.filter(pk=article.pk).update(body="Kerim Zair said nothing.")
     article.refresh_from_db()
-    with django_capture_on_commit_callbacks(execute=True):
-        article.save(update_fields=["status"])
-        tag_on_save(Article, article, created=False, raw=False, update_fields={"status"})
-        tag_on_save(Article, article, created=False, raw=True)  # loaddata
+    save_article(article, update_fields=["status"])  # the text is not what changed
+    article.save()  # the row alone, as loaddata and a restore write it
     assert "Kerim Zair" not in named(Mention.objects.filter(article=article))
 
 
-def test_imported_articles_are_tagged_in_bulk_and_left_for_the_importer_to_index(seeds):
-    IndexQueue.objects.all().delete()
-    report = tag_imported(article.pk for article in seeds.values())
-    assert report.articles == 5
-    assert set(Mention.objects.values_list("article_id", flat=True)) == {
-        article.pk for article in seeds.values()
-    }
+def test_a_save_rolled_back_leaves_neither_the_text_nor_its_tags(seeds):
+    article = seeds["003"]
+    before = stored(article)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        article.body += "\n\nXi Jinping said nothing."
+        save_article(article)
+        raise RuntimeError("the editor's request failed later")
+    assert stored(article) == before
+    assert "Xi Jinping" not in Article.objects.get(pk=article.pk).body
+
+
+def test_fixtures_load_as_they_are_with_nothing_following(db):
+    call_command("loaddata", "fixtures/entities.json", "fixtures/seed_articles.json", verbosity=0)
+    assert Article.objects.count() == 5
+    assert not Mention.objects.exists()  # `setup_demo` tags them afterwards
+    assert not Quote.objects.exists()
     assert not IndexQueue.objects.exists()
+
+
+def test_changed_articles_are_tagged_in_bulk_and_left_queued_for_the_importer(seeds):
+    Mention.objects.all().delete()
+    IndexQueue.objects.all().delete()
+    ids = {article.pk for article in seeds.values()}
+    report = article_changed(ids, flush=False)
+    assert report.tags.articles == 5
+    assert set(Mention.objects.values_list("article_id", flat=True)) == ids
+    assert set(IndexQueue.objects.values_list("article_id", flat=True)) == ids  # not flushed
 
 
 def test_retag_articles_command_shows_progress_and_a_summary(seeds):

@@ -1,13 +1,13 @@
-"""Merging two entities that turn out to be one: spellings, mentions and the old slug move over."""
+"""Merging two entities that turn out to be one: spellings, mentions, quotes, slug move over."""
 
 import io
 
 import pytest
 from django.core.management import call_command
 
-from archive.entities.merge import entity_merged, merge_entities
+from archive.entities.merge import merge_entities
 from archive.entities.tagging import retag_articles, tag_article
-from archive.models import Alias, Article, Entity, IndexQueue, Mention
+from archive.models import Alias, Article, Entity, IndexQueue, Mention, Quote
 
 pytestmark = pytest.mark.django_db
 
@@ -89,18 +89,18 @@ def test_merging_again_does_nothing(congress, duplicate):
     assert sorted(Mention.objects.filter(entity=congress).values_list("pk", flat=True)) == mentions
 
 
-def test_merge_tells_whoever_records_old_urls(congress, duplicate):
-    heard = []
+def test_the_removed_entitys_quotes_are_spoken_by_the_one_kept(seeds, congress, duplicate):
+    quote = Quote.objects.create(
+        article=seeds["001"], paragraph=0, start=0, end=5, text="Words", speaker=duplicate
+    )
 
-    def record(sender, keep, removed, **kwargs):
-        heard.append((keep.pk, removed.slug, Entity.objects.filter(pk=removed.pk).exists()))
+    merge_entities(congress, duplicate)
 
-    entity_merged.connect(record)
-    try:
-        merge_entities(congress, duplicate)
-    finally:
-        entity_merged.disconnect(record)
-    assert heard == [(congress.pk, "world-uighur-congress", True)]
+    quote.refresh_from_db()
+    assert quote.speaker == congress
+    assert quote.history.first().history_change_reason == (
+        "Merged World Uighur Congress into World Uyghur Congress"
+    )
 
 
 def test_an_entity_cannot_be_merged_into_itself(congress):

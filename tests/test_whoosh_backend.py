@@ -9,6 +9,7 @@ from django.core.management import call_command
 from haystack import connections
 from haystack.query import SearchQuerySet
 
+from archive.articles import save_article
 from archive.models import Article
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,7 +39,7 @@ def test_an_edit_reopens_only_the_new_segment_and_hides_the_replaced_document(se
     seeds[2].body = (
         seeds[2].body.replace("Kunbolat", "Kunbolatov", 1) + "\n\nNew words: zebrafinch."
     )
-    seeds[2].save()
+    save_article(seeds[2])
 
     after = segment_readers(backend.searcher())
     assert len(before) == 1 and len(after) == 2
@@ -56,7 +57,7 @@ def test_unpublishing_hides_the_article_from_a_searcher_that_was_already_open(se
     backend = connections["default"].get_backend()
     backend.searcher()
     seeds[0].status = Article.Status.DRAFT
-    seeds[0].save()
+    save_article(seeds[0])
     assert seeds[0].pk not in hits("China")
     assert SearchQuerySet().models(Article).count() == len(seeds) - 1
 
@@ -71,7 +72,7 @@ def test_edits_merge_their_own_small_segments_but_never_a_big_one(seeds, monkeyp
     for number in range(3 * whoosh_backend.SMALL_SEGMENTS_BEFORE_MERGE):
         article = seeds[number % len(seeds)]
         article.body += f"\n\nEdit number {number}."
-        article.save()
+        save_article(article)
         segments = segment_readers(backend.searcher())
         assert big in segments, "an edit never merges the big segment"
         # the big one, the small ones waiting to be merged, and the one just written
@@ -88,7 +89,7 @@ def test_sync_index_merges_the_small_segments_edits_left(seeds, monkeypatch):
     (big,) = segment_readers(backend.searcher())
     for article in seeds[:4]:
         article.body += "\n\nA correction."
-        article.save()
+        save_article(article)
     assert len(segment_readers(backend.searcher())) == 5
 
     out = io.StringIO()
@@ -121,7 +122,7 @@ def test_a_searcher_from_before_a_rebuild_is_not_taken_for_the_rebuilt_index(see
     backend = connections["default"].get_backend()
     for number in range(3):  # the old index reaches a few commits
         seeds[-1].title += f" ({number})"
-        seeds[-1].save()
+        save_article(seeds[-1])
     before = generation(backend)
     assert backend.searcher().doc_count() == len(seeds)
 

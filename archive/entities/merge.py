@@ -1,20 +1,16 @@
-"""Merge two entities that turn out to be one: spellings and mentions move to the one kept.
+"""Merge two entities that turn out to be one: spellings, mentions and quotes move to the one kept.
 
-The removed entity's page keeps working: `entity_merged` is sent while both
-entities still exist, and `remember_old_slug` records its slug as a redirect.
+The removed entity's page keeps working: its slug is recorded as a redirect
+to the entity kept.
 """
 
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.dispatch import Signal, receiver
 from simple_history.utils import bulk_update_with_history
 
-from archive.models import Alias, Entity, EntityRedirect, Mention
-from archive.search.indexing import queue_articles, try_flush_index_queue
-
-# Sent with `keep` and `removed` (about to be deleted) inside the merge's transaction.
-entity_merged = Signal()
+from archive.articles import article_changed
+from archive.models import Alias, Entity, EntityRedirect, Mention, Quote
 
 
 @dataclass
@@ -46,11 +42,12 @@ def merge_entities(keep: Entity, remove: Entity) -> MergeReport:
         report = MergeReport(removed_slug=removed.slug)
         _move_spellings(keep, removed, reason, report)
         article_ids = _move_mentions(keep, removed, reason, report)
-        entity_merged.send(sender=Entity, keep=keep, removed=removed)
+        _move_quotes(keep, removed, reason)
+        _remember_old_slug(keep, removed)
         removed._change_reason = reason
         removed.delete()  # and with it the duplicate aliases and mentions left behind
-        queue_articles(article_ids)
-        transaction.on_commit(try_flush_index_queue)
+        # The texts are as they were: only the articles' entities in the index change.
+        article_changed(article_ids, text_changed=False)
     return report
 
 
@@ -105,8 +102,16 @@ def _place(mention: Mention) -> tuple:
     return (mention.article_id, mention.paragraph, mention.start, mention.end)
 
 
-@receiver(entity_merged)
-def remember_old_slug(sender, keep, removed, **kwargs):
+def _move_quotes(keep: Entity, removed: Entity, reason: str) -> None:
+    """Quotes spoken by the removed entity are now spoken by the one kept."""
+    quotes = list(Quote.objects.filter(speaker=removed))
+    for quote in quotes:
+        quote.speaker = keep
+    if quotes:
+        bulk_update_with_history(quotes, Quote, ["speaker"], default_change_reason=reason)
+
+
+def _remember_old_slug(keep: Entity, removed: Entity) -> None:
     """The removed entity's address, and any it had inherited, now lead to `keep`."""
     EntityRedirect.objects.filter(entity=removed).update(entity=keep)
     EntityRedirect.objects.update_or_create(old_slug=removed.slug, defaults={"entity": keep})

@@ -28,7 +28,11 @@ from simple_history.utils import bulk_create_with_history
 from archive.entities.matching import NameFinder
 from archive.entities.vocabulary import current_vocabulary
 from archive.models import Article, Mention
-from archive.search.indexing import queue_articles, try_flush_index_queue
+from archive.search.indexing import (
+    flush_after_commit,
+    queue_articles,
+    reindex_articles_after_commit,
+)
 
 BATCH_SIZE = 500
 CHANGE_REASON = "Tagged automatically"
@@ -141,10 +145,7 @@ def retag_article(article: Article, names: NameFinder | None = None) -> RetagRep
     with transaction.atomic():
         # Serialises concurrent re-tags of one article where the database can.
         list(Article.objects.select_for_update().filter(pk=article.pk).values_list("pk"))
-        changed = _retag([article], names, report)
-        if changed:
-            queue_articles(changed)
-            transaction.on_commit(try_flush_index_queue)
+        reindex_articles_after_commit(_retag([article], names, report))
     return report
 
 
@@ -190,5 +191,5 @@ def retag_article_ids(
         if progress:
             progress(f"{min(first + batch_size, len(ids)):,} of {len(ids):,} articles tagged…")
     if index and report.changed_article_ids:
-        transaction.on_commit(try_flush_index_queue)
+        flush_after_commit()
     return report

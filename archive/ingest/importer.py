@@ -10,15 +10,14 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from archive.entities.signals import tag_imported
+from archive.articles import article_changed
 from archive.ingest.files import SEED_TEXT, decode_utf8, file_format, find_input_files, open_input
 from archive.ingest.jsonl import read_jsonl
 from archive.ingest.records import IncomingArticle, InputError
 from archive.ingest.seeds import parse_seed_text
 from archive.ingest.slugs import unique_article_slugs, unique_source_slug
 from archive.models import Article, Source
-from archive.quotes.signals import extract_imported
-from archive.search.indexing import flush_index_queue, queue_articles
+from archive.search.indexing import flush_index_queue
 
 BATCH_SIZE = 500
 INDEX_BATCH_SIZE = 5_000
@@ -167,10 +166,9 @@ def import_file(
                 progress.record_read()
             batches.flush()
             # Tagged, quoted and queued in the same transaction: a crash after the
-            # commit loses nothing, and each article is indexed once, tagged.
-            tag_imported(batches.changed_ids)
-            extract_imported(batches.changed_ids)
-            queue_articles(dict.fromkeys(batches.changed_ids))
+            # commit loses nothing, and each article is indexed once, tagged. The
+            # flush is this file's own, with progress and a report of any problem.
+            article_changed(batches.changed_ids, flush=False)
             if index:
                 transaction.on_commit(batches.index_changed)
     except InputError as exc:

@@ -15,6 +15,7 @@ database's, and indexes those articles again.
 """
 
 import logging
+import threading
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -34,11 +35,43 @@ def queue_articles(article_ids: Iterable[int]) -> None:
 
 
 def reindex_articles_after_commit(article_ids: Iterable[int]) -> None:
-    """Queue articles whose tags or quotes changed without a save of the article itself."""
+    """Queue these articles in the caller's transaction; flush the queue once it commits."""
     ids = list(article_ids)
     if ids:
         queue_articles(ids)
-        transaction.on_commit(try_flush_index_queue)
+        flush_after_commit()
+
+
+class _FlushRound:
+    """The flushes asked for in one transaction: the first to run flushes, the others return."""
+
+    def __init__(self):
+        self.done = False
+
+    def flush(self) -> None:
+        if not self.done:
+            self.done = True
+            try_flush_index_queue()
+
+
+_rounds = threading.local()  # each thread has its own database connection
+
+
+def flush_after_commit() -> None:
+    """Flush the index queue after the current transaction commits, once however often asked.
+
+    One admin save may queue an article several times; flushing each time
+    would make an editor wait for a busy index's lock as often. Every call
+    registers its own on-commit callback, so that a rolled-back savepoint,
+    which discards its callbacks, takes no other call's flush with it; the
+    callbacks registered until one of them runs share a round, and only the
+    first flushes. A round whose transaction rolled back never ran: the next
+    transaction's callbacks take it over. Outside a transaction it flushes at once.
+    """
+    round_ = getattr(_rounds, "current", None)
+    if round_ is None or round_.done:
+        round_ = _rounds.current = _FlushRound()
+    transaction.on_commit(round_.flush)
 
 
 def index_articles(article_ids: Iterable[int]) -> None:

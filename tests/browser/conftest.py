@@ -53,6 +53,7 @@ def reader_archive(seed_dir):
 
     from django.core.management import call_command
 
+    from archive.articles import save_article
     from archive.models import Article, Source
 
     call_command("loaddata", "fixtures/entities.json", verbosity=0)
@@ -60,7 +61,7 @@ def reader_archive(seed_dir):
     wire = Source.objects.create(name="Test Wire", slug="test-wire")
     for article in Article.objects.filter(published_on__year=2020):
         article.source = wire
-        article.save()
+        save_article(article)
     article = Article.objects.get(published_on="2021-02-10").get_absolute_url()
     return {
         "article": article,

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from archive.articles import save_article
 from archive.editors import EDITORS_GROUP
 from archive.models import Article, Entity, Mention, Quote
 
@@ -234,11 +235,13 @@ def test_an_article_naming_hundreds_of_entities_saves(admin_page, reader):
     # As inline rows, every mention was seven form fields: past about 135 names a
     # browser's save went over Django's 1,000-field limit and was refused (400).
     seed = Article.objects.get(slug=SEED_001)
-    long_read = Article.objects.create(
-        title="A long read on the camps",
-        slug="a-long-read-on-the-camps",
-        body="\n\n".join(seed.paragraphs * 8),
-        status=Article.Status.PUBLISHED,
+    long_read = save_article(
+        Article(
+            title="A long read on the camps",
+            slug="a-long-read-on-the-camps",
+            body="\n\n".join(seed.paragraphs * 8),
+            status=Article.Status.PUBLISHED,
+        )
     )
     assert long_read.mentions.count() > 300
     open_change_page(admin_page, long_read)

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from archive.articles import save_article
 from archive.models import Alias, Article, Entity, Source
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -54,14 +55,16 @@ def hostile_archive():
         reference_url="javascript:alert('reference')",
     )
     Alias.objects.create(entity=entity, name="Zorbistan")
-    article = Article.objects.create(
-        title=TITLE,
-        slug="hostile",
-        body=BODY,
-        source=source,
-        original_url="javascript:alert('url')",
-        authors='<img src=x onerror=alert("author")>',
-        status=Article.Status.PUBLISHED,
+    article = save_article(
+        Article(
+            title=TITLE,
+            slug="hostile",
+            body=BODY,
+            source=source,
+            original_url="javascript:alert('url')",
+            authors='<img src=x onerror=alert("author")>',
+            status=Article.Status.PUBLISHED,
+        )
     )
     assert article.mentions.filter(entity=entity).exists()  # tagged, so shown with the article
     return article

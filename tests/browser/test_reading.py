@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 
+from archive.articles import save_article
 from archive.models import Article, Source
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,19 +22,23 @@ def screenshots():
 @pytest.fixture
 def two_articles():
     source = Source.objects.create(name="Radio Free Asia", slug="rfa")
-    Article.objects.create(
-        title="Uyghur woman says police called her brother",
-        slug="police-called-her-brother",
-        source=source,
-        published_on=datetime.date(2024, 3, 5),
-        body="The calls began in 2019.\n\nThe embassy did not reply.",
-        status=Article.Status.PUBLISHED,
+    save_article(
+        Article(
+            title="Uyghur woman says police called her brother",
+            slug="police-called-her-brother",
+            source=source,
+            published_on=datetime.date(2024, 3, 5),
+            body="The calls began in 2019.\n\nThe embassy did not reply.",
+            status=Article.Status.PUBLISHED,
+        )
     )
-    return Article.objects.create(
-        title="Report describes camps in Kashgar",
-        slug="camps-in-kashgar",
-        body="Former detainees described the camps.\n\nThey were held for months.",
-        status=Article.Status.PUBLISHED,
+    return save_article(
+        Article(
+            title="Report describes camps in Kashgar",
+            slug="camps-in-kashgar",
+            body="Former detainees described the camps.\n\nThey were held for months.",
+            status=Article.Status.PUBLISHED,
+        )
     )
 
 
