@@ -174,8 +174,13 @@ class Article(models.Model):
         self.body_sha256 = sha256_hex(self.body)
         self.original_sha256 = original_sha256_hex(self.original_text)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_sha256", "original_sha256"}
+        if update_fields is not None:
+            # Every save moves updated_at, even of one field (a status change): the
+            # index queue and `verify` tell an entry written before a change by it.
+            update_fields = {*update_fields, "updated_at"}
+            if "body" in update_fields:
+                update_fields |= {"body_sha256", "original_sha256"}
+            kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

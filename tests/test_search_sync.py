@@ -179,3 +179,17 @@ def test_a_change_kept_after_a_rolled_back_savepoint_still_reaches_the_index(flu
         make_article(status=Article.Status.PUBLISHED)
     assert flushes == [1]
     assert indexed_titles() == ["Karakax list leaked"]
+
+
+def test_a_status_saved_alone_moves_the_version_the_flush_compares(flushes):
+    # An unpublish saved with update_fields=["status"] left updated_at as it was,
+    # so a flush in another process that had read the article as published
+    # wrote it back and, comparing versions, saw nothing to do again.
+    from archive.search.indexing import _versions
+
+    article = make_article(status=Article.Status.PUBLISHED)
+    before = _versions([article.pk])
+    article.status = Article.Status.DRAFT
+    save_article(article, update_fields=["status"])
+    assert _versions([article.pk]) != before
+    assert indexed_titles() == []
