@@ -20,6 +20,18 @@ SEED_DIR = ROOT / "fixtures" / "seeds"
 SCREENSHOTS_ENV = "ARCHIVE_TEST_SCREENSHOTS"
 
 
+def pytest_configure(config):
+    """Passwords hashed fast in the test process, as Django's testing guide suggests.
+
+    The default hasher spends half a second of CPU on every password set or checked, on
+    purpose; the suite sets and checks hundreds. The archive's own settings, with the
+    default hasher, still serve the tests that log in to gunicorn (tests/test_load.py);
+    passwords hashed by it can still be checked here.
+    """
+    fast = "django.contrib.auth.hashers.MD5PasswordHasher"
+    settings.PASSWORD_HASHERS = [fast, *settings.PASSWORD_HASHERS]
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_setupnodes(config, specs):
     """Give each worker process its own empty ARCHIVE_DATA_DIR, set before it loads settings.

@@ -83,6 +83,7 @@ def test_a_complete_index_answers_without_a_notice(client, seeded):
     assert client.get("/api/search?q=Uyghur").json()["index_notice"] is None
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_deleted_index_directory_makes_search_unavailable_not_an_error(client, seeded):
     client.get("/search/?q=Uyghur")  # this process has the index open, as a server would
@@ -299,6 +300,7 @@ def big_archive(tmp_path):
     archive.stop()
 
 
+@pytest.mark.slow
 def test_a_worker_killed_while_writing_the_index_loses_nothing_and_sync_index_catches_up(
     big_archive,
 ):
@@ -356,6 +358,7 @@ def test_a_worker_killed_while_writing_the_index_loses_nothing_and_sync_index_ca
     )
 
 
+@pytest.mark.slow
 def test_a_rebuild_killed_midway_leaves_search_answering_and_one_command_restores_the_index(
     big_archive,
 ):
@@ -389,7 +392,8 @@ def test_a_rebuild_killed_midway_leaves_search_answering_and_one_command_restore
         if path.startswith("/api/search") and killed_at < t < in_line_at - restore_seconds
     ]
     assert searches_after_kill, "no search was made while the index was incomplete"
-    assert all(s == (200, INDEX_INCOMPLETE.text) for s in searches_after_kill)
+    around = [(round(t - killed_at, 2), *a) for t, *a in reader.answers if t < started]
+    assert set(searches_after_kill) == {(200, INDEX_INCOMPLETE.text)}, around[-40:]
     assert during.returncode != 0  # verify --index saw the damage
     verified = archive.manage("verify", "--index")
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -406,6 +410,7 @@ def test_a_rebuild_killed_midway_leaves_search_answering_and_one_command_restore
     )
 
 
+@pytest.mark.slow
 def test_a_hung_writer_holds_the_lock_until_killed_and_edits_meanwhile_wait_in_the_queue(
     big_archive,
 ):

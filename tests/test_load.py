@@ -36,6 +36,7 @@ from archive.models import Article
 from archive.search.engines import WHOOSH_ENGINE
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 LOAD_SECONDS = float(os.environ.get("LOAD_TEST_SECONDS", "15"))
 READERS = 6
 EDITORS = 2

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 SEED_001 = "/articles/not-only-in-xinjiang-china-threatens-overseas-uighurs/"
 SEED_001_TITLE = "Not only in Xinjiang, China threatens overseas Uighurs"
