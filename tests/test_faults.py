@@ -20,7 +20,7 @@ from django.core.management import call_command
 from test_load import ServedArchive, Session, form_fields
 
 from archive.models import Article, Entity
-from archive.search.health import INDEX_INCOMPLETE, SEARCH_UNAVAILABLE
+from archive.search.health import INDEX_INCOMPLETE, SEARCH_UNAVAILABLE, is_engine_failure
 
 SEARCH_ANSWERS = ["/search/?q=Uyghur", "/api/search?q=Uyghur", "/search/export.csv?q=Uyghur"]
 SEARCH_FEED = "/feeds/search/?q=Uyghur"
@@ -223,6 +223,26 @@ def kill_while_writing(index_dir, candidates, timeout=60, sig=signal.SIGKILL) ->
     raise AssertionError("no process was seen writing the index")
 
 
+def wait_until_emptied(archive, rebuild, timeout=60) -> None:
+    """Return once `rebuild` has emptied the served index, before it has filled it again.
+
+    The rebuild empties the index holding the write lock; killed at its first sight of
+    the lock, it could leave the old, whole index in place: not a rebuild killed midway.
+    """
+    published = len(archive.published_ids())
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if len(archive.indexed_ids()) < published:
+                return
+        except Exception as error:  # the rebuild deleting files under this search
+            if not is_engine_failure(error):
+                raise
+        assert rebuild.poll() is None, "the rebuild ended before it was seen emptying the index"
+        assert time.monotonic() < deadline, "the rebuild did not empty the index"
+        time.sleep(0.01)
+
+
 def lock_can_be_taken(index_dir) -> bool:
     """Whether a new writer would get the lock at once (tried the way Whoosh takes it)."""
     fd = os.open(index_dir / WRITE_LOCK, os.O_WRONLY)
@@ -366,6 +386,7 @@ def test_a_rebuild_killed_midway_leaves_search_answering_and_one_command_restore
     with Reader(archive, READING) as reader:
         time.sleep(0.5)
         rebuild = archive.start_manage("rebuild_index", "--noinput")
+        wait_until_emptied(archive, rebuild)
         killed = kill_while_writing(archive.index_dir, lambda: [rebuild.pid])
         killed_at = time.monotonic()
         rebuild.wait()
