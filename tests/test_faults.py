@@ -226,8 +226,10 @@ def kill_while_writing(index_dir, candidates, timeout=60, sig=signal.SIGKILL) ->
 def wait_until_emptied(archive, rebuild, timeout=60) -> None:
     """Return once `rebuild` has emptied the served index, before it has filled it again.
 
-    The rebuild empties the index holding the write lock; killed at its first sight of
+    The rebuild empties the index holding the write lock. Killed at its first sight of
     the lock, it could leave the old, whole index in place: not a rebuild killed midway.
+    Stopped there, it could hold the old table of contents half deleted, and searches
+    answer 503 until it goes on or is killed (a narrower fault than the tests' own).
     """
     published = len(archive.published_ids())
     deadline = time.monotonic() + timeout
@@ -437,6 +439,7 @@ def test_a_hung_writer_holds_the_lock_until_killed_and_edits_meanwhile_wait_in_t
 ):
     archive = big_archive
     rebuild = archive.start_manage("rebuild_index", "--noinput")
+    wait_until_emptied(archive, rebuild)
     hung = kill_while_writing(archive.index_dir, lambda: [rebuild.pid], sig=signal.SIGSTOP)
     try:
         # A live process holds the lock: that lock is real, and it is the holder that is seen.
