@@ -17,9 +17,14 @@ demo: $(VENV)/.installed
 	@echo "Serving the archive on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
 	$(MANAGE) runserver $(HOST):$(PORT) --insecure
 
-test: $(VENV)/.installed-test chromium node_modules/axe-core
-	$(BIN)/ruff check .
-	$(BIN)/pytest
+# The suite runs in parallel, one pytest-xdist worker a core (TEST_WORKERS=0: one process,
+# TEST_WORKERS=3: three); an idle worker takes tests still waiting for a busy one
+# (worksteal), so a few long tests do not hold the end of the run.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
+
+test: $(VENV)/.installed-test chromium node_modules/axe-core lint
+	$(PYTEST)
 
 # The whole suite once more on a real PostgreSQL server on loopback (CI runs both).
 # The role may create the test database; its password only guards a loopback test server.
@@ -32,7 +37,7 @@ AS_POSTGRES := $(if $(SUDO),sudo -u postgres,runuser -u postgres --)
 PSQL := $(AS_POSTGRES) psql -q -v ON_ERROR_STOP=1 -p $(PG_PORT)
 
 test-postgres: $(VENV)/.installed-postgres chromium node_modules/axe-core postgres
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest
+	DATABASE_URL=$(PG_URL) $(PYTEST)
 
 # Debian's PostgreSQL installed if missing, its cluster started, role and database made once.
 postgres:

@@ -1,15 +1,50 @@
-"""Shared fixtures: a real, temporary Whoosh index for every test, and the seed files."""
+"""Shared fixtures: a real, temporary Whoosh index for every test, and the seed files; and,
+when the suite runs in parallel (pytest-xdist), a data directory of its own for each worker."""
 
+import os
+import shutil
+import tempfile
 import threading
 from pathlib import Path
 
 import haystack
 import pytest
+from django.conf import settings
 
 from archive.search.engines import WHOOSH_ENGINE
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "fixtures" / "seeds"
+# Where the browser tests save their screenshots: the data directory the run was started
+# with, even in a worker whose own ARCHIVE_DATA_DIR is elsewhere.
+SCREENSHOTS_ENV = "ARCHIVE_TEST_SCREENSHOTS"
+
+
+def pytest_configure(config):
+    """Passwords hashed fast in the test process, as Django's testing guide suggests.
+
+    The default hasher spends half a second of CPU on every password set or checked, on
+    purpose; the suite sets and checks hundreds. The archive's own settings, with the
+    default hasher, still serve the tests that log in to gunicorn (tests/test_load.py);
+    passwords hashed by it can still be checked here.
+    """
+    fast = "django.contrib.auth.hashers.MD5PasswordHasher"
+    settings.PASSWORD_HASHERS = [fast, *settings.PASSWORD_HASHERS]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config, specs):
+    """Give each worker process its own empty ARCHIVE_DATA_DIR, set before it loads settings.
+
+    Settings make the data directory's secret key, static root and default index, and
+    every `manage.py` or gunicorn process a test starts without its own directory
+    inherits it: two workers must not share one. The directories go when the run ends.
+    """
+    workers = Path(tempfile.mkdtemp(prefix="archive-test-workers-"))
+    config.add_cleanup(lambda: shutil.rmtree(workers, ignore_errors=True))
+    for spec in specs:
+        spec.env["ARCHIVE_DATA_DIR"] = str(workers / spec.id)
+        spec.env[SCREENSHOTS_ENV] = str(settings.DATA_DIR / "screenshots")
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +66,15 @@ def search_index(tmp_path_factory):
     info.clear()
     info.update(saved)
     haystack.connections.thread_local = threading.local()
+
+
+@pytest.fixture(scope="session")
+def screenshots():
+    """The folder for the browser tests' screenshots, for a reviewer to look at: one for the
+    whole run (each test names its own files), also when workers run the tests in parallel."""
+    directory = Path(os.environ.get(SCREENSHOTS_ENV) or settings.DATA_DIR / "screenshots")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 @pytest.fixture

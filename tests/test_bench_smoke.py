@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 CORPUS = ROOT.parent / "shared" / "corpus" / "reuters_financial_2006_2013" / "jsonl"
 
 

@@ -106,6 +106,7 @@ def indexed_seeds(db):
     call_command("update_index", verbosity=0)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(
     max_examples=200,

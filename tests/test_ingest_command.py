@@ -79,6 +79,7 @@ def test_progress_of_reading_and_indexing_is_shown_unless_quiet(
     assert stdout == "0 new, 5 unchanged, 0 updated\n"
 
 
+@pytest.mark.slow
 def test_exit_status_and_no_traceback_from_the_command_line(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"Caf\xe9 owners detained\n\nText.")

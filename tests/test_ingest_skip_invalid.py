@@ -152,6 +152,7 @@ def test_command_without_the_option_fails_as_before(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_exit_status_is_zero_from_the_command_line(tmp_path):
     year = corpus_year(tmp_path / "reuters-2008.jsonl.gz")
     # The command runs on its own scratch archive, whatever database the suite runs on.

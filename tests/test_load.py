@@ -36,6 +36,7 @@ from archive.models import Article
 from archive.search.engines import WHOOSH_ENGINE
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 LOAD_SECONDS = float(os.environ.get("LOAD_TEST_SECONDS", "15"))
 READERS = 6
 EDITORS = 2
@@ -73,10 +74,17 @@ call_command("rebuild_index", interactive=False, verbosity=0)
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def listening_socket() -> socket.socket:
+    """A socket on a loopback port the system chose, already listening.
+
+    gunicorn is handed the socket itself (`--bind fd://N`): a port number found free
+    and then bound by gunicorn could be taken in between by another test's server, as
+    happens when the suite runs in parallel.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
 
 
 @dataclass
@@ -261,15 +269,23 @@ class ServedArchive:
         assert done.returncode == 0, done.stderr[-3000:]
 
     def serve(self, workers: int = 3) -> None:
-        self.port = free_port()
-        self.server = subprocess.Popen(
+        with listening_socket() as listener:
+            self.port = listener.getsockname()[1]
+            self.server = self.start_gunicorn(listener, workers)
+        self.wait_until_serving()
+        deadline = time.monotonic() + 30
+        while len(self.worker_pids()) < workers and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def start_gunicorn(self, listener: socket.socket, workers: int) -> subprocess.Popen:
+        return subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
                 "archive.wsgi",
                 "--bind",
-                f"127.0.0.1:{self.port}",
+                f"fd://{listener.fileno()}",
                 "--workers",
                 str(workers),
                 "--timeout",
@@ -286,11 +302,8 @@ class ServedArchive:
             env=self.env,
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
+            pass_fds=[listener.fileno()],
         )
-        self.wait_until_serving()
-        deadline = time.monotonic() + 30
-        while len(self.worker_pids()) < workers and time.monotonic() < deadline:
-            time.sleep(0.1)
 
     def wait_until_serving(self, path: str = "/", timeout: float = 60) -> float:
         """Seconds until `path` answers 200."""

@@ -80,6 +80,7 @@ def queries_per_page(client):
     return counts
 
 
+@pytest.mark.slow
 def test_pages_use_as_many_queries_for_sixty_articles_as_for_five(
     client, vocabulary, django_assert_max_num_queries
 ):

@@ -21,6 +21,7 @@ from urllib.parse import quote
 import pytest
 from test_load import ServedArchive, Session, form_fields
 
+pytestmark = pytest.mark.slow
 WORKERS = 2
 ADMIN = "/admin/archive/article/"
 FIRST, LAST = 1, 5  # seed articles, indexed in this order by a rebuild

@@ -157,6 +157,7 @@ def test_when_the_index_is_missing_shared_entities_still_relate_articles(seeds, 
     assert names(related_documents(seeds["004"]), seeds)[0] == "001"
 
 
+@pytest.mark.slow
 def test_the_number_of_queries_does_not_grow_with_the_archive(seeds, django_assert_max_num_queries):
     article = seeds["001"]
     RelatedLink.objects.create(from_article=article, to_article=seeds["003"], note="See also")

@@ -20,7 +20,7 @@ from archive.models import Article, IndexQueue
 from archive.search.indexing import index_articles
 from archive.search.servers import COMMIT_SLACK_SECONDS
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
 
 # Opens the index as a server does, then, at each line read, searches again

@@ -62,6 +62,7 @@ def test_unpublishing_hides_the_article_from_a_searcher_that_was_already_open(se
     assert SearchQuerySet().models(Article).count() == len(seeds) - 1
 
 
+@pytest.mark.slow
 def test_edits_merge_their_own_small_segments_but_never_a_big_one(seeds, monkeypatch):
     from archive.search import whoosh_backend
 

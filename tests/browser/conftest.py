@@ -123,15 +123,6 @@ def open_page(browser):
         context.close()
 
 
-@pytest.fixture(scope="session")
-def screenshots():
-    from django.conf import settings
-
-    directory = settings.DATA_DIR / "screenshots"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
 AXE = os.path.join(os.path.dirname(__file__), "..", "..", "node_modules", "axe-core", "axe.min.js")
 
 

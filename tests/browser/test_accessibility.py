@@ -9,7 +9,7 @@ by the test only: readers never load it.
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 # WCAG 2.1 A and AA and axe's best practices; problems rated serious or
 # critical fail the test. In the dark scheme only the rules that depend on

@@ -14,7 +14,7 @@ from archive.articles import save_article
 from archive.editors import EDITORS_GROUP
 from archive.models import Article, Entity, Mention, Quote
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a long enough passphrase"
 SEED_001 = "not-only-in-xinjiang-china-threatens-overseas-uighurs"

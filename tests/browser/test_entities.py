@@ -1,10 +1,9 @@
 """A reader follows a name in an article to the page of the person it names."""
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 SEED_001 = "/articles/not-only-in-xinjiang-china-threatens-overseas-uighurs/"
 SEED_001_TITLE = "Not only in Xinjiang, China threatens overseas Uighurs"
@@ -17,7 +16,7 @@ def tagged_seeds(seed_dir):
 
 
 def test_reader_clicks_a_name_in_the_text_and_finds_the_article_on_its_page(
-    live_server, page, tagged_seeds
+    live_server, page, tagged_seeds, screenshots
 ):
     page.goto(live_server.url + SEED_001)
     name = page.locator("#p-7 a.entity", has_text="Kerim Zair")
@@ -34,9 +33,7 @@ def test_reader_clicks_a_name_in_the_text_and_finds_the_article_on_its_page(
     assert entry.is_visible()
     assert timeline.locator("mark").first.inner_text() == "Kerim Zair"
 
-    directory = settings.DATA_DIR / "screenshots"
-    directory.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=directory / "entity.png", full_page=True)
+    page.screenshot(path=screenshots / "entity.png", full_page=True)
 
     entry.click()
     page.wait_for_url(f"**{SEED_001}")

@@ -15,7 +15,7 @@ import pytest
 from archive.articles import save_article
 from archive.models import Alias, Article, Entity, Source
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 TITLE = '<script>alert("title")</script> Zorbistan camps'
 BODY = "\n\n".join(

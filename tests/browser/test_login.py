@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import User
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "a long enough passphrase"
 
 

@@ -3,7 +3,7 @@ finds the feeds, and can skip to the content and see where the focus is from the
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 FEBRUARY_2021 = "Dozens of people converged this week outside China’s embassies"
 JUNE_2020 = "Not only in Xinjiang, China threatens overseas Uighurs"

@@ -4,19 +4,11 @@ import datetime
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 
 from archive.articles import save_article
 from archive.models import Article, Source
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def screenshots():
-    directory = settings.DATA_DIR / "screenshots"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

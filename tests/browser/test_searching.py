@@ -3,10 +3,9 @@
 import io
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 QUOTE = "President Xi Jinping’s directives to “show absolutely no mercy”"
 
@@ -16,7 +15,9 @@ def seeds(seed_dir):
     call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
 
 
-def test_a_pasted_curly_quote_leads_to_its_paragraph_highlighted(live_server, page, seeds):
+def test_a_pasted_curly_quote_leads_to_its_paragraph_highlighted(
+    live_server, page, seeds, screenshots
+):
     page.goto(live_server.url + "/search/")
     page.get_by_label("Words, a “quoted phrase”").fill(
         f"“{QUOTE.replace('“', '').replace('”', '')}”"
@@ -24,8 +25,6 @@ def test_a_pasted_curly_quote_leads_to_its_paragraph_highlighted(live_server, pa
     page.get_by_label("Words, a “quoted phrase”").press("Enter")
     page.wait_for_url("**/search/?q=*")
     assert page.get_by_role("heading", name="1 article").is_visible()
-    screenshots = settings.DATA_DIR / "screenshots"
-    screenshots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=screenshots / "search.png", full_page=True)
 
     page.locator(".hit .summary-title").first.click()
