@@ -161,6 +161,7 @@ def test_threads_share_one_vocabulary_read_once_per_change(seeds, vocabulary_log
 ADMIN = "/admin/archive/article/"
 
 
+@pytest.mark.slow
 def test_an_alias_loaded_by_another_process_reaches_every_worker_once(tmp_path):
     archive = ServedArchive(tmp_path / "archive")
     archive.data_dir.mkdir()

@@ -134,6 +134,7 @@ def indexed_titles(archive) -> dict[int, str]:
         getattr(haystack.connections.thread_local, "connections", {}).pop("served", None)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["rebuild_index", "update_index"])
 def test_edits_saved_while_a_rebuild_holds_a_batch_are_in_the_index_afterwards(archive, command):
     published = sorted(archive.published_ids())
