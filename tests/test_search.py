@@ -425,3 +425,16 @@ def test_long_or_many_unknown_words_are_not_sent_to_the_spelling_corrector(seeds
     assert asked[0] == "extradtion"
     assert len(asked) == whoosh_backend.MAX_CORRECTED_WORDS
     assert all(len(word) <= whoosh_backend.MAX_CORRECTED_LENGTH for word in asked)
+
+
+@pytest.mark.parametrize("query", ["extradit* zqxv*", "Uighurx*", "extrad* AND zqxw*"])
+def test_a_wildcard_is_not_taken_for_a_misspelling(seeds, query):
+    # "Uig*" once got "Did you mean up?": the prefix was spell-checked as a word.
+    outcome = search(query)
+    assert outcome.count == 0
+    assert outcome.suggestion is None
+
+
+def test_the_words_beside_a_wildcard_are_still_spell_checked(seeds):
+    outcome = search("extradtion zqxv*")
+    assert outcome.suggestion == "extradition"

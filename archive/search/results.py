@@ -179,8 +179,16 @@ def build_search(parsed: ParsedQuery, params: SearchParams, sources, entities) -
 
 
 def positive_words(parsed: ParsedQuery) -> list[str]:
-    """The words the user asked for (first spelling of each), for spelling suggestions."""
-    return [word for group in parsed.positive_groups for word in group.clauses[0].words]
+    """The words the user asked for (first spelling of each), for spelling suggestions.
+
+    A wildcard's letters are the start of a word, not a misspelt one: left out.
+    """
+    return [
+        word
+        for group in parsed.positive_groups
+        if not group.clauses[0].prefix
+        for word in group.clauses[0].words
+    ]
 
 
 def _keep_known_spellings(suggestion, words, variants: SpellingVariants) -> str | None:
