@@ -122,7 +122,7 @@ def oversized(n, **fields):
 
 
 def test_the_default_limit_leaves_generous_room_above_the_longest_real_article():
-    # The longest body in /work/shared/corpus has 58,218 characters.
+    # The longest body in ../shared/corpus has 58,218 characters.
     assert settings.ARCHIVE_MAX_ARTICLE_CHARS == 500_000
 
 
