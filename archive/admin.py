@@ -532,6 +532,10 @@ class ArticlePartsAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     """
 
     list_title = ""  # "Tags", "Quotations": what the list of one article's parts is called
+    part_name = ""  # "tag", "quote": in messages
+    rejected_message = "rejected"
+    # Whether the article's index entry holds these parts (tags: its entities).
+    indexed_with_article = False
 
     class Media:
         css = {"all": ["archive/admin.css"]}
@@ -566,11 +570,22 @@ class ArticlePartsAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        reindex_articles_after_commit([obj.article_id])
+        self._articles_changed([obj.article_id])
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        reindex_articles_after_commit([obj.article_id])
+        self._articles_changed([obj.article_id])
+
+    def _articles_changed(self, article_ids):
+        if self.indexed_with_article:
+            reindex_articles_after_commit(set(article_ids))
+
+    def _set_rejected(self, request, queryset, rejected):
+        parts = list(queryset.exclude(rejected=rejected))
+        changed = save_each(request, parts, rejected=rejected)
+        self._articles_changed(part.article_id for part in parts)
+        state = self.rejected_message if rejected else "restored"
+        self.message_user(request, f"{changed} {self.part_name}(s) {state}.", messages.SUCCESS)
 
 
 class MentionForm(forms.ModelForm):
@@ -627,6 +642,9 @@ def _paragraphs(article_id: int, updated_at) -> list[str]:
 class MentionAdmin(ArticlePartsAdmin):
     form = MentionForm
     list_title = "Tags"
+    part_name = "tag"
+    rejected_message = "rejected: re-tagging keeps them rejected"
+    indexed_with_article = True
     # The words tagged are marked in their sentence, so they need no column of their own.
     list_display = ["entity", "in_context", "paragraph", "origin", "rejected"]
     list_filter = ["rejected", "origin", "entity__kind"]
@@ -656,18 +674,12 @@ class MentionAdmin(ArticlePartsAdmin):
     def restore_tags(self, request, queryset):
         self._set_rejected(request, queryset, False)
 
-    def _set_rejected(self, request, queryset, rejected):
-        mentions = list(queryset.exclude(rejected=rejected))
-        changed = save_each(request, mentions, rejected=rejected)
-        reindex_articles_after_commit({mention.article_id for mention in mentions})
-        state = "rejected: re-tagging keeps them rejected" if rejected else "restored"
-        self.message_user(request, f"{changed} tag(s) {state}.", messages.SUCCESS)
-
 
 @admin.register(Quote)
 class QuoteAdmin(ArticlePartsAdmin):
     form = QuoteForm
     list_title = "Quotations"
+    part_name = "quote"
     list_display = ["short_text", "speaker_name", "speaker", "article", "paragraph", "rejected"]
     list_filter = [
         "rejected",
@@ -696,11 +708,6 @@ class QuoteAdmin(ArticlePartsAdmin):
     @admin.action(description="Restore the selected rejected quotes", permissions=["change"])
     def restore_quotes(self, request, queryset):
         self._set_rejected(request, queryset, False)
-
-    def _set_rejected(self, request, queryset, rejected):
-        changed = save_each(request, queryset.exclude(rejected=rejected), rejected=rejected)
-        state = "rejected" if rejected else "restored"
-        self.message_user(request, f"{changed} quote(s) {state}.", messages.SUCCESS)
 
     @admin.action(description="Merge two neighbouring quotes into one", permissions=["change"])
     def merge_quotes(self, request, queryset):
