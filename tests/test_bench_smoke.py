@@ -11,11 +11,18 @@ pytestmark = pytest.mark.slow
 CORPUS = ROOT.parent / "shared" / "corpus" / "reuters_financial_2006_2013" / "jsonl"
 
 
+def run_bench(script, *args, timeout):
+    """Run a benchmark script as a user would; it must succeed."""
+    command = [sys.executable, script, *args]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
 def test_search_benchmark_runs_and_prints_its_table(tmp_path):
     if not any(CORPUS.glob("reuters-financial-*.jsonl.gz")):
         pytest.skip(f"the Reuters financial corpus is not at {CORPUS}")
-    command = [
-        sys.executable,
+    done = run_bench(
         "bench/search.py",
         "--articles",
         "200",
@@ -25,9 +32,8 @@ def test_search_benchmark_runs_and_prints_its_table(tmp_path):
         "1",
         "--data-dir",
         str(tmp_path / "bench"),
-    ]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
+        timeout=120,
+    )
     assert "200 new, 0 unchanged, 0 updated" in done.stdout
     assert "| kind | archive p50 / p95 ms |" in done.stdout
     for kind in ("term", "phrase", "filtered", "faceted", "**all**"):
@@ -36,9 +42,7 @@ def test_search_benchmark_runs_and_prints_its_table(tmp_path):
 
 
 def test_pages_benchmark_serves_every_page_kind_over_http():
-    command = [sys.executable, "bench/pages.py", "--smoke", "--duration", "0.5"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_bench("bench/pages.py", "--smoke", "--duration", "0.5", timeout=180)
     assert "| page kind | pages | requests | errors |" in done.stdout
     rows = {line.split(" | ")[0][2:]: line for line in done.stdout.splitlines() if "|" in line}
     for kind in ("home", "list first", "list deep", "article", "source", "entity", "search"):
@@ -49,9 +53,7 @@ def test_pages_benchmark_serves_every_page_kind_over_http():
 
 def test_indexing_benchmark_smoke_run_prints_its_tables():
     # --smoke makes its own tiny archive of made-up articles: no corpus needed.
-    command = [sys.executable, "bench/indexing.py", "--smoke"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_bench("bench/indexing.py", "--smoke", timeout=180)
     assert "| writer | articles | seconds | docs/s | segments | index MiB |" in done.stdout
     for writer in ("| archive: backend `update()`", "| raw Whoosh, single process", "| stock"):
         assert writer in done.stdout
@@ -61,17 +63,14 @@ def test_indexing_benchmark_smoke_run_prints_its_tables():
 
 
 def test_incremental_benchmark_finds_every_edit_right_after_its_save():
-    command = [sys.executable, "bench/incremental.py", "--smoke"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_bench("bench/incremental.py", "--smoke", timeout=180)
     assert "edits not found by a search right after their save: 0" in done.stdout
     for variant in ("admin save, commit and index update", "raw Whoosh update_document"):
         assert f"| {variant}" in done.stdout
 
 
 def test_large_article_benchmark_times_every_part_of_the_page(tmp_path):
-    command = [
-        sys.executable,
+    done = run_bench(
         "bench/large_article.py",
         "--chars",
         "5000",
@@ -79,9 +78,8 @@ def test_large_article_benchmark_times_every_part_of_the_page(tmp_path):
         "1",
         "--data-dir",
         str(tmp_path / "large"),
-    ]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stdout + done.stderr
+        timeout=180,
+    )
     assert "One article of 4," in done.stdout
     for part in (
         "| page |",
@@ -96,9 +94,7 @@ def test_large_article_benchmark_times_every_part_of_the_page(tmp_path):
 def test_dates_benchmark_times_every_date_page():
     if not any(CORPUS.glob("reuters-financial-*.jsonl.gz")):
         pytest.skip(f"the Reuters financial corpus is not at {CORPUS}")
-    command = [sys.executable, "bench/dates.py", "--articles", "300", "--repeat", "1"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_bench("bench/dates.py", "--articles", "300", "--repeat", "1", timeout=120)
     assert "300 articles written" in done.stdout
     for page in ("/dates/", "/dates/2008/06/", "/dates/unknown/"):
         assert f"| `{page}` | " in done.stdout
