@@ -9,6 +9,7 @@ and kill them (helpers in tests/test_load.py).
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import threading
@@ -32,7 +33,7 @@ def seeded(db, search_index):
     """The seed articles and the entity vocabulary, indexed."""
     call_command("loaddata", "fixtures/seed_articles.json", "fixtures/entities.json", verbosity=0)
     call_command("update_index", verbosity=0)
-    assert search_index.searcher().doc_count() == Article.objects.published().count() > 0
+    assert search_index.model_doc_count(Article) == Article.objects.published().count() > 0
     return search_index
 
 
@@ -418,9 +419,16 @@ def test_a_rebuild_killed_midway_leaves_search_answering_and_one_command_restore
         if path.startswith("/api/search") and killed_at < t < in_line_at - restore_seconds
     ]
     assert searches_after_kill, "no search was made while the index was incomplete"
-    around = [(round(t - killed_at, 2), *a) for t, *a in reader.answers if t < started]
-    assert set(searches_after_kill) == {(200, INDEX_INCOMPLETE.text)}, around[-40:]
-    assert during.returncode != 0  # verify --index saw the damage
+    # Killed while writing the articles, article searches say the index is incomplete; killed
+    # once all the articles were written (the commit done, its lock not yet released, or the
+    # quotes under way), they are complete.
+    articles_in_line = re.search(
+        r"holds (\d+) article\(s\); \1 published\. They are the same", during.stdout
+    )
+    expected = (200, None) if articles_in_line else (200, INDEX_INCOMPLETE.text)
+    assert all(s == expected for s in searches_after_kill), during.stdout + during.stderr
+    if not articles_in_line:
+        assert during.returncode != 0  # verify --index saw the damage
     verified = archive.manage("verify", "--index")
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert archive.indexed_ids() == archive.published_ids()
