@@ -43,10 +43,10 @@ def quote_as_dict(request, quote: Quote) -> dict:
             "date": article.published_on.isoformat() if article.published_on else None,
             "url": request.build_absolute_uri(article.get_absolute_url()),
         },
-        "paragraph": quote.paragraph + 1,
+        "paragraph": quote.paragraph,
         "url": request.build_absolute_uri(quote_url(quote)),
         "citation": cite(
-            article, request.build_absolute_uri(article.get_absolute_url()), quote.paragraph + 1
+            article, request.build_absolute_uri(article.get_absolute_url()), quote.paragraph
         ).as_dict(),
     }
 
@@ -73,7 +73,7 @@ def quote_search(request):
     for hit in results.hits:
         hit.url = quote_url(hit.quote)
         article_url = request.build_absolute_uri(hit.quote.article.get_absolute_url())
-        hit.citation = cite(hit.quote.article, article_url, hit.quote.paragraph + 1)
+        hit.citation = cite(hit.quote.article, article_url, hit.quote.paragraph)
     query_string = request.GET.urlencode()
     return render(
         request,
