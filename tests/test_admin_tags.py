@@ -100,3 +100,22 @@ def test_a_tag_at_positions_that_do_not_hold_its_words_is_explained(admin_client
         response.content.decode()
     )
     assert not seeds.mentions.filter(entity=kerim, paragraph=1, start=0).exists()
+
+
+def test_a_tag_is_placed_and_listed_by_the_paragraph_number_readers_see(
+    admin_client, seeds, client
+):
+    """¶7 on the article's page is paragraph 7 in the tag list and the tag form."""
+    seeds.mentions.filter(surface__in=["Kerim Zair", "Zair"]).delete()
+    kerim = Entity.objects.get(slug="kerim-zair")
+    data = {"article": seeds.pk, "entity": kerim.pk, "paragraph": 7, "start": 0, "end": 10}
+    response = admin_client.post(reverse("admin:archive_mention_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    tag = seeds.mentions.get(entity=kerim)
+    assert (tag.paragraph, tag.surface) == (7, "Kerim Zair")
+
+    listed = admin_client.get(tags_url(seeds), {"q": "Kerim Zair"}).content.decode()
+    assert '<td class="field-paragraph">7</td>' in listed
+    assert "<mark>Kerim Zair</mark>, a Uighur who moved from Norway to London" in listed
+    page = client.get(seeds.get_absolute_url()).content.decode()
+    assert 'href="/entities/kerim-zair/"' in page.split('<p id="p-7">')[1].split("</p>")[0]
