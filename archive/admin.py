@@ -31,6 +31,7 @@ from archive.models import (
     Source,
     normalise_body,
 )
+from archive.paragraphs import FIRST, numbers_held, paragraph_text
 from archive.quotes.editing import QuoteEditError, merge_quotes, place_words, split_quote
 from archive.supplied_text import supplied_line, supplied_text
 from archive.templatetags.highlighting import marked
@@ -149,9 +150,9 @@ class QuoteForm(forms.ModelForm):
     """
 
     paragraph = forms.IntegerField(
-        min_value=0,
+        min_value=FIRST,
         required=False,
-        help_text="0-based, as for mentions; leave empty to find the words anywhere.",
+        help_text="As readers see it (¶1 is the first); leave empty to find the words anywhere.",
     )
 
     class Meta:
@@ -605,16 +606,11 @@ class MentionForm(forms.ModelForm):
                 )
             return cleaned  # a tag of the whole article
         paragraphs = article.paragraphs
-        if paragraph >= len(paragraphs):
-            raise forms.ValidationError(
-                {
-                    "paragraph": f"The article has {len(paragraphs)} paragraphs, numbered 0 to "
-                    f"{max(len(paragraphs) - 1, 0)}."
-                }
-            )
+        text = paragraph_text(paragraphs, paragraph)
+        if text is None:
+            raise forms.ValidationError({"paragraph": numbers_held(paragraphs)})
         if start is None and end is None:
             return cleaned
-        text = paragraphs[paragraph]
         if start is None or end is None or not 0 <= start < end <= len(text):
             raise forms.ValidationError(
                 {"end": f"Give a start and an end between 0 and {len(text)}, start first."}
@@ -657,9 +653,10 @@ class MentionAdmin(ArticlePartsAdmin):
         if mention.paragraph is None:
             return "(the whole article)"
         paragraphs = _paragraphs(mention.article_id, mention.article.updated_at)
-        if mention.paragraph >= len(paragraphs) or mention.start is None:
+        text = paragraph_text(paragraphs, mention.paragraph)
+        if text is None or mention.start is None:
             return "—"
-        sentence = sentence_around(paragraphs[mention.paragraph], mention.start, mention.end or 0)
+        sentence = sentence_around(text, mention.start, mention.end or 0)
         return marked(sentence.text, sentence.marks) if sentence else "—"
 
     @admin.action(description="Reject the selected tags (wrong entity)", permissions=["change"])

@@ -6,7 +6,7 @@ links, entity redirects, and the history of all of them), primary keys
 included, so a restore is the same archive: same addresses, same hashes,
 same history. One JSON object per line:
 
-    {"format": "uyghur-archive-export", "version": 1, "exported_at": "…"}
+    {"format": "uyghur-archive-export", "version": 2, "exported_at": "…"}
     {"model": "auth.user", "fields": {"username": "…", …}}      who made the history
     {"model": "archive.source", "pk": 1, "fields": {…}}          Django's serializer shape
     …
@@ -15,6 +15,10 @@ same history. One JSON object per line:
 The last line says how many records of each kind came before it, so a file
 cut short is refused rather than restored in part. Editors' accounts carry
 no password: a restored account must be given a new one.
+
+Version 2 numbers paragraphs as readers see them, ¶1 first (archive.paragraphs);
+version 1 counted them from 0. A version 1 file is still restored: its tags'
+and quotes' paragraph numbers, history included, are converted as they are read.
 """
 
 import datetime
@@ -44,10 +48,20 @@ from haystack.management.commands.update_index import Command as HaystackUpdateI
 from archive.articles import article_changed
 from archive.integrity import text_hash_problems
 from archive.models import Article, IndexQueue
+from archive.paragraphs import number_of
 from archive.search.indexing import bring_index_in_line
 
 FORMAT = "uyghur-archive-export"
-VERSION = 1
+VERSION = 2
+# Versions this code restores; before 2, tags and quotes counted paragraphs from 0.
+READABLE_VERSIONS = (1, 2)
+COUNTED_FROM_ZERO_BEFORE = 2
+PARAGRAPH_NUMBERED = {
+    "archive.mention",
+    "archive.historicalmention",
+    "archive.quote",
+    "archive.historicalquote",
+}
 USER_LABEL = "auth.user"
 # Derived from the rest: a restore rebuilds the search index from the articles.
 NOT_EXPORTED = {"archive.indexqueue"}
@@ -333,11 +347,13 @@ def _load_line(line: str, state: dict, counts: dict, user_ids: dict) -> str | No
     if not isinstance(record, dict):
         raise _BadRecord("not a JSON object")
     if not state["started"]:
-        if record.get("format") != FORMAT or record.get("version") != VERSION:
+        version = record.get("version")
+        if record.get("format") != FORMAT or version not in READABLE_VERSIONS:
             raise _BadRecord(
-                f"not an export of this archive (format {FORMAT!r}, version {VERSION})"
+                f"not an export of this archive (format {FORMAT!r}, version "
+                f"{' or '.join(map(str, READABLE_VERSIONS))})"
             )
-        state["started"] = True
+        state["started"], state["version"] = True, version
         return None
     if state["ended"]:
         raise _BadRecord("records after the closing line")
@@ -365,8 +381,20 @@ def _load_line(line: str, state: dict, counts: dict, user_ids: dict) -> str | No
         if username is not None and username not in user_ids:
             raise _BadRecord(f"the history names an editor, {username!r}, not listed before it")
         fields["history_user"] = user_ids.get(username)
+    if label in PARAGRAPH_NUMBERED and state["version"] < COUNTED_FROM_ZERO_BEFORE:
+        _number_paragraph_from_one(fields)
     _restore_row(record)
     return label
+
+
+def _number_paragraph_from_one(fields: dict) -> None:
+    """A version 1 tag's or quote's paragraph, counted from 0, as its number (¶1 first)."""
+    position = fields.get("paragraph")
+    if position is None:
+        return  # a tag of the whole article
+    if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+        raise _BadRecord(f"a paragraph of {position!r}, not a count from 0")
+    fields["paragraph"] = number_of(position)
 
 
 def _restore_user(record: dict) -> tuple[str, int]:

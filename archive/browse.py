@@ -19,6 +19,7 @@ from django.db.models import (
 )
 
 from archive.models import Alias, Article, Entity, Mention, Quote, RelatedLink, Source
+from archive.paragraphs import paragraph_text
 from archive.sentences import cut_around, sentence_bounds
 
 ARTICLES_PER_PAGE = 20
@@ -79,16 +80,17 @@ def readable_articles() -> QuerySet[Article]:
 
 
 def linked_until(article: Article) -> int | None:
-    """The last paragraph (1-based) whose names are linked, when not all of them can be."""
+    """The number of the last paragraph whose names are linked, when not all of them can be."""
     if len(article.shown_mentions) < MAX_LINKED_MENTIONS:
         return None
     if article.mentions.filter(rejected=False).count() == MAX_LINKED_MENTIONS:
         return None
-    return (article.shown_mentions[-1].paragraph or 0) + 1
+    # None when the last one linked is a whole-article tag: those come after every placed one.
+    return article.shown_mentions[-1].paragraph
 
 
 def mentions_by_paragraph(article: Article) -> dict[int, list[Mention]]:
-    """The article's shown mentions that have a place in its text, by 0-based paragraph.
+    """The article's shown mentions that have a place in its text, by paragraph number.
 
     A mention whose words are no longer at its offsets (the text was edited
     after an editor placed it) is left out rather than linking the wrong words.
@@ -96,12 +98,12 @@ def mentions_by_paragraph(article: Article) -> dict[int, list[Mention]]:
     paragraphs = article.paragraphs
     placed: dict[int, list[Mention]] = {}
     for mention in article.shown_mentions:
-        number, start, end = mention.paragraph, mention.start, mention.end
-        if number is None or start is None or end is None or number >= len(paragraphs):
+        text, start, end = paragraph_text(paragraphs, mention.paragraph), mention.start, mention.end
+        if text is None or start is None or end is None:
             continue
-        if mention.surface and paragraphs[number][start:end] != mention.surface:
+        if mention.surface and text[start:end] != mention.surface:
             continue
-        placed.setdefault(number, []).append(mention)
+        placed.setdefault(mention.paragraph, []).append(mention)
     return placed
 
 
@@ -270,11 +272,10 @@ def _month_of(article: Article) -> datetime.date | None:
 
 
 def first_sentence(article: Article) -> Sentence | None:
-    paragraphs = article.paragraphs
-    number = article.first_paragraph
-    if number is None or number >= len(paragraphs) or article.first_start is None:
+    text = paragraph_text(article.paragraphs, article.first_paragraph)
+    if text is None or article.first_start is None:
         return None
-    return sentence_around(paragraphs[number], article.first_start, article.first_end or 0)
+    return sentence_around(text, article.first_start, article.first_end or 0)
 
 
 def co_mentioned(entity: Entity, limit: int = CO_MENTIONED_SHOWN) -> QuerySet[Entity]:

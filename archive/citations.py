@@ -3,6 +3,7 @@
 from dataclasses import asdict, dataclass
 
 from archive.models import Article
+from archive.paragraphs import anchor
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,14 @@ class Citation:
 
 
 def cite(article: Article, article_url: str, paragraph: int | None = None) -> Citation:
-    """The citation of `article`, whose absolute URL is `article_url`; `paragraph` is 1-based."""
+    """The citation of `article`, whose absolute URL is `article_url`, or of its paragraph
+    numbered `paragraph`."""
     return Citation(
         title=article.title,
         source=article.source.name if article.source_id else "source unknown",
         date=f"{article.published_on:%-d %B %Y}" if article.published_on else "n.d.",
         original_url=article.original_url or "",
-        permalink=f"{article_url}#p-{paragraph}" if paragraph else article_url,
+        permalink=f"{article_url}#{anchor(paragraph)}" if paragraph else article_url,
         captured=f"{article.captured_at:%-d %B %Y}" if article.captured_at else "",
         sha256=article.body_sha256,
     )

@@ -6,11 +6,13 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from archive.paragraphs import FIRST, anchor
 from archive.supplied_text import supplied_text
 
 PARAGRAPH_SEPARATOR = "\n\n"
@@ -192,6 +194,7 @@ class Article(models.Model):
 
     @property
     def paragraphs(self) -> list[str]:
+        """The paragraphs in order; `archive.paragraphs` gives their numbers (¶1 first)."""
         return self.body.split(PARAGRAPH_SEPARATOR) if self.body else []
 
 
@@ -281,7 +284,11 @@ class Mention(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="mentions")
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="mentions")
     paragraph = models.PositiveIntegerField(
-        null=True, blank=True, help_text="0-based paragraph index; empty for a whole-article tag."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(FIRST)],
+        help_text="The paragraph as readers see it (¶1 is the first); empty for a whole-article "
+        "tag.",
     )
     start = models.PositiveIntegerField(null=True, blank=True)
     end = models.PositiveIntegerField(null=True, blank=True)
@@ -302,6 +309,12 @@ class Mention(models.Model):
             # An article's mentions of one entity, without scanning every
             # mention of that entity (50,000 of "China" at 100,000 articles).
             models.Index(fields=["article", "entity", "rejected"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(paragraph__isnull=True) | Q(paragraph__gte=FIRST),
+                name="mention_paragraph_numbered_from_1",
+            )
         ]
 
     def __str__(self):
@@ -363,8 +376,8 @@ class QuoteQuerySet(models.QuerySet):
 class Quote(models.Model):
     """Words an article puts between quotation marks as someone's speech, and who said them.
 
-    `text` is `article.paragraphs[paragraph][start:end]` (0-based paragraph,
-    as for mentions). `speaker_name` is the speaker as the article writes
+    `text` is `[start:end]` of the article's paragraph numbered `paragraph`
+    (¶1 is the first, archive.paragraphs). `speaker_name` is the speaker as the article writes
     them, blank when the article does not say; `speaker` the entity, when
     one matches. What an editor decided outlives re-extraction: a rejected
     quote stays rejected, a corrected speaker stays, and quotes an editor
@@ -376,7 +389,10 @@ class Quote(models.Model):
         EDITOR = "editor", "Added, split or merged by an editor"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quotes")
-    paragraph = models.PositiveIntegerField(help_text="0-based paragraph index, as for mentions.")
+    paragraph = models.PositiveIntegerField(
+        validators=[MinValueValidator(FIRST)],
+        help_text="The paragraph as readers see it (¶1 is the first), as for mentions.",
+    )
     start = models.PositiveIntegerField()
     end = models.PositiveIntegerField()
     text = models.TextField(help_text="The quotation as the article writes it, without its marks.")
@@ -406,6 +422,11 @@ class Quote(models.Model):
             models.Index(fields=["speaker", "rejected"]),
             models.Index(fields=["article", "paragraph"]),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(paragraph__gte=FIRST), name="quote_paragraph_numbered_from_1"
+            )
+        ]
 
     def __str__(self):
         words = self.text if len(self.text) <= 60 else self.text[:59] + "…"
@@ -434,8 +455,8 @@ class Quote(models.Model):
 
     @property
     def anchor(self) -> str:
-        """The article paragraph's anchor on the article page (1-based)."""
-        return f"p-{self.paragraph + 1}"
+        """The anchor of the quote's paragraph on the article page."""
+        return anchor(self.paragraph)
 
 
 class QuoteShingle(models.Model):

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 # Weights against the best more-like-this match (1.0), per unit of scaled rarity.
 ENTITY_WEIGHT = 0.5  # an entity both articles name
 LEAD_WEIGHT = 4.0  # added when both name it in their first LEAD_PARAGRAPHS paragraphs
-LEAD_PARAGRAPHS = 1
+LEAD_PARAGRAPHS = 1  # ¶1 to ¶LEAD_PARAGRAPHS
 # The rarest entities of the article count; the rest would only lengthen the query.
 MAX_ENTITIES = 40
 # How many candidates to consider, per related article wanted (and at least).
@@ -194,7 +194,7 @@ def _own_entities(article: Article) -> dict[int, _OwnEntity]:
             name=row["entity__name"],
             kind=row["entity__kind"],
             rarity=_rarity(naming.get(entity_id, 1), published),
-            in_lead=first is not None and first < LEAD_PARAGRAPHS,
+            in_lead=first is not None and first <= LEAD_PARAGRAPHS,
         )
     return entities
 
@@ -235,7 +235,7 @@ def _shared_entity_scores(
                 0,
                 When(
                     entity_id=entity_id,
-                    paragraph__lt=LEAD_PARAGRAPHS,
+                    paragraph__lte=LEAD_PARAGRAPHS,
                     then=Value(in_both_leads),
                 ),
             )

@@ -42,6 +42,7 @@ django.setup()
 from test_quotes_extraction import PEOPLE, SEED_QUOTES, TRICKY, find_in_case  # noqa: E402
 
 from archive.entities.matching import NameFinder, entity_spellings  # noqa: E402
+from archive.paragraphs import numbered  # noqa: E402
 from archive.quotes.extraction import find_quotes, names_from_vocabulary  # noqa: E402
 
 BBC = ROOT.parent / "shared" / "corpus" / "bbc" / "bbc.jsonl.gz"
@@ -144,7 +145,7 @@ def score_tricky() -> Score:
         found = {(case.name, q.paragraph, q.text): label(q, PEOPLE) for q in quotes}
         labelled = {}
         for words, speaker in case.expected:
-            paragraph = next(i for i, p in enumerate(case.paragraphs) if words in p)
+            paragraph = next(n for n, p in numbered(case.paragraphs) if words in p)
             labelled[(case.name, paragraph, words)] = speaker
         score.add(found, labelled, case.name)
     return score

@@ -89,11 +89,33 @@ def test_a_tag_added_by_hand_tags_the_whole_article_and_survives_re_tagging(admi
 def test_a_tag_at_positions_that_do_not_hold_its_words_is_explained(admin_client, seeds):
     kerim = Entity.objects.get(slug="kerim-zair")
     add = reverse("admin:archive_mention_add")
-    data = {"article": seeds.pk, "entity": kerim.pk, "paragraph": 0, "start": 0, "end": 5}
+    data = {"article": seeds.pk, "entity": kerim.pk, "paragraph": 1, "start": 0, "end": 5}
     data["surface"] = "Kerim"
     response = admin_client.post(add, data)
     assert response.status_code == 200
     assert "The text at these positions is" in response.content.decode()
     response = admin_client.post(add, {**data, "paragraph": 999})
-    assert "The article has" in response.content.decode()
-    assert not seeds.mentions.filter(entity=kerim, paragraph=0, start=0).exists()
+    paragraphs = len(seeds.paragraphs)
+    assert f"The article has {paragraphs} paragraphs, numbered 1 to {paragraphs}." in (
+        response.content.decode()
+    )
+    assert not seeds.mentions.filter(entity=kerim, paragraph=1, start=0).exists()
+
+
+def test_a_tag_is_placed_and_listed_by_the_paragraph_number_readers_see(
+    admin_client, seeds, client
+):
+    """¶7 on the article's page is paragraph 7 in the tag list and the tag form."""
+    seeds.mentions.filter(surface__in=["Kerim Zair", "Zair"]).delete()
+    kerim = Entity.objects.get(slug="kerim-zair")
+    data = {"article": seeds.pk, "entity": kerim.pk, "paragraph": 7, "start": 0, "end": 10}
+    response = admin_client.post(reverse("admin:archive_mention_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    tag = seeds.mentions.get(entity=kerim)
+    assert (tag.paragraph, tag.surface) == (7, "Kerim Zair")
+
+    listed = admin_client.get(tags_url(seeds), {"q": "Kerim Zair"}).content.decode()
+    assert '<td class="field-paragraph">7</td>' in listed
+    assert "<mark>Kerim Zair</mark>, a Uighur who moved from Norway to London" in listed
+    page = client.get(seeds.get_absolute_url()).content.decode()
+    assert 'href="/entities/kerim-zair/"' in page.split('<p id="p-7">')[1].split("</p>")[0]

@@ -271,7 +271,7 @@ def test_hostile_text_and_names_are_escaped_on_the_page(client, db):
     )  # fmt: skip
     article.mentions.all().delete()
     start = len(SCRIPT) + 1
-    Mention.objects.create(article=article, entity=hostile, paragraph=0, start=start, end=start + 4)
+    Mention.objects.create(article=article, entity=hostile, paragraph=1, start=start, end=start + 4)
     page = client.get(article.get_absolute_url()).content.decode()
     assert SCRIPT not in page and "<img" not in page
     assert escape(SCRIPT) in page
@@ -285,8 +285,8 @@ def test_mentions_whose_words_moved_are_not_linked_and_never_crash(client, db):
         body="The text was edited after tagging.",
     )  # fmt: skip
     for paragraph, start, end, surface in [
-        (0, 4, 8, "Ghulja"),  # the words at these offsets changed
-        (0, 30, 90, ""),  # past the end of the paragraph
+        (1, 4, 8, "Ghulja"),  # the words at these offsets changed
+        (1, 30, 90, ""),  # past the end of the paragraph
         (7, 0, 3, ""),  # past the last paragraph
         (None, None, None, ""),  # a whole-article tag: listed, not linked
     ]:
@@ -333,7 +333,7 @@ def test_a_long_article_links_a_bounded_number_of_names_and_still_counts_them_al
     page = client.get(SEED_001).content.decode()
     assert page.count('class="entity entity-') == 10
     last = list(shown.order_by("paragraph", "start", "pk"))[9]
-    assert f"names are linked up to paragraph {last.paragraph + 1};" in page
+    assert f"names are linked up to paragraph {last.paragraph};" in page
     # The list beside the text counts every mention, linked or not.
     counts = re.findall(r'<span class="count">(\d+) mentions?</span>', page)
     assert sum(map(int, counts)) == total

@@ -122,7 +122,7 @@ def test_a_change_that_leaves_articles_alone_still_shows(client, archive, change
         rfa.save()
     else:
         Mention.objects.create(
-            article=article, entity=xinjiang, paragraph=0, start=14, end=22, surface="Xinjiang"
+            article=article, entity=xinjiang, paragraph=1, start=14, end=22, surface="Xinjiang"
         )
     after = conditional_get(client, url, before)
     assert after.status_code == 200
@@ -172,7 +172,7 @@ def test_pages_are_the_same_for_an_editor_so_one_validator_serves_everybody(
 
 def test_correcting_a_quote_changes_the_validators(archive):
     article, xinjiang, _ = archive
-    quote = Quote.objects.create(article=article, paragraph=0, start=4, end=8, text="camps")
+    quote = Quote.objects.create(article=article, paragraph=1, start=4, end=8, text="camps")
     before = page_validators()
     quote.speaker = xinjiang
     quote.speaker_corrected = True
@@ -190,7 +190,7 @@ def draft(archive):
         status=Article.Status.DRAFT,
     )
     Mention.objects.create(
-        article=article, entity=xinjiang, paragraph=0, start=40, end=48, surface="Xinjiang"
+        article=article, entity=xinjiang, paragraph=1, start=40, end=48, surface="Xinjiang"
     )
     return article
 
@@ -205,8 +205,8 @@ def test_editing_only_a_draft_leaves_every_public_page_revalidated(client, archi
     draft.title = "Draft on Xinjiang, retitled"
     draft.body += "\n\nA second paragraph."
     draft.save()
-    Mention.objects.create(article=draft, entity=xinjiang, paragraph=1, start=0, end=1, surface="A")
-    Quote.objects.create(article=draft, paragraph=0, start=0, end=7, text="Editors")
+    Mention.objects.create(article=draft, entity=xinjiang, paragraph=2, start=0, end=1, surface="A")
+    Quote.objects.create(article=draft, paragraph=1, start=0, end=7, text="Editors")
     assert validators_of_every_page(client) == before
     for url in REVALIDATED:
         assert conditional_get(client, url, client.get(url)).status_code == 304, url

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from archive.browse import sentence_around
 from archive.entities.merge import merge_entities
 from archive.models import Alias, Article, Entity, Mention
+from archive.paragraphs import paragraph_text
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +27,9 @@ def publish(body="Nothing here.", **fields):
     return article
 
 
-def mention(article, entity, words, paragraph=0, **fields):
-    """A mention of `entity` at the first place `words` appear in the paragraph."""
-    start = article.paragraphs[paragraph].index(words)
+def mention(article, entity, words, paragraph=1, **fields):
+    """A mention of `entity` at the first place `words` appear in paragraph number `paragraph`."""
+    start = paragraph_text(article.paragraphs, paragraph).index(words)
     return Mention.objects.create(
         article=article,
         entity=entity,
@@ -125,9 +126,9 @@ def test_each_article_is_quoted_at_the_sentence_of_its_first_mention(client, zai
         "Nobody answered. Later Kerim Zair said he was asked to spy. He refused. "
         "Zair moved to London."
     )
-    mention(article, zair, "Nobody", paragraph=1, rejected=True)  # an editor said no
-    mention(article, zair, "Zair moved", paragraph=1)  # stored first, but later in the text
-    mention(article, zair, "Kerim Zair", paragraph=1)
+    mention(article, zair, "Nobody", paragraph=2, rejected=True)  # an editor said no
+    mention(article, zair, "Zair moved", paragraph=2)  # stored first, but later in the text
+    mention(article, zair, "Kerim Zair", paragraph=2)
     page = text_of(client.get("/entities/kerim-zair/"))
     assert "Later <mark>Kerim Zair</mark> said he was asked to spy." in page
     assert "He refused" not in page and "Nobody answered" not in page

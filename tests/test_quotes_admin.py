@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from archive.models import Article, Entity, Quote
+from archive.paragraphs import paragraph_text
 from archive.quotes.records import update_quotes
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +131,8 @@ def test_an_editor_adds_a_quote_by_pasting_its_words(
     assert response.status_code == 302
     added = notice.quotes.get(origin=Quote.Origin.EDITOR)
     assert added.text == "to every family in the district"
-    assert notice.paragraphs[added.paragraph][added.start : added.end] == added.text
+    assert added.paragraph == 1
+    assert notice.paragraphs[0][added.start : added.end] == added.text
 
 
 def test_words_not_in_the_article_get_a_message_not_an_error(admin_client, notice):
@@ -185,7 +187,8 @@ def test_a_quote_is_split_where_the_editor_says_and_stays_split(admin_client, se
     assert first.text.endswith("for a long time.")
     assert second.text.startswith("The fact that they suddenly want this now")
     for part in (first, second):
-        assert article.paragraphs[part.paragraph][part.start : part.end] == part.text
+        written = paragraph_text(article.paragraphs, part.paragraph)
+        assert written[part.start : part.end] == part.text
         assert part.origin == Quote.Origin.EDITOR
     call_command("extract_quotes", stdout=io.StringIO(), stderr=io.StringIO())
     assert article.quotes.count() == 2
@@ -217,3 +220,44 @@ def test_the_reject_action_drops_quotes(admin_client, notice):
     quote.refresh_from_db()
     assert quote.rejected
     assert quote.history.first().rejected  # kept in history
+
+
+# Paragraph numbers as readers see them: ¶1 is the first paragraph, in the admin too
+
+
+def test_the_quote_list_gives_the_paragraph_number_readers_see(admin_client, seeds, client):
+    quote = Quote.objects.get(text__startswith="They requested that I work")
+    listed = admin_client.get(reverse("admin:archive_quote_changelist"), {"q": "I rejected them"})
+    assert '<td class="field-paragraph">7</td>' in listed.content.decode()
+    page = client.get(quote.article.get_absolute_url()).content.decode()
+    # ¶7 on the article's page holds the quote's words, and its list of quotes links there.
+    assert "I rejected them" in page.split('<p id="p-7">')[1].split("</p>")[0]
+    assert 'aria-label="Paragraph 7">¶7</a>' in page
+
+
+TWO_NOTICES = f"{NOTICE}\n\nA week later a second notice said the same: {NOTICE}"
+
+
+def test_an_editor_places_a_quote_by_the_paragraph_number_readers_see(
+    admin_client, db, django_capture_on_commit_callbacks
+):
+    article = Article.objects.create(
+        title="Two notices", slug="two-notices", body=TWO_NOTICES, status=Article.Status.PUBLISHED
+    )
+    words = {"text": "to every family in the district", "speaker_name": ""}
+    response = add_quote(
+        admin_client, article, {**words, "paragraph": 2}, django_capture_on_commit_callbacks
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    added = article.quotes.get(origin=Quote.Origin.EDITOR)
+    assert added.paragraph == 2 and article.paragraphs[1].endswith(added.text + ".")
+    assert added.start > len(NOTICE)  # the second paragraph's words, not the first's
+
+    response = admin_client.post(
+        reverse("admin:archive_quote_add"), {"article": article.pk, **words, "paragraph": 3}
+    )
+    assert "The article has 2 paragraphs, numbered 1 to 2." in response.content.decode()
+    response = admin_client.post(
+        reverse("admin:archive_quote_add"), {"article": article.pk, **words, "paragraph": 0}
+    )
+    assert response.status_code == 200 and not article.quotes.filter(paragraph=0).exists()

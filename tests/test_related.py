@@ -11,7 +11,7 @@ from django.core.management import call_command
 from haystack.query import SearchQuerySet
 
 from archive.articles import save_article
-from archive.models import Article, Mention, RelatedLink
+from archive.models import Article, Entity, Mention, RelatedLink
 from archive.related import SIMILAR_WORDING, related_documents
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -180,3 +180,27 @@ def test_the_number_of_queries_does_not_grow_with_the_archive(seeds, django_asse
     with django_assert_max_num_queries(len(small.captured_queries)):
         related = related_documents(article, limit=10)
     assert len(related) == 10
+
+
+def test_a_name_in_both_first_paragraphs_weighs_more(seeds):
+    """¶1 is the lead: an article naming the entity there ranks above one naming it in ¶2."""
+    ghulja = Entity.objects.create(name="Ghulja", slug="ghulja", kind=Entity.Kind.PLACE)
+    lead, later = "Ghulja courts sentenced relatives.", "The families asked for news of them."
+
+    def publish(slug, *paragraphs):
+        article = save_article(
+            Article(
+                title=slug, slug=slug, body="\n\n".join(paragraphs), status=Article.Status.PUBLISHED
+            )
+        )
+        article.mentions.all().delete()
+        number = next(n for n, text in enumerate(paragraphs, start=1) if text == lead)
+        Mention.objects.create(
+            article=article, entity=ghulja, paragraph=number, start=0, end=6, surface="Ghulja"
+        )
+        return article
+
+    in_second = publish("named-in-the-second", later, lead)  # older: first on a tie
+    in_first = publish("named-in-the-first", lead, later)
+    target = publish("target", lead, "Nobody was told where they are held.")
+    assert [r.article for r in related_documents(target)][:2] == [in_first, in_second]

@@ -91,7 +91,7 @@ def test_merging_again_does_nothing(congress, duplicate):
 
 def test_the_removed_entitys_quotes_are_spoken_by_the_one_kept(seeds, congress, duplicate):
     quote = Quote.objects.create(
-        article=seeds["001"], paragraph=0, start=0, end=5, text="Words", speaker=duplicate
+        article=seeds["001"], paragraph=1, start=0, end=5, text="Words", speaker=duplicate
     )
 
     merge_entities(congress, duplicate)

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import ahocorasick
 
+from archive.paragraphs import numbered
 from archive.search.text import fold, normalise_punctuation
 
 
@@ -30,10 +31,10 @@ class Spelling:
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """An entity named in a paragraph: `surface` is `paragraph[start:end]`."""
+    """An entity named in paragraph number `paragraph`: `surface` is its `[start:end]`."""
 
     entity_id: int
-    paragraph: int
+    paragraph: int  # ¶1 is the first (archive.paragraphs)
     start: int
     end: int
     surface: str
@@ -182,7 +183,7 @@ class NameFinder:
         """Every name in an article's paragraphs, in reading order."""
         return [
             Found(entity_id, number, start, end, paragraph[start:end])
-            for number, paragraph in enumerate(paragraphs)
+            for number, paragraph in numbered(paragraphs)
             for start, end, entity_id in self.find_in(paragraph)
         ]
 

@@ -7,6 +7,7 @@ leaves them as they are and adds nothing that overlaps them.
 from django.db import transaction
 
 from archive.models import Article, Quote
+from archive.paragraphs import numbered, numbers_held, paragraph_text
 
 QUOTE_MARKS = "\"'“”„«»‘’‹›"
 _EDGES = " \t,;:\u2014\u2013-"
@@ -21,8 +22,8 @@ def place_words(
 ) -> tuple[str, int, int, int]:
     """Where `text` (marks around it dropped) is in `article`: (text, paragraph, start, end).
 
-    In the given paragraph (0-based) if there is one, the occurrence nearest
-    `near`; else the first occurrence in the article.
+    In the paragraph numbered `paragraph` (¶1 is the first) if one is given,
+    the occurrence nearest `near`; else the first occurrence in the article.
     """
     # Paragraphs are stored with their white space collapsed; so are the words looked for.
     words = " ".join(text.split()).strip(QUOTE_MARKS).strip()
@@ -30,16 +31,14 @@ def place_words(
         raise QuoteEditError("Type or paste the quotation's words.")
     paragraphs = article.paragraphs
     if paragraph is not None:
-        if paragraph >= len(paragraphs):
-            raise QuoteEditError(
-                f"The article has {len(paragraphs)} paragraphs, numbered 0 to "
-                f"{max(len(paragraphs) - 1, 0)}."
-            )
-        candidates = [paragraph]
+        written = paragraph_text(paragraphs, paragraph)
+        if written is None:
+            raise QuoteEditError(numbers_held(paragraphs))
+        candidates = [(paragraph, written)]
     else:
-        candidates = range(len(paragraphs))
-    for number in candidates:
-        starts = _occurrences(paragraphs[number], words)
+        candidates = numbered(paragraphs)
+    for number, written in candidates:
+        starts = _occurrences(written, words)
         if starts:
             start = min(starts, key=lambda s: abs(s - near))
             return words, number, start, start + len(words)
@@ -58,9 +57,8 @@ def _occurrences(text: str, words: str) -> list[int]:
 
 
 def _current(quote: Quote, paragraphs: list[str]) -> str:
-    if quote.paragraph >= len(paragraphs):
-        return ""
-    return paragraphs[quote.paragraph][quote.start : quote.end]
+    text = paragraph_text(paragraphs, quote.paragraph)
+    return "" if text is None else text[quote.start : quote.end]
 
 
 def merge_quotes(first: Quote, second: Quote) -> Quote:
@@ -94,7 +92,7 @@ def merge_quotes(first: Quote, second: Quote) -> Quote:
         paragraph=first.paragraph,
         start=first.start,
         end=second.end,
-        text=paragraphs[first.paragraph][first.start : second.end],
+        text=paragraph_text(paragraphs, first.paragraph)[first.start : second.end],
         speaker_name=speaker.speaker_name,
         speaker_id=speaker.speaker_id,
         speaker_corrected=first.speaker_corrected or second.speaker_corrected,

@@ -23,6 +23,8 @@ A quotation that runs over several paragraphs follows the news convention:
 no closing mark at the end of a paragraph, an opening mark at the start of
 the next. Each paragraph's part is its own quote (a quote has one
 paragraph and its offsets), all parts with the speaker named at the end.
+Paragraphs are known by their numbers, ¶1 first (archive.paragraphs), in
+what `find_quotes` is given (`names`) and in what it finds.
 
 Who said it, in this order: after the quote ("…," Zair said / said Zair /
 he said / according to X), before it (X said: "…" / X told Apple Daily "…" /
@@ -35,9 +37,10 @@ the quote is kept unattributed. Nothing is guessed.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from archive.paragraphs import FIRST, numbered
 from archive.search.text import WORD, fold, normalise_punctuation
 from archive.sentences import sentence_stops
 
@@ -170,7 +173,7 @@ class Name:
 
 @dataclass
 class FoundQuote:
-    """A quotation found in paragraph `paragraph` at `[start:end]` (marks excluded)."""
+    """A quotation found in paragraph number `paragraph` at `[start:end]` (marks excluded)."""
 
     paragraph: int
     start: int
@@ -244,7 +247,7 @@ def _closing(text: str, start: int, closers: str) -> int | None:
     return None
 
 
-def marked_spans(text: str, paragraph: int = 0) -> list[_Marked]:
+def marked_spans(text: str, paragraph: int = FIRST) -> list[_Marked]:
     """Every top-level pair of quotation marks in `text`, left to right."""
     spans, index = [], 0
     while index < len(text):
@@ -260,10 +263,10 @@ def marked_spans(text: str, paragraph: int = 0) -> list[_Marked]:
     return spans
 
 
-def _chains(paragraphs: Sequence[str]) -> list[_Chain]:
+def _chains(texts: Mapping[int, str]) -> list[_Chain]:
     """The marked spans grouped into quotations, multi-paragraph ones joined, unclosed dropped."""
     chains, pending = [], None
-    for number, text in enumerate(paragraphs):
+    for number, text in texts.items():
         spans = marked_spans(text, number)
         if pending is not None:
             if spans and spans[0].open == 0:
@@ -551,14 +554,15 @@ def find_quotes(paragraphs: Sequence[str], names: Sequence[Name] = ()) -> list[F
     capitalised names no entity spells, see `capitalised_names`): they link
     speakers to entities and decide whether a "he" or "she" is unambiguous.
     """
-    plains = [normalise_punctuation(p) for p in paragraphs]
+    texts = dict(numbered(paragraphs))
+    plains = {number: normalise_punctuation(text) for number, text in texts.items()}
     names_by_paragraph: dict[int, list[Name]] = {}
     for name in names:
         names_by_paragraph.setdefault(name.paragraph, []).append(name)
     spoken: dict[int, list[Name]] = {}  # named speakers found so far, as names
     found: list[FoundQuote] = []
     previous: _Chain | None = None  # the last quotation kept
-    for chain in _chains(paragraphs):
+    for chain in _chains(texts):
         first, last = chain.parts[0], chain.parts[-1]
         first_plain, last_plain = plains[first.paragraph], plains[last.paragraph]
         before_start = _sentence_start(first_plain, first.open, _previous_close(chain, found))
@@ -566,7 +570,7 @@ def find_quotes(paragraphs: Sequence[str], names: Sequence[Name] = ()) -> list[F
             before_start += 1  # the previous quote's closing mark and punctuation
         before = first_plain[before_start : first.open]
         after_end = _after_end(last_plain, last.close + 1)
-        last_text = _part_text(paragraphs, last)[2]
+        last_text = _part_text(texts, last)[2]
         speaker = _speaker_after(last_plain, last.paragraph, last.close + 1, after_end, last_text)
         if not speaker.found:
             speaker = _speaker_before(first_plain, first.paragraph, before_start, first.open)
@@ -576,8 +580,8 @@ def find_quotes(paragraphs: Sequence[str], names: Sequence[Name] = ()) -> list[F
             if continued:
                 speaker = previous.speaker
                 chain.speaker_id = previous.speaker_id
-        texts = [_part_text(paragraphs, part) for part in chain.parts]
-        words = " ".join(text for _, _, text in texts)
+        parts = [_part_text(texts, part) for part in chain.parts]
+        words = " ".join(text for _, _, text in parts)
         if not _is_speech(words, before, chain, speaker, continued):
             continue
         chain.speaker = speaker
@@ -604,7 +608,7 @@ def find_quotes(paragraphs: Sequence[str], names: Sequence[Name] = ()) -> list[F
                             _kind_of(names, chain.speaker_id),
                         )
                     )
-        for part, (start, end, text) in zip(chain.parts, texts, strict=True):
+        for part, (start, end, text) in zip(chain.parts, parts, strict=True):
             found.append(
                 FoundQuote(
                     part.paragraph,
@@ -630,9 +634,9 @@ def _kind_of(names: Sequence[Name], entity_id: int | None) -> str | None:
     return next((n.kind for n in names if n.entity_id == entity_id), None)
 
 
-def _part_text(paragraphs: Sequence[str], part: _Marked) -> tuple[int, int, str]:
-    start, end = _inner(paragraphs[part.paragraph], part)
-    return start, end, paragraphs[part.paragraph][start:end]
+def _part_text(texts: Mapping[int, str], part: _Marked) -> tuple[int, int, str]:
+    start, end = _inner(texts[part.paragraph], part)
+    return start, end, texts[part.paragraph][start:end]
 
 
 def _previous_close(chain: _Chain, found: list[FoundQuote]) -> int:
@@ -652,7 +656,7 @@ def _after_end(plain: str, start: int) -> int:
     return _sentence_end(plain, start, ceiling)
 
 
-def _continues(previous: _Chain, chain: _Chain, plains: list[str]) -> bool:
+def _continues(previous: _Chain, chain: _Chain, plains: Mapping[int, str]) -> bool:
     """Whether `chain` goes on with `previous`'s speaker: the next quote in the same paragraph
     with at most the attribution between them, or a quote opening the next paragraph."""
     last, first = previous.parts[-1], chain.parts[0]
@@ -675,12 +679,13 @@ def capitalised_names(paragraphs: Sequence[str], known: Sequence[Name] = ()) -> 
     Used only to tell whether a "he" is unambiguous, so a false name here can
     only leave a quote unattributed, never attribute it wrongly.
     """
+    texts = dict(numbered(paragraphs))
     covered: dict[int, bytearray] = {}
     for name in known:
-        mask = covered.setdefault(name.paragraph, bytearray(len(paragraphs[name.paragraph])))
+        mask = covered.setdefault(name.paragraph, bytearray(len(texts[name.paragraph])))
         mask[name.start : name.end] = b"\x01" * (name.end - name.start)
     found = []
-    for number, text in enumerate(paragraphs):
+    for number, text in texts.items():
         plain = normalise_punctuation(text)
         mask = covered.get(number)
         for match in _RUN.finditer(plain):

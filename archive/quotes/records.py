@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from archive.entities.vocabulary import current_vocabulary
 from archive.models import Article, Entity, Mention, Quote
+from archive.paragraphs import numbered, paragraph_text
 from archive.quotes.extraction import (
     SPEAKER_KINDS,
     FoundQuote,
@@ -74,11 +75,10 @@ def names_from_mentions(paragraphs: list[str], mentions: Iterable[Mention]) -> l
     with the capitalised names no entity spells."""
     names = []
     for mention in mentions:
-        if mention.paragraph is None or mention.start is None or mention.end is None:
+        if mention.start is None or mention.end is None:
             continue
-        if mention.paragraph >= len(paragraphs):
-            continue
-        if paragraphs[mention.paragraph][mention.start : mention.end] != mention.surface:
+        text = paragraph_text(paragraphs, mention.paragraph)
+        if text is None or text[mention.start : mention.end] != mention.surface:
             continue  # stale: the text was edited after the mention was placed
         names.append(
             Name(
@@ -136,12 +136,12 @@ def _link_by_vocabulary(quotes: list[FoundQuote], rejected: list[Mention]) -> No
 
 def _locate(quote: Quote, paragraphs: list[str]) -> bool:
     """Move `quote` to where its words now are; False if they are nowhere in the article."""
-    if quote.paragraph < len(paragraphs):
-        if paragraphs[quote.paragraph][quote.start : quote.end] == quote.text:
-            return True
-    order = sorted(range(len(paragraphs)), key=lambda n: abs(n - quote.paragraph))
-    for number in order:
-        start = paragraphs[number].find(quote.text) if quote.text else -1
+    text = paragraph_text(paragraphs, quote.paragraph)
+    if text is not None and text[quote.start : quote.end] == quote.text:
+        return True
+    nearest_first = sorted(numbered(paragraphs), key=lambda item: abs(item[0] - quote.paragraph))
+    for number, text in nearest_first:
+        start = text.find(quote.text) if quote.text else -1
         if start != -1:
             quote.paragraph, quote.start, quote.end = number, start, start + len(quote.text)
             return True

@@ -6,6 +6,7 @@ Works on the article's own text with the same analysis as the index
 
 from dataclasses import dataclass
 
+from archive.paragraphs import numbered
 from archive.search.query import Clause, Group
 from archive.search.text import Token, term_set, tokens
 from archive.sentences import cut_around
@@ -25,7 +26,7 @@ class Match:
 
 @dataclass
 class Snippet:
-    paragraph: int  # 1-based, as in the #p-N anchors
+    paragraph: int  # its number, ¶1 first (archive.paragraphs)
     text: str
     marks: list[tuple[int, int]]  # offsets of matched words in `text`
 
@@ -82,7 +83,7 @@ def best_snippets(paragraphs: list[str], groups: list[Group]) -> tuple[list[Snip
     """Up to MAX_SNIPPETS paragraphs that match best, and the spellings that matched."""
     scored = []
     surfaces = set()
-    for number, paragraph in enumerate(paragraphs, start=1):
+    for number, paragraph in numbered(paragraphs):
         if not _may_match(paragraph, groups):
             continue
         matches = find_matches(paragraph, groups)

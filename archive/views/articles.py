@@ -5,6 +5,7 @@ from django.views.decorators.http import require_safe
 
 from archive import browse
 from archive.citations import cite
+from archive.paragraphs import numbered
 from archive.quotes.tracing import article_quotes
 from archive.related import related_documents
 from archive.search.results import highlight_groups
@@ -41,9 +42,9 @@ def article_detail(request, slug):
             number,
             text,
             mark_paragraph(text, highlight) if highlight else (),
-            mentions.get(number - 1, ()),
+            mentions.get(number, ()),
         )
-        for number, text in enumerate(article.paragraphs, start=1)
+        for number, text in numbered(article.paragraphs)
     ]
     return render(
         request,

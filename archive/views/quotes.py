@@ -61,7 +61,7 @@ def quote_as_dict(request, hit: QuoteHit) -> dict:
             "date": article.published_on.isoformat() if article.published_on else None,
             "url": request.build_absolute_uri(article.get_absolute_url()),
         },
-        "paragraph": quote.paragraph + 1,
+        "paragraph": quote.paragraph,
         "url": request.build_absolute_uri(hit.url),
         "citation": hit.citation.as_dict(),
     }
@@ -155,7 +155,7 @@ def quotes_response(request, rendering: str) -> HttpResponse:
         article = hit.quote.article
         hit.url = quote_url(hit.quote)
         article_url = request.build_absolute_uri(article.get_absolute_url())
-        hit.citation = cite(article, article_url, hit.quote.paragraph + 1)
+        hit.citation = cite(article, article_url, hit.quote.paragraph)
     response = RENDERINGS[rendering](request, results)
     return with_index_notice(response, results.index_notice)
 

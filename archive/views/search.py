@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
 from archive.citations import cite
+from archive.paragraphs import anchor
 from archive.search import cost
 from archive.search.health import with_index_notice
 from archive.search.params import search_params
@@ -23,7 +24,7 @@ def hit_url(hit: Hit, query: str, paragraph: int | None = None) -> str:
     url = hit.article.get_absolute_url()
     if query:
         url += "?" + urlencode({"hl": query})
-    return url + (f"#p-{paragraph}" if paragraph else "")
+    return url + (f"#{anchor(paragraph)}" if paragraph else "")
 
 
 def _absolute_article_url(request, hit: Hit) -> str:

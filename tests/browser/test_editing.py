@@ -116,7 +116,7 @@ def test_an_editor_adds_a_paragraph_with_a_quotation(admin_page, reader):
     article.refresh_from_db()
     assert article.paragraphs[-1] == added and len(article.paragraphs) == paragraphs + 1
     quote = Quote.objects.get(article=article, text__contains="keep speaking about the camps")
-    assert quote.paragraph == paragraphs and quote.speaker_name == "Kerim Zair"
+    assert quote.paragraph == paragraphs + 1 and quote.speaker_name == "Kerim Zair"
 
     public_page(reader, article)
     expect(reader.locator(f"#p-{paragraphs + 1}")).to_contain_text("keep speaking about the camps")
@@ -125,6 +125,52 @@ def test_an_editor_adds_a_paragraph_with_a_quotation(admin_page, reader):
     hit = reader.locator("li.hit.quote").first
     expect(hit.locator(".speaker")).to_contain_text("Kerim Zair")
     expect(hit.locator("a.snippet-link")).to_have_text(f"¶{paragraphs + 1}")
+
+
+def quote_in_the_article(reader, words):
+    """The article page's entry for the quote holding `words`: its ¶ link and the paragraph."""
+    entry = reader.locator("section.article-quotes li.quote").filter(has_text=words)
+    link = entry.locator("a.snippet-link")
+    number = link.inner_text().removeprefix("¶")
+    assert link.get_attribute("href") == f"#p-{number}"
+    link.click()
+    paragraph = reader.locator(f"#p-{number}")
+    assert paragraph.evaluate("p => p.matches(':target')")
+    expect(paragraph).to_contain_text(words)
+    return number
+
+
+def test_the_admin_numbers_paragraphs_as_readers_see_them(admin_page, reader):
+    article = Article.objects.get(slug=SEED_001)
+    zair = Quote.objects.get(article=article, text__startswith="They requested that I work")
+    admin_page.goto(f"{admin_page.base}/admin/archive/quote/?q={quote_plus('I rejected them')}")
+    in_admin = admin_page.locator("#result_list tbody tr td.field-paragraph").inner_text()
+    admin_page.goto(f"{admin_page.base}/admin/archive/quote/{zair.pk}/change/")
+    expect(admin_page.locator("#id_paragraph")).to_have_value(in_admin)
+    public_page(reader, article)
+    assert quote_in_the_article(reader, "I rejected them") == in_admin == "7"
+
+    # "detention camps" is in ¶6 and ¶9: the editor moves Xi Jinping's quote to the words in
+    # ¶9, giving the number the reader sees.
+    xi = Quote.objects.get(article=article, text="show absolutely no mercy")
+    admin_page.goto(f"{admin_page.base}/admin/archive/quote/{xi.pk}/change/")
+    expect(admin_page.locator("#id_paragraph")).to_have_value("9")
+    admin_page.locator("#id_text").fill("detention camps")
+    admin_page.locator("#id_paragraph").fill("9")
+    save(admin_page)
+    xi.refresh_from_db()
+    assert (xi.text, xi.paragraph) == ("detention camps", 9)
+    public_page(reader, article)
+    assert quote_in_the_article(reader, "detention camps") == "9"
+
+    # A number past the last paragraph is refused with the numbers there are.
+    admin_page.goto(f"{admin_page.base}/admin/archive/quote/{xi.pk}/change/")
+    admin_page.locator("#id_paragraph").fill(str(len(article.paragraphs) + 1))
+    admin_page.locator('input[name="_save"]').click()
+    expect(admin_page.locator(".errorlist")).to_contain_text(
+        f"The article has {len(article.paragraphs)} paragraphs, numbered 1 to "
+        f"{len(article.paragraphs)}."
+    )
 
 
 def test_a_new_article_with_a_quotation_is_added_then_saved_again(admin_page, reader):
