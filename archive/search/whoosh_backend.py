@@ -573,9 +573,20 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         return searcher
 
     def model_doc_count(self, model) -> int:
-        """How many documents of `model` the index holds, from its posting lists, not a search."""
-        reader = self.searcher().reader()
+        """How many documents of `model` the index holds, from its posting lists, not a search.
+
+        Counted once per commit: the reused searcher is tied to one, and a
+        segment with deletions is counted by walking its list (every quote).
+        """
+        searcher = self.searcher()
+        counts = searcher.__dict__.setdefault("archive_model_counts", {})
         term = get_model_ct(model)
+        if term not in counts:
+            counts[term] = self._count_documents(searcher.reader(), term)
+        return counts[term]
+
+    @staticmethod
+    def _count_documents(reader, term: str) -> int:
         total = 0
         for leaf, _ in reader.leaf_readers():
             if (DJANGO_CT, term) not in leaf:
@@ -672,13 +683,16 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         deadline = Deadline(getattr(settings, "SEARCH_TIME_LIMIT", DEFAULT_TIME_LIMIT))
         of_models = self._models_query(models, limit_to_registered_models)
         parsed = affordable(parsed, searcher.reader(), deadline, everything=of_models)
+        if of_models is not None and parsed != of_models:
+            # In the query, not in a filter: the matchers skip to the documents of the
+            # models asked for, where a filter collects every one of them first (a set of
+            # every quote's number for a search that finds two).
+            parsed = whoosh_query.And([parsed, of_models])
 
         sortedby, reverse = self._sorting(sort_by)
         facet_types = dict.fromkeys(facets or (), "fields")
         groupedby = {name: SegmentValuesFacet(name) for name in facet_types}
         filters = [self.parser.parse(force_str(nq)) for nq in narrow_queries or ()]
-        if of_models is not None:
-            filters.append(of_models)
         filter_query = whoosh_query.And(filters) if filters else None
         page_num, page_length = self.calculate_page(start_offset, end_offset)
         collector = DeadlineCollector(
