@@ -33,7 +33,6 @@ from archive.models import (
 )
 from archive.paragraphs import FIRST, numbers_held, paragraph_text
 from archive.quotes.editing import QuoteEditError, merge_quotes, place_words, split_quote
-from archive.search.indexing import reindex_articles_after_commit
 from archive.supplied_text import supplied_line, supplied_text
 from archive.templatetags.highlighting import marked
 
@@ -535,8 +534,6 @@ class ArticlePartsAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     list_title = ""  # "Tags", "Quotations": what the list of one article's parts is called
     part_name = ""  # "tag", "quote": in messages
     rejected_message = "rejected"
-    # Whether the article's index entry holds these parts (tags: its entities).
-    indexed_with_article = False
 
     class Media:
         css = {"all": ["archive/admin.css"]}
@@ -578,8 +575,8 @@ class ArticlePartsAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
         self._articles_changed([obj.article_id])
 
     def _articles_changed(self, article_ids):
-        if self.indexed_with_article:
-            reindex_articles_after_commit(set(article_ids))
+        # The articles' index entries hold their tags (its entities) and their quotes.
+        article_changed(article_ids, text_changed=False)
 
     def _set_rejected(self, request, queryset, rejected):
         parts = list(queryset.exclude(rejected=rejected))
@@ -640,7 +637,6 @@ class MentionAdmin(ArticlePartsAdmin):
     list_title = "Tags"
     part_name = "tag"
     rejected_message = "rejected: re-tagging keeps them rejected"
-    indexed_with_article = True
     # The words tagged are marked in their sentence, so they need no column of their own.
     list_display = ["entity", "in_context", "paragraph", "origin", "rejected"]
     list_filter = ["rejected", "origin", "entity__kind"]
@@ -717,6 +713,7 @@ class QuoteAdmin(ArticlePartsAdmin):
         except QuoteEditError as error:
             self.message_user(request, str(error), messages.ERROR)
             return
+        self._articles_changed([merged.article_id])
         self.message_user(request, f"Merged into one quote: {merged}.", messages.SUCCESS)
 
     @admin.action(description="Split a quote in two", permissions=["change"])
@@ -733,6 +730,7 @@ class QuoteAdmin(ArticlePartsAdmin):
             except QuoteEditError as error:
                 form.add_error("second_starts_with", str(error))
             else:
+                self._articles_changed([quote.article_id])
                 self.message_user(request, f"Split into {first} and {second}.", messages.SUCCESS)
                 return None
         context = {

@@ -3,8 +3,8 @@
 Every article keeps the SHA-256 of its body and of its text as received, and
 so does every revision in its history. `hash_mismatches()` recomputes them
 all, streaming the rows in batches; `index_differences()` compares the
-articles in the search index, and the version of each that it holds, with the
-published articles in the database.
+articles (or, given `Quote`, the quotes) in the search index, and the version
+of each that it holds, with those the database says it should hold.
 """
 
 from collections.abc import Callable, Iterator
@@ -15,8 +15,8 @@ from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
 from haystack.utils import get_model_ct
 
-from archive.models import Article, IndexQueue, original_sha256_hex, sha256_hex
-from archive.search.indexes import article_versions
+from archive.models import Article, IndexQueue, Quote, original_sha256_hex, sha256_hex
+from archive.search.indexes import database_versions
 
 BATCH = 1000
 HASHED_COLUMNS = ("pk", "slug", "body", "original_text", "body_sha256", "original_sha256")
@@ -120,7 +120,7 @@ def _in_batches(queryset, columns, batch_size) -> Iterator[tuple]:
 
 @dataclass
 class IndexDifferences:
-    """How the search index differs from the published articles."""
+    """How the search index differs from the published articles (or their quotes)."""
 
     published: int
     indexed: int
@@ -129,17 +129,22 @@ class IndexDifferences:
     queued: int  # changes waiting in the index queue, which may explain the differences
     # published and in the index, but written from an earlier save or other tags
     stale: list[int] = field(default_factory=list)
+    kind: str = "article"
+    # the articles to index again to bring these documents in line (for quotes, theirs)
+    to_index: set[int] = field(default_factory=set)
 
     @property
     def in_line(self) -> bool:
         return not self.missing and not self.extra and not self.stale
 
     def articles(self) -> list[int]:
-        """Every article whose index entry must be brought in line."""
-        return sorted({*self.missing, *self.extra, *self.stale})
+        """Every article whose index entries must be brought in line."""
+        return sorted(self.to_index)
 
     def __str__(self):
-        summary = f"The search index holds {self.indexed} article(s); {self.published} published."
+        summary = (
+            f"The search index holds {self.indexed} {self.kind}(s); {self.published} published."
+        )
         if self.in_line:
             return f"{summary} They are the same."
         lines = [summary]
@@ -167,38 +172,56 @@ def _ids(ids: list[int], shown: int = 50) -> str:
 
 def indexed_article_ids(using: str = "default") -> set[int]:
     """The ids of every article in the search index, through haystack, whatever the engine."""
-    return set(indexed_versions(using))
+    return set(indexed_versions(Article, using))
 
 
-def indexed_versions(using: str = "default") -> dict[int, str | None]:
-    """Each article in the search index, with the version its entry was written from.
+def indexed_versions(model=Article, using: str = "default") -> dict[int, tuple[str | None, int]]:
+    """Each `model` document in the search index: the version it was written from, and its
+    article (an article's is its own id).
 
     Through haystack, whatever the engine. Asked as a filter on haystack's
     content-type field: the match-everything query that `.all()` sends makes
     Whoosh walk every term (50 times slower). An entry written before entries
     recorded their version has None.
     """
-    hits = SearchQuerySet(using=using).filter(**{DJANGO_CT: Exact(get_model_ct(Article))})
+    hits = SearchQuerySet(using=using).models(model)
+    hits = hits.filter(**{DJANGO_CT: Exact(get_model_ct(model))})
     total = hits.count()
     if not total:
         return {}
-    return {int(pk): version for pk, version in hits.values_list("pk", "version")[:total]}
+    if model is Article:
+        rows = hits.values_list("pk", "version")[:total]
+        return {int(pk): (version, int(pk)) for pk, version in rows}
+    rows = hits.values_list("pk", "version", "article")[:total]
+    return {int(pk): (version, int(article)) for pk, version, article in rows}
 
 
-def index_differences(using: str = "default") -> IndexDifferences:
-    """How the index differs from the published articles: missing, extra, or out of date.
+def index_differences(using: str = "default", model=Article) -> IndexDifferences:
+    """How the index differs from what the database says it should hold of `model`
+    (published articles, or their quotes not rejected): missing, extra, or out of date.
 
-    An article saved while this reads may show as a difference already gone;
+    A change made while this reads may show as a difference already gone;
     bringing it in line again does no harm.
     """
-    indexed = indexed_versions(using)
-    published = article_versions(Article.objects.published())
-    both = published.keys() & indexed.keys()
+    indexed = indexed_versions(model, using)
+    expected = database_versions(model)
+    both = expected.keys() & indexed.keys()
+    missing = sorted(expected.keys() - indexed.keys())
+    extra = sorted(indexed.keys() - expected.keys())
+    stale = sorted(pk for pk in both if indexed[pk][0] != expected[pk][0])
     return IndexDifferences(
-        published=len(published),
+        published=len(expected),
         indexed=len(indexed),
-        missing=sorted(published.keys() - indexed.keys()),
-        extra=sorted(indexed.keys() - published.keys()),
+        missing=missing,
+        extra=extra,
         queued=IndexQueue.objects.values("article_id").distinct().count(),
-        stale=sorted(pk for pk in both if indexed[pk] != published[pk]),
+        stale=stale,
+        kind=model._meta.verbose_name,
+        to_index={
+            *(expected[pk][1] for pk in [*missing, *stale]),
+            *(indexed[pk][1] for pk in extra),
+        },
     )
+
+
+INDEXED_MODELS = (Article, Quote)

@@ -157,7 +157,7 @@ def _similar_wording(article: Article, count: int) -> dict[int, float]:
     try:
         hits = [
             (int(hit.pk), hit.score or 0.0)
-            for hit in SearchQuerySet().more_like_this(article)[:count]
+            for hit in SearchQuerySet().models(Article).more_like_this(article)[:count]
         ]
     except Exception:
         log.warning("more-like-this failed for article %s", article.pk, exc_info=True)

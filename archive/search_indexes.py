@@ -1,5 +1,5 @@
 """Where haystack looks for an app's indexes; they live in archive.search.indexes."""
 
-from archive.search.indexes import ArticleIndex
+from archive.search.indexes import ArticleIndex, QuoteIndex
 
-__all__ = ["ArticleIndex"]
+__all__ = ["ArticleIndex", "QuoteIndex"]

@@ -77,7 +77,9 @@ def test_editor_adds_an_article_that_is_published_and_searchable(client, editor)
     assert article.original_text == data["body"].replace("\r\n", "\n")
     assert article.history.count() == 1
     assert article.history.first().history_user == editor
-    assert [r.pk for r in SearchQuerySet().filter(content="photographs")] == [str(article.pk)]
+    assert [r.pk for r in SearchQuerySet().models(Article).filter(content="photographs")] == [
+        str(article.pk)
+    ]
 
 
 def test_a_body_over_the_size_limit_is_refused_on_the_body_and_nothing_saved(
@@ -231,14 +233,14 @@ def test_bad_input_in_the_form_gets_a_message_not_an_error(client, editor, artic
 @pytest.mark.django_db(transaction=True)
 def test_unpublish_action_hides_the_article_and_removes_it_from_search(client, editor, article):
     save_article(article)  # index it (transactional test: on_commit fires)
-    assert SearchQuerySet().filter(content="Turdi").count() == 1
+    assert SearchQuerySet().models(Article).filter(content="Turdi").count() == 1
     client.post(
         reverse("admin:archive_article_changelist"),
         {"action": "unpublish", "_selected_action": [article.pk]},
     )
     article.refresh_from_db()
     assert article.status == Article.Status.DRAFT
-    assert SearchQuerySet().filter(content="Turdi").count() == 0
+    assert SearchQuerySet().models(Article).filter(content="Turdi").count() == 0
     assert article.history.first().history_user == editor
 
 

@@ -29,7 +29,7 @@ def tags_url(article):
 
 def indexed_with(entity_slug):
     entity = Entity.objects.get(slug=entity_slug)
-    return {int(r.pk) for r in SearchQuerySet().filter(entities=str(entity.pk))}
+    return {int(r.pk) for r in SearchQuerySet().models(Article).filter(entities=str(entity.pk))}
 
 
 def test_the_article_form_counts_its_tags_and_links_to_them(admin_client, seeds):

@@ -1,4 +1,5 @@
-"""A tiny run of bench/search.py, so the search benchmark keeps working as the code changes."""
+"""Tiny runs of the benchmarks (bench/search.py, bench/quote_search.py, …), so they keep working
+as the code changes."""
 
 import subprocess
 import sys
@@ -98,3 +99,23 @@ def test_dates_benchmark_times_every_date_page():
     assert "300 articles written" in done.stdout
     for page in ("/dates/", "/dates/2008/06/", "/dates/unknown/"):
         assert f"| `{page}` | " in done.stdout
+
+
+def test_quote_search_benchmark_times_every_query_kind(tmp_path):
+    if not (CORPUS / "reuters-financial-2006.jsonl.gz").exists():
+        pytest.skip(f"the Reuters financial corpus is not at {CORPUS}")
+    done = run_bench(
+        "bench/quote_search.py",
+        "--corpus",
+        "reuters-financial-2006",
+        "--articles",
+        "100",
+        "--repeats",
+        "1",
+        "--data-dir",
+        str(tmp_path / "bench"),
+        timeout=180,
+    )
+    assert "| query | hits | JSON p50 ms |" in done.stdout
+    for kind in ("common word", "phrase", "wildcard", "every quote, page 1"):
+        assert f"| {kind} (" in done.stdout or f"| {kind} |" in done.stdout

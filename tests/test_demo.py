@@ -38,10 +38,12 @@ def test_setup_demo_loads_seeds_history_index_and_an_editor():
     assert Article.objects.published().count() == 5
     assert Entity.objects.count() > 40
     assert all(article.history.count() == 1 for article in Article.objects.all())
-    assert SearchQuerySet().filter(content="mercy").count() == 1
+    assert SearchQuerySet().models(Article).filter(content="mercy").count() == 1
     assert Mention.objects.filter(entity__name="World Uyghur Congress").exists()
     wuc = Entity.objects.get(slug="world-uyghur-congress")
-    assert SearchQuerySet().filter(entities=str(wuc.pk)).count() == 1  # indexed with its tags
+    assert (
+        SearchQuerySet().models(Article).filter(entities=str(wuc.pk)).count() == 1
+    )  # indexed with its tags
     assert "password" in out.getvalue()
 
 

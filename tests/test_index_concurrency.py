@@ -57,9 +57,9 @@ CHECK = textwrap.dedent(
     import json
     from haystack.query import SearchQuerySet
     from archive.models import Article, IndexQueue
-    indexed = sorted(int(r.pk) for r in SearchQuerySet().all()[:10000])
+    indexed = sorted(int(r.pk) for r in SearchQuerySet().models(Article).all()[:10000])
     published = sorted(Article.objects.published().values_list("pk", flat=True))
-    edited = SearchQuerySet().filter(content="asked news").count()
+    edited = SearchQuerySet().models(Article).filter(content="asked news").count()
     print(json.dumps({"indexed": indexed, "published": published,
                       "queued": IndexQueue.objects.count(), "edited_found": edited,
                       "edited_expected": Article.objects.published()

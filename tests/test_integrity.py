@@ -10,7 +10,16 @@ from haystack.query import SearchQuerySet
 
 from archive.articles import save_article
 from archive.integrity import index_differences, verify_hashes
-from archive.models import Article, Entity, IndexQueue, Mention, original_sha256_hex, sha256_hex
+from archive.models import (
+    Article,
+    Entity,
+    IndexQueue,
+    Mention,
+    Quote,
+    original_sha256_hex,
+    sha256_hex,
+)
+from archive.quotes.records import update_quotes_for_ids
 from archive.search.indexing import index_articles
 
 pytestmark = pytest.mark.django_db
@@ -18,14 +27,23 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def seeds():
-    """The five seed articles, indexed, one of them edited once (so it has history)."""
+    """The five seed articles with their quotes, indexed, one of them edited once (so it has
+    history)."""
     call_command("loaddata", "fixtures/seed_articles.json", verbosity=0)
     edited = Article.objects.order_by("pk").first()
     edited.body += "\n\nAn editor's correction."
     edited.save()
+    update_quotes_for_ids(Article.objects.values_list("pk", flat=True))
     index_articles(Article.objects.values_list("pk", flat=True))
     IndexQueue.objects.all().delete()  # applied just above
     return Article.objects.order_by("pk")
+
+
+def quote_ids(article):
+    """The ids of an article's quotes; the test needs some (the seeds have a few each)."""
+    ids = sorted(article.quotes.filter(rejected=False).values_list("pk", flat=True))
+    assert ids, f"article {article.pk} has no quote"
+    return ids
 
 
 def verify(capsys, *args):
@@ -91,7 +109,7 @@ def test_hashes_are_read_in_batches(seeds, django_assert_num_queries):
 
 
 def test_articles_missing_from_the_index_and_extra_ones_are_listed(seeds, capsys):
-    published_behind_its_back, unpublished_behind_its_back = seeds[0], seeds[1]
+    published_behind_its_back, unpublished_behind_its_back = seeds[1], seeds[3]
     Article.objects.filter(pk=published_behind_its_back.pk).update(status=Article.Status.DRAFT)
     index_articles([published_behind_its_back.pk])  # now out of the index
     Article.objects.filter(pk=published_behind_its_back.pk).update(status=Article.Status.PUBLISHED)
@@ -100,9 +118,14 @@ def test_articles_missing_from_the_index_and_extra_ones_are_listed(seeds, capsys
     differences = index_differences()
     assert differences.missing == [published_behind_its_back.pk]
     assert differences.extra == [unpublished_behind_its_back.pk]
+    # Their quotes with them: the one's are missing, the other's should not be there.
+    quotes = index_differences(model=Quote)
+    assert quotes.missing == quote_ids(published_behind_its_back)
+    assert quotes.extra == quote_ids(unpublished_behind_its_back)
+    assert quotes.articles() == [published_behind_its_back.pk, unpublished_behind_its_back.pk]
 
     out, err, error = verify(capsys, "--index")
-    assert str(error) == "2 problem(s) found."
+    assert str(error) == f"{2 + len(quotes.missing) + len(quotes.extra)} problem(s) found."
     assert "all match" in out  # the hashes are fine
     assert f"Missing from the index (1): ids {published_behind_its_back.pk}" in err
     assert f"In the index but not published (1): ids {unpublished_behind_its_back.pk}" in err
@@ -114,7 +137,7 @@ def test_articles_missing_from_the_index_and_extra_ones_are_listed(seeds, capsys
 
 def test_entries_written_before_the_last_save_or_a_change_of_tags_are_out_of_date(seeds, capsys):
     """What a rebuild wrote back over an editor's save is found, and update_index mends it."""
-    saved_behind_its_back, tagged_behind_its_back = seeds[2], seeds[3]
+    saved_behind_its_back, tagged_behind_its_back = seeds[1], seeds[3]
     # .update() leaves the index alone, as the rebuild's stale write did.
     Article.objects.filter(pk=saved_behind_its_back.pk).update(
         title="Zephyrine report", updated_at=timezone.now()
@@ -126,16 +149,20 @@ def test_entries_written_before_the_last_save_or_a_change_of_tags_are_out_of_dat
     assert differences.stale == [saved_behind_its_back.pk, tagged_behind_its_back.pk]
     assert (differences.missing, differences.extra) == ([], [])
 
+    # The quotes of the article saved behind the index's back hold its old date and source.
+    quotes = quote_ids(saved_behind_its_back)
+    assert index_differences(model=Quote).stale == quotes
+
     out, err, error = verify(capsys, "--index")
-    assert str(error) == "2 problem(s) found."
+    assert str(error) == f"{2 + len(quotes)} problem(s) found."
     assert (
         "Out of date in the index, written from an earlier version (2): "
         f"ids {saved_behind_its_back.pk}, {tagged_behind_its_back.pk}"
     ) in err
 
     call_command("update_index", stdout=io.StringIO())
-    assert index_differences().in_line
-    assert SearchQuerySet().filter(content="Zephyrine").count() == 1
+    assert index_differences().in_line and index_differences(model=Quote).in_line
+    assert SearchQuerySet().models(Article).filter(content="Zephyrine").count() == 1
 
 
 def test_queued_changes_are_mentioned_as_the_likely_reason(seeds):

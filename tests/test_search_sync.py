@@ -144,15 +144,15 @@ def test_tags_changed_while_a_flush_writes_an_article_are_in_the_index_afterward
     Mention.objects.create(article=article, entity=duplicate)
     queue_articles([article.pk])
 
-    update = type(search_index).update
+    write = type(search_index).write
     merged = []
 
-    def merge_before_the_first_write(backend, index, iterable, commit=True):
+    def merge_before_the_first_write(backend, updates, removals=()):
         if not merged:
             merged.append(merge_entities(keep, duplicate))  # and indexed at once
-        return update(backend, index, iterable, commit)
+        return write(backend, updates, removals)
 
-    monkeypatch.setattr(type(search_index), "update", merge_before_the_first_write)
+    monkeypatch.setattr(type(search_index), "write", merge_before_the_first_write)
     flush_index_queue()
 
     assert merged and IndexQueue.objects.count() == 0

@@ -42,11 +42,11 @@ def merge_entities(keep: Entity, remove: Entity) -> MergeReport:
         report = MergeReport(removed_slug=removed.slug)
         _move_spellings(keep, removed, reason, report)
         article_ids = _move_mentions(keep, removed, reason, report)
-        _move_quotes(keep, removed, reason)
+        article_ids = {*article_ids, *_move_quotes(keep, removed, reason)}
         _remember_old_slug(keep, removed)
         removed._change_reason = reason
         removed.delete()  # and with it the duplicate aliases and mentions left behind
-        # The texts are as they were: only the articles' entities in the index change.
+        # The texts are as they were: only the articles' entities and speakers in the index change.
         article_changed(article_ids, text_changed=False)
     return report
 
@@ -102,13 +102,15 @@ def _place(mention: Mention) -> tuple:
     return (mention.article_id, mention.paragraph, mention.start, mention.end)
 
 
-def _move_quotes(keep: Entity, removed: Entity, reason: str) -> None:
-    """Quotes spoken by the removed entity are now spoken by the one kept."""
+def _move_quotes(keep: Entity, removed: Entity, reason: str) -> set[int]:
+    """Quotes spoken by the removed entity are now spoken by the one kept; return their
+    articles."""
     quotes = list(Quote.objects.filter(speaker=removed))
     for quote in quotes:
         quote.speaker = keep
     if quotes:
         bulk_update_with_history(quotes, Quote, ["speaker"], default_change_reason=reason)
+    return {quote.article_id for quote in quotes}
 
 
 def _remember_old_slug(keep: Entity, removed: Entity) -> None:

@@ -32,6 +32,7 @@ from archive.quotes.extraction import (
 )
 from archive.quotes.normalise import normalise_quote, quote_key
 from archive.quotes.tracing import store_shingles
+from archive.search.indexing import queue_articles
 
 BATCH_SIZE = 200
 CHANGE_REASON = "Extracted automatically"
@@ -274,8 +275,15 @@ def update_quotes_for_ids(
     article_ids: Iterable[int],
     progress: Callable[[str], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    queue_changed: bool = False,
 ) -> QuoteReport:
-    """Re-extract these articles' quotes, `batch_size` articles per transaction."""
+    """Re-extract these articles' quotes, `batch_size` articles per transaction.
+
+    With `queue_changed`, the articles whose quotes changed are queued for the
+    search index in the transaction of their batch (indexing an article indexes
+    its quotes): for a re-extraction on its own (`manage.py extract_quotes`).
+    `archive.articles.article_changed` queues its articles itself.
+    """
     ids = sorted(set(article_ids))
     report = QuoteReport()
     for first in range(0, len(ids), batch_size):
@@ -294,6 +302,7 @@ def update_quotes_for_ids(
             for quote in Quote.objects.filter(article__in=articles).order_by("pk"):
                 stored[quote.article_id].append(quote)
             total = _Changes()
+            changed_before = len(report.changed_article_ids)
             for article in articles:
                 found = quotes_in(article, mentions[article.pk])
                 changes = reconcile(article, found, stored[article.pk], report)
@@ -304,6 +313,8 @@ def update_quotes_for_ids(
                 total.update += changes.update
                 total.delete += changes.delete
             _apply(total, report)
+            if queue_changed:
+                queue_articles(report.changed_article_ids[changed_before:])
         if progress:
             progress(f"{min(first + batch_size, len(ids)):,} of {len(ids):,} articles read…")
     return report

@@ -1,223 +1,231 @@
-"""Search within quotations only: words or "a phrase", by speaker, source and date, newest first.
+"""Search within quotations only, in the article search's language, through the search index.
 
-The database answers (Quote.normalised_text holds each quote's folded
-words, one space apart): a word matches whole words, `word*` their
-beginnings, a "phrase" the words in a row. Case, accents, quote styles and
-apostrophes are folded on both sides, as in the article search.
+Quotes have documents of their own in the search engine (QuoteIndex in
+archive.search.indexes), so a search reads posting lists instead of every
+quote's text. The query is read as the article search reads it
+(archive.search.query, bounded by archive.search.cost, spellings of curated
+entities expanded), with `speaker:` where articles have `entity:`; the
+parameters come from the same form (archive.search.params). With no words and
+no filter, every quote is listed, newest article first.
 """
 
-import datetime
-import re
+import logging
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, QuerySet, TextField, Value
-from django.db.models.functions import Concat
-from django.http import QueryDict
-from django.utils.text import slugify
+from django.db.models import F
+from haystack.inputs import Exact
+from haystack.query import SearchQuerySet
 
+from archive.citations import Citation
+from archive.entities.vocabulary import current_vocabulary
 from archive.models import Article, Entity, EntityRedirect, Quote, Source
-from archive.quotes.normalise import quote_words
-from archive.search.cost import bound_length, bound_query
-from archive.search.params import MAX_PAGE, parse_period
-from archive.search.query import Clause, Group, ParsedQuery
-from archive.search.text import normalise_punctuation, tokens
+from archive.search.cost import TOOK_TOO_LONG
+from archive.search.health import (
+    SEARCH_UNAVAILABLE,
+    IndexNotice,
+    is_engine_failure,
+    quote_index_notice,
+    tried_twice,
+)
+from archive.search.query import QUOTE_FILTER_FIELDS, ParsedQuery, parse_query
+from archive.search.results import (
+    FacetValue,
+    SearchParams,
+    matching,
+    named_entity,
+    resolve_sources,
+)
+from archive.search.snippets import mark_paragraph
+from archive.search.variants import expand
 
+log = logging.getLogger(__name__)
 QUOTES_PER_PAGE = 20
 FACET_SIZE = 15
 EXPORT_LIMIT = 500
-_PHRASE = re.compile(r'"([^"]*)"')
-
-
-@dataclass
-class QuoteQuery:
-    """What the reader asked for, read from the query string; `notes` say what was not usable."""
-
-    q: str = ""
-    words: list[str] = field(default_factory=list)
-    prefixes: list[str] = field(default_factory=list)
-    phrases: list[list[str]] = field(default_factory=list)
-    speaker: str = ""
-    source: str = ""
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
-    page: int = 1
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def terms(self) -> bool:
-        return bool(self.words or self.prefixes or self.phrases)
-
-
-def parse_terms(q: str) -> tuple[list[str], list[str], list[list[str]]]:
-    """Words, `word*` prefixes and "phrases" of a query, folded like the quotes."""
-    plain = normalise_punctuation(q)
-    phrases = [quote_words(p) for p in _PHRASE.findall(plain)]
-    rest = _PHRASE.sub(" ", plain).replace('"', " ")
-    words, prefixes = [], []
-    for piece in rest.split():
-        folded = quote_words(piece)
-        if piece.endswith("*") and len(folded) == 1:
-            prefixes.append(folded[0])
-        else:
-            words += folded
-    return words, prefixes, [p for p in phrases if p]
-
-
-def bounded_terms(words, prefixes, phrases, notes: list[str]):
-    """Words, prefixes and phrases trimmed by the article search's guard (archive.search.cost)."""
-    clauses = [Clause(w, (w,), (w,)) for w in words]
-    clauses += [Clause(p, (p,), (p,), prefix=True) for p in prefixes]
-    clauses += [Clause(" ".join(p), tuple(p), tuple(p)) for p in phrases]
-    kept = [
-        group.clauses[0]
-        for group in bound_query(ParsedQuery([Group([c]) for c in clauses], notes=notes)).groups
-    ]
-    return (
-        [c.words[0] for c in kept if not c.prefix and not c.is_phrase],
-        [c.words[0] for c in kept if c.prefix],
-        [list(c.words) for c in kept if c.is_phrase],
-    )
-
-
-def quote_query(query: QueryDict) -> QuoteQuery:
-    params = QuoteQuery()
-    params.q = bound_length(normalise_punctuation(query.get("q", "")).strip(), params.notes)
-    params.words, params.prefixes, params.phrases = bounded_terms(
-        *parse_terms(params.q), params.notes
-    )
-    params.speaker = slugify(query.get("speaker", ""))
-    params.source = slugify(query.get("source", ""))
-    for name, end in (("from", False), ("to", True)):
-        raw = query.get(name, "").strip()
-        if not raw:
-            continue
-        try:
-            setattr(params, "date_to" if end else "date_from", parse_period(raw, end))
-        except ValueError:
-            params.notes.append(
-                f"“{raw[:40]}” is not a date; use a year (2020), a month (2020-06) or a day "
-                f"(2020-06-17). The “{name}” date was not used."
-            )
-    if params.date_from and params.date_to and params.date_from > params.date_to:
-        params.notes.append("The “from” date was after the “to” date; they were swapped.")
-        params.date_from, params.date_to = params.date_to, params.date_from
-    raw_page = query.get("page", "1").strip() or "1"
-    if raw_page.isdigit() and 1 <= int(raw_page) <= MAX_PAGE:
-        params.page = int(raw_page)
-    else:
-        params.notes.append(f"“{raw_page[:20]}” is not a page number; showing the first page.")
-    return params
+# A quote's place: its article's date, then the article, then where in it.
+QUOTE_SORTS = {
+    "relevance": None,
+    "newest": ("order_newest",),
+    "oldest": ("order_oldest",),
+}
 
 
 @dataclass
 class QuoteHit:
     quote: Quote
     marks: list[tuple[int, int]]
+    url: str = ""  # set by the view: the article at the quote's paragraph
+    citation: Citation | None = None  # set by the view, which knows the site's address
+
+
+@dataclass
+class Speakers:
+    """Who a search asks to have spoken: entities, or names as articles write them."""
+
+    entities: list[Entity] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
 
 
 @dataclass
 class QuoteResults:
-    query: QuoteQuery
-    page: Page
+    params: SearchParams
+    parsed: ParsedQuery
+    page: Page | None
     hits: list[QuoteHit]
-    speaker: Entity | None = None
-    source: Source | None = None
-    speakers: list[dict] = field(default_factory=list)  # slug, name, count: most quoted first
-    sources: list[dict] = field(default_factory=list)
+    count: int
+    notes: list[str]
+    speakers: Speakers = field(default_factory=Speakers)
+    sources: list[Source] = field(default_factory=list)
+    speaker_facet: list[FacetValue] = field(default_factory=list)  # most quoted first
+    source_facet: list[FacetValue] = field(default_factory=list)
+    index_notice: IndexNotice | None = None
+    spoken_by: Entity | None = None  # the words found nothing but name this speaker
 
     @property
-    def count(self) -> int:
-        return self.page.paginator.count
+    def spoken_by_query(self) -> str:
+        return f'speaker:"{self.spoken_by.name}"' if self.spoken_by else ""
 
 
-def published_quotes() -> QuerySet[Quote]:
-    """Every quote an editor has not rejected, in a published article, newest article first."""
-    return (
-        Quote.objects.filter(rejected=False, article__status=Article.Status.PUBLISHED)
-        .with_articles()
-        .order_by(
-            F("article__published_on").desc(nulls_last=True),
-            "-article_id",
-            "paragraph",
-            "start",
-        )
-    )
-
-
-def _resolve_speaker(slug: str, notes: list[str]) -> Entity | None | bool:
-    """The entity of `slug` (following merges); False, with a note, when there is none."""
+def _entity_by_slug(slug: str) -> Entity | None:
+    """The entity of `slug`, following merges (a merged entity's old slug still works)."""
     entity = Entity.objects.filter(slug=slug).first()
     if entity is None:
         moved = EntityRedirect.objects.select_related("entity").filter(old_slug=slug).first()
         entity = moved.entity if moved else None
-    if entity is None:
-        notes.append(f"No speaker “{slug}” in the archive: no quotes to show for it.")
-        return False
     return entity
 
 
-def matching_quotes(params: QuoteQuery) -> tuple[QuerySet[Quote], Entity | None, Source | None]:
-    """The quotes that match; the speaker and source filters as found (None if not asked)."""
-    quotes = published_quotes()
-    if params.terms:
-        padded = Concat(Value(" "), "normalised_text", Value(" "), output_field=TextField())
-        quotes = quotes.annotate(padded=padded)
-        for word in params.words:
-            quotes = quotes.filter(padded__contains=f" {word} ")
-        for prefix in params.prefixes:
-            quotes = quotes.filter(padded__contains=f" {prefix}")
-        for phrase in params.phrases:
-            quotes = quotes.filter(padded__contains=f" {' '.join(phrase)} ")
-    speaker = source = None
-    if params.speaker:
-        speaker = _resolve_speaker(params.speaker, params.notes)
-        quotes = quotes.filter(speaker=speaker) if speaker else quotes.none()
-        speaker = speaker or None
-    if params.source:
-        source = Source.objects.filter(slug=params.source).first()
-        if source is None:
-            params.notes.append(f"No source “{params.source}” in the archive.")
-            quotes = quotes.none()
+def resolve_speakers(
+    parsed: ParsedQuery, params: SearchParams, vocabulary, notes
+) -> Speakers | None:
+    """The speakers of ?speaker= (entity slugs) and of `speaker:` (a name: an entity's, or as
+    articles write it); None, with a note, if a slug names no entity."""
+    speakers = Speakers()
+    for slug in params.speakers:
+        entity = _entity_by_slug(slug)
+        if entity is None:
+            notes.append(f"No speaker “{slug}” in the archive: no quotes to show for it.")
+            return None
+        speakers.entities.append(entity)
+    for name in parsed.filters.get("speaker", []):
+        entity = named_entity(name, vocabulary)
+        if entity is not None:
+            speakers.entities.append(entity)
         else:
-            quotes = quotes.filter(article__source=source)
-    if params.date_from:
-        quotes = quotes.filter(article__published_on__gte=params.date_from)
-    if params.date_to:
-        quotes = quotes.filter(article__published_on__lte=params.date_to)
-    return quotes, speaker, source
+            speakers.names.append(name)
+    return speakers
 
 
-def word_marks(text: str, params: QuoteQuery) -> list[tuple[int, int]]:
-    """Where the query's words are in a quote's text, for <mark>."""
-    wanted = set(params.words) | {w for phrase in params.phrases for w in phrase}
-    marks = []
-    for token in tokens(text):
-        if token.word in wanted or any(token.word.startswith(p) for p in params.prefixes):
-            marks.append((token.start, token.end))
-    return marks
+def build_quote_search(parsed, params, sources, speakers: Speakers) -> SearchQuerySet:
+    sqs = matching(SearchQuerySet().models(Quote), parsed, params, sources)
+    for entity in speakers.entities:
+        sqs = sqs.filter(speaker=str(entity.pk))
+    for name in speakers.names:
+        sqs = sqs.filter(speaker_name=Exact(name))
+    # Relevance means nothing without words: then the newest come first.
+    by = params.sort if parsed.positive_groups or params.sort != "relevance" else "newest"
+    if QUOTE_SORTS[by]:
+        sqs = sqs.order_by(*QUOTE_SORTS[by])
+    return sqs.facet("speaker").facet("source")
 
 
-def search_quotes(params: QuoteQuery, per_page: int = QUOTES_PER_PAGE) -> QuoteResults:
-    quotes, speaker, source = matching_quotes(params)
-    page = Paginator(quotes, per_page).get_page(params.page)
-    hits = [QuoteHit(quote, word_marks(quote.text, params)) for quote in page.object_list]
-    results = QuoteResults(params, page, hits, speaker, source)
-    if page.paginator.count:
-        results.speakers = _counted(quotes.filter(speaker__isnull=False), "speaker")
-        results.sources = _counted(quotes.filter(article__source__isnull=False), "article__source")
-    return results
+def search_quotes(params: SearchParams, per_page: int = QUOTES_PER_PAGE) -> QuoteResults:
+    """The quotes that match, a page of them; with a notice if the index cannot answer."""
+
+    def answer() -> QuoteResults:
+        results = _search_index(params, per_page)
+        results.index_notice = quote_index_notice()
+        return results
+
+    try:
+        return tried_twice(answer)
+    except Exception as error:
+        if not is_engine_failure(error):
+            raise
+        log.warning("Search index unavailable; answering with a notice", exc_info=True)
+    parsed = parse_query(params.q, QUOTE_FILTER_FIELDS)
+    notes = [*params.notes, *parsed.notes]
+    return QuoteResults(params, parsed, None, [], 0, notes, index_notice=SEARCH_UNAVAILABLE)
 
 
-def _counted(quotes: QuerySet[Quote], relation: str) -> list[dict]:
-    """The FACET_SIZE speakers (or sources) with most of these quotes, counted by the database."""
-    rows = (
-        quotes.order_by()
-        .values(slug=F(f"{relation}__slug"), name=F(f"{relation}__name"))
-        .annotate(count=Count("id"))
-        .order_by("-count", "name")[:FACET_SIZE]
+def _search_index(params: SearchParams, per_page: int) -> QuoteResults:
+    parsed = parse_query(params.q, QUOTE_FILTER_FIELDS)
+    notes = [*params.notes, *parsed.notes]
+    vocabulary = current_vocabulary().variants
+    expand(parsed, vocabulary)
+    empty = QuoteResults(params, parsed, None, [], 0, notes)
+    sources = resolve_sources(parsed, params, notes)
+    speakers = resolve_speakers(parsed, params, vocabulary, notes)
+    if sources is None or speakers is None:
+        return empty
+
+    sqs = build_quote_search(parsed, params, sources, speakers)
+    paginator = Paginator(sqs, per_page)
+    page_number = params.page
+    found = list(sqs[(page_number - 1) * per_page : page_number * per_page])
+    count = sqs.count()
+    if not found and count and page_number > 1:
+        page_number = paginator.num_pages
+        notes.append(f"There is no page {params.page:,}; this is the last page, {page_number}.")
+    page = paginator.page(page_number) if count else None
+    found = list(page.object_list) if page else []
+    spoken_by = None if count else _speaker_named(parsed, params, vocabulary)
+    if spoken_by is not None:
+        notes.append(
+            f"No quotation has the words “{params.q[:60]}”; for what {spoken_by.name} said, "
+            f'search speaker:"{spoken_by.name}".'
+        )
+
+    quotes = Quote.objects.with_articles().in_bulk([int(r.pk) for r in found])
+    groups = parsed.positive_groups
+    hits = []
+    for result in found:
+        quote = quotes.get(int(result.pk))
+        if quote is None or quote.rejected or not quote.article.is_published:
+            continue  # changed since it was indexed; the queue will catch up
+        hits.append(QuoteHit(quote, mark_paragraph(quote.text, groups)))
+
+    # What the archive's Whoosh backend says of its answer; other engines bound their own.
+    notes.extend(getattr(sqs.query, "notes", ()))
+    if getattr(sqs.query, "incomplete", False):
+        notes.append(TOOK_TOO_LONG)
+    counts = sqs.facet_counts().get("fields", {}) if count else {}
+    return QuoteResults(
+        params,
+        parsed,
+        page,
+        hits,
+        count,
+        notes,
+        speakers=speakers,
+        sources=sources,
+        speaker_facet=_facet(Entity, counts.get("speaker", []), speakers.entities),
+        source_facet=_facet(Source, counts.get("source", []), sources),
+        spoken_by=spoken_by,
     )
-    return list(rows)
+
+
+def _speaker_named(parsed: ParsedQuery, params: SearchParams, vocabulary) -> Entity | None:
+    """The quoted person or organisation the words of a search name, when they are the whole
+    search: its words are looked for inside quotations, not in who spoke them."""
+    if parsed.filters or params.speakers or len(parsed.groups) != len(parsed.positive_groups):
+        return None
+    entity = named_entity(params.q, vocabulary) if params.q else None
+    if entity is None or not Quote.objects.filter(speaker=entity, rejected=False).exists():
+        return None
+    return entity
+
+
+def _facet(model, counts, active) -> list[FacetValue]:
+    """The FACET_SIZE speakers (or sources) with most of the quotes found, with their names."""
+    by_id = {int(key): n for key, n in counts if key}
+    active_ids = {obj.pk for obj in active}
+    values = [
+        FacetValue(obj.slug, obj.name, by_id[pk], pk in active_ids)
+        for pk, obj in model.objects.in_bulk(by_id).items()
+    ]
+    return sorted(values, key=lambda v: (-v.count, v.label))[:FACET_SIZE]
 
 
 def quotes_spoken_by(entity: Entity, limit: int) -> tuple[list[Quote], int]:

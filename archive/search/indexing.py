@@ -1,10 +1,11 @@
 """Bring the search index in line with the database, through a queue that loses nothing.
 
-Every change to an article queues its id in the same database transaction.
-After the commit, `flush_index_queue()` asks the engine to update or remove
-those articles, by their state in the database at that moment, and only then
-deletes the queue rows. If the engine is busy (another process writing, a
-rebuild holding the Whoosh lock), the rows stay queued for the next flush.
+Every change to an article, or to its quotes, queues the article's id in the
+same database transaction. After the commit, `flush_index_queue()` asks the
+engine to update or remove those articles and their quotes, by their state in
+the database at that moment, and only then deletes the queue rows. If the
+engine is busy (another process writing, a rebuild holding the Whoosh lock),
+the rows stay queued for the next flush.
 
 A writer that reads articles and writes them a moment later can write back
 a state that a save in that moment replaced, after the save's own process
@@ -20,14 +21,16 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from haystack import connection_router, connections
+from haystack.query import SearchQuerySet
 from haystack.utils import get_identifier
 
 from archive.integrity import index_differences
-from archive.models import Article, IndexQueue
+from archive.models import Article, IndexQueue, Quote
 from archive.search.indexes import article_versions
 
 log = logging.getLogger(__name__)
 FLUSH_BATCH = 500
+QUOTE_LOOKUP_BATCH = 100
 
 
 def queue_articles(article_ids: Iterable[int]) -> None:
@@ -75,18 +78,59 @@ def flush_after_commit() -> None:
 
 
 def index_articles(article_ids: Iterable[int]) -> None:
-    """Index the published ones among `article_ids`; remove every other one from the index."""
+    """Index the published ones among `article_ids`, and their quotes; remove every other one
+    from the index, with its quotes."""
     ids = set(article_ids)
     if not ids:
         return
     for using in connection_router.for_write():
-        backend = connections[using].get_backend()
-        index = connections[using].get_unified_index().get_index(Article)
-        published = list(index.index_queryset(using=using).filter(pk__in=ids))
-        if published:
-            backend.update(index, published)
-        for pk in ids - {article.pk for article in published}:
-            backend.remove(get_identifier(Article(pk=pk)))
+        unified = connections[using].get_unified_index()
+        article_index, quote_index = unified.get_index(Article), unified.get_index(Quote)
+        published = list(article_index.index_queryset(using=using).filter(pk__in=ids))
+        quotes = list(quote_index.index_queryset(using=using).filter(article_id__in=ids))
+        # A quote that re-extraction deleted or an editor merged is gone from the
+        # database: the index is asked which quotes it holds for these articles.
+        gone = [Article(pk=pk) for pk in ids - {article.pk for article in published}]
+        stale = indexed_quote_ids(ids, using) - {quote.pk for quote in quotes}
+        gone += [Quote(pk=pk) for pk in stale]
+        write(
+            connections[using].get_backend(),
+            [(article_index, published), (quote_index, quotes)],
+            [get_identifier(obj) for obj in gone],
+        )
+
+
+def indexed_quote_ids(article_ids: set[int], using: str) -> set[int]:
+    """The ids of the quotes the index holds for these articles.
+
+    From the posting lists where the engine's extension reads them
+    (archive.search.whoosh_backend); else by searches of QUOTE_LOOKUP_BATCH
+    articles each.
+    """
+    document_ids = getattr(connections[using].get_backend(), "document_ids", None)
+    if document_ids is not None:
+        return document_ids(Quote, "article", [str(pk) for pk in sorted(article_ids)])
+    found = set()
+    ids = sorted(article_ids)
+    for first in range(0, len(ids), QUOTE_LOOKUP_BATCH):
+        held = SearchQuerySet(using=using).models(Quote)
+        held = held.filter(article__in=ids[first : first + QUOTE_LOOKUP_BATCH])
+        count = held.count()
+        found.update(int(pk) for pk in held.values_list("pk", flat=True)[:count])
+    return found
+
+
+def write(backend, updates, removals: list[str]) -> None:
+    """Index (index, objects) pairs and remove documents: in one commit where the engine's
+    extension can (archive.search.whoosh_backend), else with haystack's calls."""
+    if hasattr(backend, "write"):
+        backend.write(updates, removals)
+        return
+    for index, objects in updates:
+        if objects:
+            backend.update(index, objects)
+    for identifier in removals:
+        backend.remove(identifier)
 
 
 def flush_index_queue(batch_size: int = FLUSH_BATCH, progress=None) -> int:

@@ -1,5 +1,8 @@
 """Understand what a journalist typed: words, "phrases", OR, -exclusions and filters.
 
+One language for every search: articles filter by source: and entity:,
+quotes by source: and speaker:.
+
 The parser never fails. Whatever it cannot use it drops or reads as plain
 words, and says so in a note the page shows next to the results.
 """
@@ -10,7 +13,8 @@ from dataclasses import dataclass, field
 from archive.search.cost import bound_length, bound_query
 from archive.search.text import fold, normalise_punctuation, tokens
 
-FILTER_FIELDS = ("source", "entity")
+FILTER_FIELDS = ("source", "entity")  # of articles
+QUOTE_FILTER_FIELDS = ("source", "speaker")
 MIN_PREFIX = 2
 
 # One piece of the query: an optional "-", an optional field name, then a
@@ -67,7 +71,7 @@ def make_clause(text: str, prefix: bool = False) -> Clause | None:
     return Clause(text, tuple(t.word for t in found), tuple(t.term for t in found))
 
 
-def parse_query(raw: str) -> ParsedQuery:
+def parse_query(raw: str, filter_fields: tuple[str, ...] = FILTER_FIELDS) -> ParsedQuery:
     """The query as clauses and filters, within what a search may cost (archive.search.cost)."""
     parsed = ParsedQuery()
     text = bound_length(normalise_punctuation(raw or "").strip(), parsed.notes)
@@ -90,14 +94,15 @@ def parse_query(raw: str) -> ParsedQuery:
 
         if field_name:
             value = phrase if phrase is not None else word
-            if field_name.lower() in FILTER_FIELDS:
+            if field_name.lower() in filter_fields:
                 if value and value.strip():
                     parsed.filters.setdefault(field_name.lower(), []).append(value.strip())
                 else:
                     parsed.notes.append(f"“{field_name}:” needs a value, e.g. {field_name}:name.")
                 continue
+            named = " and ".join(f"{name}:" for name in filter_fields)
             parsed.notes.append(
-                f"“{field_name}:” is not a filter (the filters are source: and entity:); "
+                f"“{field_name}:” is not a filter (the filters are {named}); "
                 "searched for the words instead."
             )
             phrase, word = (

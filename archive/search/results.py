@@ -44,6 +44,7 @@ class SearchParams:
     q: str = ""
     sources: list[str] = field(default_factory=list)  # slugs
     entities: list[str] = field(default_factory=list)  # slugs
+    speakers: list[str] = field(default_factory=list)  # entity slugs, for quotes
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
     sort: str = "relevance"
@@ -116,8 +117,9 @@ def group_query(group: Group) -> SQ:
     return functools.reduce(operator.or_, (clause_query(c) for c in group.clauses))
 
 
-def _resolve_filters(parsed: ParsedQuery, params: SearchParams, variants: SpellingVariants, notes):
-    """Sources and entities named in the query or the form, looked up; None if one is unknown."""
+def resolve_sources(parsed: ParsedQuery, params: SearchParams, notes) -> list[Source] | None:
+    """Sources named in the query (source:) or the form (?source=), looked up; None if one is
+    unknown, with a note."""
     sources = list(Source.objects.filter(slug__in=params.sources))
     for missing in set(params.sources) - {s.slug for s in sources}:
         notes.append(f"There is no source “{missing}” in the archive.")
@@ -131,18 +133,31 @@ def _resolve_filters(parsed: ParsedQuery, params: SearchParams, variants: Spelli
             notes.append(f"There is no source called “{name}” in the archive.")
             return None
         sources.append(source)
+    return sources
+
+
+def named_entity(name: str, variants: SpellingVariants) -> Entity | None:
+    """The entity a filter's value names: by slug, else by any of its spellings."""
+    clause = parse_query(f'"{name}"').groups
+    entity_id = variants.entity_for(clause[0].clauses[0]) if clause else None
+    return (
+        Entity.objects.filter(slug=fold(name).replace(" ", "-")).first()
+        or Entity.objects.filter(pk=entity_id).first()
+    )
+
+
+def _resolve_filters(parsed: ParsedQuery, params: SearchParams, variants: SpellingVariants, notes):
+    """Sources and entities named in the query or the form, looked up; None if one is unknown."""
+    sources = resolve_sources(parsed, params, notes)
+    if sources is None:
+        return None
 
     entities = list(Entity.objects.filter(slug__in=params.entities))
     for missing in set(params.entities) - {e.slug for e in entities}:
         notes.append(f"There is no entity “{missing}” in the archive.")
         return None
     for name in parsed.filters.get("entity", []):
-        clause = parse_query(f'"{name}"').groups
-        entity_id = variants.entity_for(clause[0].clauses[0]) if clause else None
-        entity = (
-            Entity.objects.filter(slug=fold(name).replace(" ", "-")).first()
-            or Entity.objects.filter(pk=entity_id).first()
-        )
+        entity = named_entity(name, variants)
         if entity is None:
             notes.append(f"There is no entity called “{name}” in the archive.")
             return None
@@ -150,8 +165,9 @@ def _resolve_filters(parsed: ParsedQuery, params: SearchParams, variants: Spelli
     return sources, entities
 
 
-def build_search(parsed: ParsedQuery, params: SearchParams, sources, entities) -> SearchQuerySet:
-    sqs = SearchQuerySet().models(Article)
+def matching(sqs: SearchQuerySet, parsed: ParsedQuery, params: SearchParams, sources):
+    """`sqs` narrowed to the query's words, exclusions, sources and dates: what articles and
+    quotes share."""
     positive = parsed.positive_groups
     if positive:
         sqs = sqs.filter(functools.reduce(operator.and_, (group_query(g) for g in positive)))
@@ -162,8 +178,6 @@ def build_search(parsed: ParsedQuery, params: SearchParams, sources, entities) -
             sqs = sqs.exclude(group_query(group))
     if sources:
         sqs = sqs.filter(source__in=[str(s.pk) for s in sources])
-    for entity in entities:
-        sqs = sqs.filter(entities=str(entity.pk))
     if params.date_from and params.date_to:
         # One range query: two open ranges would each walk the whole date field.
         sqs = sqs.filter(published_on__range=(params.date_from, params.date_to))
@@ -171,6 +185,14 @@ def build_search(parsed: ParsedQuery, params: SearchParams, sources, entities) -
         sqs = sqs.filter(published_on__gte=params.date_from)
     elif params.date_to:
         sqs = sqs.filter(published_on__lte=params.date_to)
+    return sqs
+
+
+def build_search(parsed: ParsedQuery, params: SearchParams, sources, entities) -> SearchQuerySet:
+    sqs = matching(SearchQuerySet().models(Article), parsed, params, sources)
+    for entity in entities:
+        sqs = sqs.filter(entities=str(entity.pk))
+    positive = parsed.positive_groups
     sort = SORTS.get(params.sort) or (None if positive else SORTS["newest"])
     if sort:
         sqs = sqs.order_by(sort)

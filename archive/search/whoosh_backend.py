@@ -16,9 +16,13 @@ What it adds to the stock backend, using Whoosh's own facilities:
   commit it was opened on, known by its segments' ids and not by its number
   alone, is the latest, and each process says which one it searches
   (archive.search.servers, for `verify --index`);
+- one index for every model (articles and quotes): searches, "more like
+  this" and document counts are of the models asked for (haystack's
+  `.models()`, `django_ct`), and sorting may mix directions (newest article
+  first, then a quote's paragraph in reading order);
 - a time budget for every search (`SEARCH_TIME_LIMIT`), after which it answers
   with the documents found so far and says so; a match-all that reads the
-  list of documents instead of every word of the index; wildcard words that
+  documents of the models asked for instead of every word of the index; wildcard words that
   stand for at most MAX_PREFIX_EXPANSION index words (archive.search.cost);
 - writes that wait for Whoosh's single write lock (for a bounded time) instead
   of failing at once, and find the documents they replace with that searcher
@@ -48,20 +52,20 @@ from haystack.backends.whoosh_backend import (
     WhooshSearchBackend,
     WhooshSearchQuery,
 )
-from haystack.constants import ID
+from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from haystack.exceptions import SkipDocument
 from haystack.fields import FacetField
-from haystack.utils import get_identifier
+from haystack.utils import get_identifier, get_model_ct
 from whoosh import fields as whoosh_fields
 from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
 from whoosh.codec.whoosh3 import W3PerDocReader
-from whoosh.collectors import WrappingCollector
+from whoosh.collectors import FilterCollector, WrappingCollector
 from whoosh.index import TOC, EmptyIndexError, LockError, clean_files
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
 from whoosh.searching import ResultsPage, Searcher, TimeLimit
-from whoosh.sorting import Categorizer, Count, FieldFacet
+from whoosh.sorting import Categorizer, Count, FieldFacet, MultiFacet
 from whoosh.util.filelock import try_for
 
 from archive.search.cost import MAX_PREFIX_EXPANSION, prefix_expansion_note
@@ -253,35 +257,50 @@ class DeadlineCollector(WrappingCollector):
     Whoosh's own TimeLimitCollector starts a timer thread for every search and
     interrupts it with SIGALRM, which only the main thread may receive and
     which could break into any code running at that moment; here the clock is
-    read between documents instead (a fraction of a microsecond each).
+    read between documents instead (a fraction of a microsecond each). It
+    checks in `matches()`, so a FilterCollector wrapped around it (the models
+    searched, haystack's narrow queries) still filters: wrapped inside one, it
+    collected every document the query matched, of any model.
     """
 
     def __init__(self, child, deadline: Deadline):
         self.child = child
         self.deadline = deadline
 
-    def collect_matches(self):
-        child, check = self.child, self.deadline.check
-        for docnum in child.matches():
+    def computes_count(self):
+        # Else a FilterCollector around it takes the child's count, which a
+        # collector that skips blocks (a search for the first page) computes
+        # from the query alone, unfiltered.
+        return self.child.computes_count()
+
+    def matches(self):
+        check = self.deadline.check
+        for docnum in self.child.matches():
             check()
-            child.collect(docnum)
+            yield docnum
+
+    def collect_matches(self):
+        collect = self.child.collect
+        for docnum in self.matches():
+            collect(docnum)
 
 
-def affordable(query, reader, deadline: Deadline):
+def affordable(query, reader, deadline: Deadline, everything=None):
     """`query` with its costly parts replaced by cheaper ones that find the same documents.
 
     `*` (haystack's match-all) is Whoosh's Every on the text field, which
     walks every word of the index to find the documents that have one: 3 s at
     2,000 articles for a search with only exclusions or filters. Every indexed
-    article has text, so the segments' own list of documents is the same set.
-    Wildcard words become BoundedPrefix, sharing MAX_PREFIX_EXPANSION words.
+    document has text, so `everything` (the documents of the models searched,
+    one posting list each) or else the segments' own list of documents is the
+    same set. Wildcard words become BoundedPrefix, sharing MAX_PREFIX_EXPANSION words.
     """
     prefixes = sum(1 for part in query.leaves() if type(part) is whoosh_query.Prefix)
     share = MAX_PREFIX_EXPANSION // max(prefixes, 1)
 
     def replace(part):
         if isinstance(part, whoosh_query.Every) and part.fieldname:
-            return whoosh_query.Every(boost=part.boost)
+            return everything or whoosh_query.Every(boost=part.boost)
         if type(part) is whoosh_query.Prefix:
             return BoundedPrefix(
                 part.fieldname, part.text, reader, deadline, limit=share, boost=part.boost
@@ -411,21 +430,35 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         return self.index.writer(**options)
 
     def update(self, index, iterable, commit=True):
+        self.write([(index, iterable)])
+
+    def remove(self, obj_or_string, commit=True):
+        self.write([], [get_identifier(obj_or_string)])
+
+    def write(self, updates, removals=()) -> None:
+        """(Re)index the objects of each (index, objects) pair and remove the documents named
+        in `removals` ("app.model.pk"), in one commit.
+
+        haystack's `update` and `remove` commit once each: an article saved
+        with its quotes would write two or three segments instead of one.
+        """
         documents = []
-        for obj in iterable:
-            try:
-                document = index.full_prepare(obj)
-            except SkipDocument:
-                continue
-            document.pop("boost", None)
-            documents.append({key: self._from_python(value) for key, value in document.items()})
-        if not documents:
+        for index, objects in updates:
+            for obj in objects:
+                try:
+                    document = index.full_prepare(obj)
+                except SkipDocument:
+                    continue
+                document.pop("boost", None)
+                documents.append({k: self._from_python(v) for k, v in document.items()})
+        replaced = [*removals, *(document[ID] for document in documents)]
+        if not replaced:
             return
         writer = self._writer(len(documents))
         try:
             with self._searcher_for(writer) as searcher:
-                for document in documents:
-                    writer.delete_by_term(ID, document[ID], searcher=searcher)
+                for identifier in replaced:
+                    writer.delete_by_term(ID, identifier, searcher=searcher)
             for document in documents:
                 writer.add_document(**document)
         except BaseException:
@@ -435,16 +468,6 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             writer.commit(mergetype=merge_edit_segments)
         else:
             writer.commit()
-
-    def remove(self, obj_or_string, commit=True):
-        writer = self._writer()
-        try:
-            with self._searcher_for(writer) as searcher:
-                writer.delete_by_term(ID, get_identifier(obj_or_string), searcher=searcher)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit(mergetype=merge_edit_segments)
 
     def _searcher_for(self, writer):
         """A searcher on exactly the segments `writer` sees, to find the documents it replaces.
@@ -509,6 +532,14 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             if self.storage.file_exists(first):  # an index with no commit yet: replaced
                 self.storage.delete_file(first)
             TOC(self.schema, [], 0).write(self.storage, self.index.indexname)
+            # The old commit's table of contents goes first: it numbers higher than 0, so
+            # readers would take it as the latest while clean_files, in no set order,
+            # deletes its segments (and a rebuild killed meanwhile would leave it in place).
+            pattern = TOC._pattern(self.index.indexname)
+            for name in list(self.storage):
+                match = pattern.match(name)
+                if match and int(match.group(1)) != 0:
+                    self.storage.delete_file(name)
             clean_files(self.storage, self.index.indexname, 0, [])
         finally:
             lock.release()
@@ -540,6 +571,70 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
                 self._status = status_for(self.path)
             self._status.searched(commit, checked_at)
         return searcher
+
+    def model_doc_count(self, model) -> int:
+        """How many documents of `model` the index holds, from its posting lists, not a search.
+
+        Counted once per commit: the reused searcher is tied to one, and a
+        segment with deletions is counted by walking its list (every quote).
+        """
+        searcher = self.searcher()
+        counts = searcher.__dict__.setdefault("archive_model_counts", {})
+        term = get_model_ct(model)
+        if term not in counts:
+            counts[term] = self._count_documents(searcher.reader(), term)
+        return counts[term]
+
+    @staticmethod
+    def _count_documents(reader, term: str) -> int:
+        total = 0
+        for leaf, _ in reader.leaf_readers():
+            if (DJANGO_CT, term) not in leaf:
+                continue
+            if leaf.has_deletions():  # postings() leaves the deleted documents out
+                total += sum(1 for _ in leaf.postings(DJANGO_CT, term).all_ids())
+            else:
+                total += leaf.doc_frequency(DJANGO_CT, term)
+        return total
+
+    def document_ids(self, model, fieldname: str, values) -> set[int]:
+        """The ids of the `model` documents whose exact field `fieldname` holds one of `values`
+        (the quotes of some articles), read from the posting lists.
+
+        A haystack search for `article__in=[…]` is one query of hundreds of
+        numeric terms: 5 s for 500 articles at 30,000 quotes, past the search
+        time limit (so incomplete) at 5,000.
+        """
+        searcher = self.searcher()
+        field = self.schema[fieldname]
+        content_type = get_model_ct(model)
+        found = set()
+        for value in values:
+            term = (fieldname, field.to_bytes(value))
+            if term not in searcher.reader():
+                continue
+            for docnum in searcher.docs_for_query(whoosh_query.Term(fieldname, value)):
+                stored = searcher.stored_fields(docnum)
+                if stored.get(DJANGO_CT) == content_type:
+                    found.add(int(stored[DJANGO_ID]))
+        return found
+
+    def _models_query(self, models, limit_to_registered_models, default=None):
+        """The documents of the models to search (haystack's `.models()`), or None for all."""
+        if limit_to_registered_models is None:
+            limit_to_registered_models = getattr(
+                settings, "HAYSTACK_LIMIT_TO_REGISTERED_MODELS", True
+            )
+        if models:
+            names = sorted(get_model_ct(model) for model in models)
+        elif limit_to_registered_models:
+            names = self.build_models_list()
+        else:
+            names = [get_model_ct(default)] if default is not None else []
+        if not names:
+            return None
+        terms = [whoosh_query.Term(DJANGO_CT, name) for name in names]
+        return terms[0] if len(terms) == 1 else whoosh_query.Or(terms)
 
     def servers_report(self) -> ServersReport:
         """What each running process searches, against the latest commit (`verify --index`)."""
@@ -586,16 +681,19 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         if parsed is None or parsed is whoosh_query.NullQuery:
             return dict(EMPTY)
         deadline = Deadline(getattr(settings, "SEARCH_TIME_LIMIT", DEFAULT_TIME_LIMIT))
-        parsed = affordable(parsed, searcher.reader(), deadline)
+        of_models = self._models_query(models, limit_to_registered_models)
+        parsed = affordable(parsed, searcher.reader(), deadline, everything=of_models)
+        if of_models is not None and parsed != of_models:
+            # In the query, not in a filter: the matchers skip to the documents of the
+            # models asked for, where a filter collects every one of them first (a set of
+            # every quote's number for a search that finds two).
+            parsed = whoosh_query.And([parsed, of_models])
 
         sortedby, reverse = self._sorting(sort_by)
         facet_types = dict.fromkeys(facets or (), "fields")
         groupedby = {name: SegmentValuesFacet(name) for name in facet_types}
-        filter_query = None
-        if narrow_queries:
-            filter_query = whoosh_query.And(
-                [self.parser.parse(force_str(nq)) for nq in narrow_queries]
-            )
+        filters = [self.parser.parse(force_str(nq)) for nq in narrow_queries or ()]
+        filter_query = whoosh_query.And(filters) if filters else None
         page_num, page_length = self.calculate_page(start_offset, end_offset)
         collector = DeadlineCollector(
             searcher.collector(
@@ -603,10 +701,11 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
                 sortedby=sortedby,
                 reverse=reverse,
                 groupedby=groupedby or None,
-                filter=filter_query,
             ),
             deadline,
         )
+        if filter_query is not None:
+            collector = FilterCollector(collector, allow=filter_query)
         with contextlib.suppress(TimeLimit):  # answer with what was found in time
             searcher.search_with_collector(parsed, collector)
         raw_page = ResultsPage(collector.results(), page_num, page_length)
@@ -637,8 +736,10 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         result_class=None,
         **kwargs,
     ):
-        """Articles like this one, by its most distinctive terms, on the reused searcher.
+        """Documents like this one, by its most distinctive terms, on the reused searcher.
 
+        Of the models asked for (`.models()`), else of the instance's own: an
+        article's quotes share its words and would crowd out other articles.
         The stock backend opens a new searcher each time and uses only five
         key terms; with no stop words dropped, five are too few to tell topics.
         """
@@ -653,7 +754,11 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             end_offset = start_offset + MLT_MAX_RESULTS
         page_num, page_length = self.calculate_page(start_offset, end_offset)
         hits = searcher.more_like(
-            docnum, self.content_field_name, top=end_offset or page_length, numterms=MLT_TERMS
+            docnum,
+            self.content_field_name,
+            top=end_offset or page_length,
+            numterms=MLT_TERMS,
+            filter=self._models_query(models, False, default=type(model_instance)),
         )
         raw_page = ResultsPage(hits, page_num, page_length)
         if raw_page.pagenum < page_num:
@@ -662,10 +767,16 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
 
     @staticmethod
     def _sorting(sort_by):
+        """Whoosh's `sortedby` and `reverse` for haystack's order_by names ("-name": descending)."""
         if not sort_by:
             return None, False
         names = [name.lstrip("-") for name in sort_by]
-        return names, sort_by[0].startswith("-")
+        descending = [name.startswith("-") for name in sort_by]
+        if len(set(descending)) == 1:
+            return names, descending[0]
+        return MultiFacet(
+            [FieldFacet(n, reverse=d) for n, d in zip(names, descending, strict=True)]
+        ), False
 
     def create_spelling_suggestion(self, query_string):
         """Suggest index words for the query's unknown words; None if every word is known."""

@@ -1,4 +1,4 @@
-"""The quotes search and its JSON and CSV twins: each quote with speaker, paragraph and citation."""
+"""The quotes search as a page, JSON and CSV: one search, one record per quote, three renderings."""
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -9,11 +9,26 @@ from archive.citations import cite
 from archive.models import Quote
 from archive.quotes.search import (
     EXPORT_LIMIT,
+    QUOTES_PER_PAGE,
+    QuoteHit,
     QuoteResults,
-    quote_query,
     search_quotes,
 )
+from archive.search.health import with_index_notice
+from archive.search.params import quote_params
 from archive.spreadsheets import SpreadsheetWriter
+
+CSV_COLUMNS = [
+    "quote",
+    "speaker",
+    "speaker_entity",
+    "title",
+    "source",
+    "date",
+    "paragraph",
+    "url",
+    "citation",
+]
 
 
 def quote_url(quote: Quote) -> str:
@@ -21,11 +36,14 @@ def quote_url(quote: Quote) -> str:
     return f"{quote.article.get_absolute_url()}#{quote.anchor}"
 
 
-def quote_as_dict(request, quote: Quote) -> dict:
+def quote_as_dict(request, hit: QuoteHit) -> dict:
+    """One quote as every rendering shows it: speaker, article, paragraph link and citation."""
+    quote = hit.quote
     article = quote.article
     speaker = quote.speaker
     return {
         "text": quote.text,
+        "marks": hit.marks,
         "speaker_name": quote.speaker_name or None,
         "speaker": (
             {
@@ -44,80 +62,47 @@ def quote_as_dict(request, quote: Quote) -> dict:
             "url": request.build_absolute_uri(article.get_absolute_url()),
         },
         "paragraph": quote.paragraph,
-        "url": request.build_absolute_uri(quote_url(quote)),
-        "citation": cite(
-            article, request.build_absolute_uri(article.get_absolute_url()), quote.paragraph
-        ).as_dict(),
+        "url": request.build_absolute_uri(hit.url),
+        "citation": hit.citation.as_dict(),
     }
 
 
 def results_as_dict(request, results: QuoteResults) -> dict:
-    page = results.page
+    params, page = results.params, results.page
+
+    def values(facet):
+        return [{"key": v.key, "label": v.label, "count": v.count} for v in facet]
+
     return {
-        "query": results.query.q,
-        "speaker": results.query.speaker or None,
-        "source": results.query.source or None,
-        "from": results.query.date_from.isoformat() if results.query.date_from else None,
-        "to": results.query.date_to.isoformat() if results.query.date_to else None,
+        "query": params.q,
+        "speaker": params.speakers[0] if params.speakers else None,
+        "source": params.sources[0] if params.sources else None,
+        "from": params.date_from.isoformat() if params.date_from else None,
+        "to": params.date_to.isoformat() if params.date_to else None,
+        "sort": params.sort,
         "count": results.count,
-        "page": page.number,
-        "num_pages": page.paginator.num_pages,
-        "results": [quote_as_dict(request, hit.quote) for hit in results.hits],
-        "notes": results.query.notes,
+        "page": page.number if page else 1,
+        "num_pages": page.paginator.num_pages if page else 0,
+        "results": [quote_as_dict(request, hit) for hit in results.hits],
+        "facets": {
+            "speaker": values(results.speaker_facet),
+            "source": values(results.source_facet),
+        },
+        "notes": results.notes,
+        "index_notice": results.index_notice.text if results.index_notice else None,
     }
 
 
-@require_safe
-def quote_search(request):
-    results = search_quotes(quote_query(request.GET))
-    for hit in results.hits:
-        hit.url = quote_url(hit.quote)
-        article_url = request.build_absolute_uri(hit.quote.article.get_absolute_url())
-        hit.citation = cite(hit.quote.article, article_url, hit.quote.paragraph)
-    query_string = request.GET.urlencode()
-    return render(
-        request,
-        "quotes/search.html",
-        {
-            "results": results,
-            "api_url": reverse("quote-api") + ("?" + query_string if query_string else ""),
-            "csv_url": reverse("quote-csv") + ("?" + query_string if query_string else ""),
-            "export_limit": EXPORT_LIMIT,
-        },
-    )
-
-
-@require_safe
-def quote_search_api(request):
-    results = search_quotes(quote_query(request.GET))
-    return JsonResponse(
-        results_as_dict(request, results), json_dumps_params={"ensure_ascii": False}
-    )
-
-
-@require_safe
-def quote_search_csv(request):
-    params = quote_query(request.GET)
-    params.page = 1
-    results = search_quotes(params, per_page=EXPORT_LIMIT)
+def as_csv(request, results: QuoteResults) -> HttpResponse:
+    if results.index_notice and results.index_notice.unavailable:
+        # Not an empty CSV, which would read as "no quote matches".
+        return HttpResponse(results.index_notice.text, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="archive-quotes.csv"'
     writer = SpreadsheetWriter(response)
-    writer.writerow(
-        [
-            "quote",
-            "speaker",
-            "speaker_entity",
-            "title",
-            "source",
-            "date",
-            "paragraph",
-            "url",
-            "citation",
-        ]
-    )
+    writer.writerow(CSV_COLUMNS)
     for hit in results.hits:
-        data = quote_as_dict(request, hit.quote)
+        data = quote_as_dict(request, hit)
         writer.writerow(
             [
                 data["text"],
@@ -131,5 +116,60 @@ def quote_search_csv(request):
                 data["citation"]["text"],
             ]
         )
-    writer.write_notes(results.query.notes)
+    writer.write_notes(results.notes)
     return response
+
+
+def as_page(request, results: QuoteResults) -> HttpResponse:
+    query_string = request.GET.urlencode()
+    suffix = "?" + query_string if query_string else ""
+    return render(
+        request,
+        "quotes/search.html",
+        {
+            "results": results,
+            "api_url": reverse("quote-api") + suffix,
+            "csv_url": reverse("quote-csv") + suffix,
+            "export_limit": EXPORT_LIMIT,
+        },
+    )
+
+
+RENDERINGS = {
+    "html": as_page,
+    "json": lambda request, results: JsonResponse(
+        results_as_dict(request, results), json_dumps_params={"ensure_ascii": False}
+    ),
+    "csv": as_csv,
+}
+
+
+def quotes_response(request, rendering: str) -> HttpResponse:
+    """Search the quotes as the query string asks and answer in `rendering` (html, json, csv)."""
+    params = quote_params(request.GET)
+    per_page = QUOTES_PER_PAGE
+    if rendering == "csv":  # the first EXPORT_LIMIT quotes, whatever page was shown
+        params.page, per_page = 1, EXPORT_LIMIT
+    results = search_quotes(params, per_page=per_page)
+    for hit in results.hits:
+        article = hit.quote.article
+        hit.url = quote_url(hit.quote)
+        article_url = request.build_absolute_uri(article.get_absolute_url())
+        hit.citation = cite(article, article_url, hit.quote.paragraph)
+    response = RENDERINGS[rendering](request, results)
+    return with_index_notice(response, results.index_notice)
+
+
+@require_safe
+def quote_search(request):
+    return quotes_response(request, "html")
+
+
+@require_safe
+def quote_search_api(request):
+    return quotes_response(request, "json")
+
+
+@require_safe
+def quote_search_csv(request):
+    return quotes_response(request, "csv")

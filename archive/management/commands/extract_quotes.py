@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from archive.models import Article
 from archive.quotes.records import BATCH_SIZE, update_quotes_for_ids
+from archive.search.indexing import flush_index_queue
 
 
 class Command(BaseCommand):
@@ -32,5 +33,9 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No article with id {', '.join(map(str, sorted(missing)))}.")
         article_ids = list(articles.values_list("pk", flat=True))
-        report = update_quotes_for_ids(article_ids, self.stderr.write, batch_size)
+        report = update_quotes_for_ids(
+            article_ids, self.stderr.write, batch_size, queue_changed=True
+        )
         self.stdout.write(report.summary)
+        # The quotes search reads the index: the articles whose quotes changed were queued.
+        flush_index_queue()

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.integrity import index_differences, verify_hashes
+from archive.integrity import INDEXED_MODELS, index_differences, verify_hashes
 from archive.search.health import servers_report
 
 
@@ -45,9 +45,10 @@ class Command(BaseCommand):
         self.stdout.write(str(hashes))
         problems = len(hashes.mismatches)
         if index:
-            differences = index_differences()
-            (self.stdout if differences.in_line else self.stderr).write(str(differences))
-            problems += len(differences.articles())
+            for model in INDEXED_MODELS:
+                differences = index_differences(model=model)
+                (self.stdout if differences.in_line else self.stderr).write(str(differences))
+                problems += len(differences.missing + differences.extra + differences.stale)
             servers = servers_report()
             if servers is not None:
                 (self.stderr if servers.stale else self.stdout).write(str(servers))
