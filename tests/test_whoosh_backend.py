@@ -173,3 +173,40 @@ def test_a_rebuild_waits_for_a_writer_instead_of_emptying_the_index_under_it(see
         "_MAIN_0.toc",
         "servers",
     ]
+
+
+def _segment_sizes(index) -> list[int]:
+    return sorted(segment.doc_count_all() for segment in index._segments())
+
+
+def test_large_batches_merge_segments_of_a_size_once_ten_have_piled_up(tmp_path):
+    """A rebuild writes a segment or two per batch; `merge_tiers` merges ten of about the same
+    size into one, and leaves segments of other sizes alone: each document is merged about
+    once per tenfold growth, not the whole index again every twenty segments (MERGE_SMALL)."""
+    from whoosh import fields, index
+    from whoosh.writing import NO_MERGE
+
+    from archive.search.whoosh_backend import MERGE_TIER, merge_tiers
+
+    ix = index.create_in(tmp_path, fields.Schema(id=fields.ID(stored=True, unique=True)))
+    numbers = iter(range(100_000))
+
+    def write_segment(documents, mergetype=NO_MERGE):
+        writer = ix.writer()
+        for _ in range(documents):
+            writer.add_document(id=str(next(numbers)))
+        writer.commit(mergetype=mergetype)
+
+    write_segment(300)  # an earlier, larger tier
+    for _ in range(MERGE_TIER - 1):
+        write_segment(20)
+    # A commit merges what was there before it: nine of tier 10–99, not yet.
+    write_segment(25, mergetype=merge_tiers)
+    assert _segment_sizes(ix) == [20] * (MERGE_TIER - 1) + [25, 300]
+
+    # Ten of them now: the next batch's commit merges them with its own documents.
+    write_segment(30, mergetype=merge_tiers)
+    merged = 20 * (MERGE_TIER - 1) + 25 + 30
+    assert _segment_sizes(ix) == [merged, 300]
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 300 + merged

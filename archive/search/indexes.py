@@ -105,6 +105,8 @@ class QuoteIndex(indexes.SearchIndex, indexes.Indexable):
     source = indexes.FacetCharField(null=True)
     article = indexes.FacetCharField()  # the article's id: the quotes of an article are found by it
     published_on = indexes.DateField(null=True)
+    # Whole years of a period (search.results.period_query).
+    year = indexes.FacetCharField(null=True)
     order_newest = indexes.FacetCharField()
     order_oldest = indexes.FacetCharField()
     # What the entry was made from (`quote_version`): stored, not searched.
@@ -132,6 +134,10 @@ class QuoteIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare_published_on(self, quote):
         return quote.article.published_on
+
+    def prepare_year(self, quote):
+        day = quote.article.published_on
+        return str(day.year) if day else None
 
     def prepare_order_newest(self, quote):
         day = _day_number(quote.article)

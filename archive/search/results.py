@@ -178,14 +178,45 @@ def matching(sqs: SearchQuerySet, parsed: ParsedQuery, params: SearchParams, sou
             sqs = sqs.exclude(group_query(group))
     if sources:
         sqs = sqs.filter(source__in=[str(s.pk) for s in sources])
-    if params.date_from and params.date_to:
+    period = period_query(params.date_from, params.date_to)
+    return sqs.filter(period) if period is not None else sqs
+
+
+def period_query(date_from, date_to, today=None) -> SQ | None:
+    """The documents dated from `date_from` to `date_to` (either may be open): each whole
+    year in between by its `year` term, only the ends as date ranges.
+
+    A range of dates is matched through every date in it (Whoosh: the date
+    field's tiered terms, one posting list each, merged document by
+    document): 200 ms for the 12,270 articles of a year, 250 ms for their
+    30,453 quotes. A year is one posting list. A period with no end is closed
+    at the end of this year, with a range for anything dated later.
+    """
+    if date_from is None and date_to is None:
+        return None
+    if date_from is None:
         # One range query: two open ranges would each walk the whole date field.
-        sqs = sqs.filter(published_on__range=(params.date_from, params.date_to))
-    elif params.date_from:
-        sqs = sqs.filter(published_on__gte=params.date_from)
-    elif params.date_to:
-        sqs = sqs.filter(published_on__lte=params.date_to)
-    return sqs
+        return SQ(published_on__lte=date_to)
+    today = today or datetime.date.today()
+    last = date_to or datetime.date(today.year, 12, 31)
+    parts, years = [], []
+    start = date_from
+    if start > last:  # from a later year than this one, no end given
+        return SQ(published_on__gte=date_from)
+    if (start.month, start.day) != (1, 1):
+        end_of_year = datetime.date(start.year, 12, 31)
+        parts.append(SQ(published_on__range=(start, min(end_of_year, last))))
+        start = end_of_year + datetime.timedelta(days=1)
+    while start <= last and datetime.date(start.year, 12, 31) <= last:
+        years.append(str(start.year))
+        start = datetime.date(start.year + 1, 1, 1)
+    if start <= last:
+        parts.append(SQ(published_on__range=(start, last)))
+    if years:
+        parts.append(SQ(year__in=years))
+    if date_to is None:
+        parts.append(SQ(published_on__gt=last))
+    return functools.reduce(operator.or_, parts)
 
 
 def build_search(parsed: ParsedQuery, params: SearchParams, sources, entities) -> SearchQuerySet:
