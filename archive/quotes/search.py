@@ -12,7 +12,7 @@ no filter, every quote is listed, newest article first.
 import logging
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import F
 from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
@@ -34,6 +34,7 @@ from archive.search.results import (
     SearchParams,
     matching,
     named_entity,
+    page_of_results,
     resolve_sources,
 )
 from archive.search.snippets import mark_paragraph
@@ -161,14 +162,8 @@ def _search_index(params: SearchParams, per_page: int) -> QuoteResults:
         return empty
 
     sqs = build_quote_search(parsed, params, sources, speakers)
-    paginator = Paginator(sqs, per_page)
-    page_number = params.page
-    found = list(sqs[(page_number - 1) * per_page : page_number * per_page])
-    count = sqs.count()
-    if not found and count and page_number > 1:
-        page_number = paginator.num_pages
-        notes.append(f"There is no page {params.page:,}; this is the last page, {page_number}.")
-    page = paginator.page(page_number) if count else None
+    page = page_of_results(sqs, params.page, per_page, notes)
+    count = page.paginator.count if page else 0
     found = list(page.object_list) if page else []
     spoken_by = None if count else _speaker_named(parsed, params, vocabulary)
     if spoken_by is not None:

@@ -258,6 +258,20 @@ def _keep_known_spellings(suggestion, words, variants: SpellingVariants) -> str 
     return " ".join(kept) if kept != words else None
 
 
+def page_of_results(sqs: SearchQuerySet, number: int, per_page: int, notes) -> Page | None:
+    """Page `number` of the results (None if there are none); past the end, the last page,
+    with a note. The page asked for is read first: its answer brings the count with it."""
+    paginator = Paginator(sqs, per_page)
+    found = list(sqs[(number - 1) * per_page : number * per_page])
+    count = sqs.count()
+    if not count:
+        return None
+    if not found and number > 1:
+        notes.append(f"There is no page {number:,}; this is the last page, {paginator.num_pages}.")
+        number = paginator.num_pages
+    return paginator.page(number)
+
+
 def run_search(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcome:
     """The search; with a notice if the index holds too few articles or cannot answer at all."""
 
@@ -292,14 +306,8 @@ def search_index(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outc
         return empty
 
     sqs = build_search(parsed, params, sources, entities)
-    paginator = Paginator(sqs, per_page)
-    page_number = params.page
-    results = list(sqs[(page_number - 1) * per_page : page_number * per_page])
-    count = sqs.count()
-    if not results and count and page_number > 1:
-        page_number = paginator.num_pages
-        notes.append(f"There is no page {params.page:,}; this is the last page, {page_number}.")
-    page = paginator.page(page_number) if count else None
+    page = page_of_results(sqs, params.page, per_page, notes)
+    count = page.paginator.count if page else 0
     results = list(page.object_list) if page else []
 
     articles = Article.objects.select_related("source").in_bulk([int(r.pk) for r in results])
