@@ -256,3 +256,11 @@ def test_an_index_without_the_quotes_says_so_on_the_quotes_search(client, seeds,
     assert run_search(SearchParams(q="mercy")).index_notice is None  # the articles are complete
     call_command("update_index", verbosity=0)
     assert api(client, q="mercy")["index_notice"] is None
+
+
+def test_a_page_past_the_end_answers_the_last_page_with_a_note(client, seeds):
+    for url, q in ((reverse("quote-api"), ""), (reverse("search-api"), "China")):
+        data = client.get(url, {"q": q, "page": "50"}).json()
+        assert data["count"] and data["results"], url
+        assert data["page"] == data["num_pages"] < 50, url
+        assert f"There is no page 50; this is the last page, {data['page']}." in data["notes"]
