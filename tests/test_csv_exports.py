@@ -48,7 +48,7 @@ def csv_rows(client, url_name, **params):
     response = client.get(reverse(url_name), params)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def assert_no_formula(rows):
@@ -91,3 +91,32 @@ def test_every_formula_start_is_neutralised(value):
 )
 def test_other_cells_are_left_as_they_are(value):
     assert spreadsheet_text(value) == ("" if value is None else str(value))
+
+
+@pytest.mark.parametrize(
+    "url_name, params",
+    [("search-csv", {"q": "Kashgar"}), ("quote-csv", {"q": "week"})],
+)
+def test_exports_open_in_a_spreadsheet_as_utf8_with_iso_dates_or_empty_cells(
+    client, hostile_article, url_name, params
+):
+    """A byte-order mark, so Excel reads UTF-8 (curly quotes, accents); a date the archive
+    does not know is an empty cell, not words in a column of dates."""
+    Article.objects.filter(pk=hostile_article.pk).update(title="“Quoted” in Ürümqi")
+    dated = Article.objects.create(
+        title="Dated",
+        slug="dated-csv",
+        status=Article.Status.PUBLISHED,
+        published_on="2020-06-17",
+        body='"Kashgar was quiet all week," Jane Roe said in Kashgar.',
+    )
+    update_quotes(dated)
+    call_command("update_index", verbosity=0)
+    response = client.get(reverse(url_name), params)
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    by_title = {row["title"]: row for row in rows if row["title"]}
+    assert by_title["“Quoted” in Ürümqi"]["date"] == ""
+    assert by_title["“Quoted” in Ürümqi"]["source"] == "'" + CALC  # known, made safe
+    assert by_title["Dated"]["date"] == "2020-06-17"
+    assert by_title["Dated"]["source"] == ""

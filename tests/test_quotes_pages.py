@@ -13,6 +13,7 @@ from archive.articles import save_article
 from archive.models import Article, Entity, Quote, Source
 from archive.quotes.records import update_quotes
 from archive.quotes.tracing import article_quotes, trace_quotes
+from archive.search.indexing import index_articles
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,12 @@ def seeds(seed_dir, django_capture_on_commit_callbacks):
 
 def search(client, **params):
     return client.get(reverse("quote-search"), params)
+
+
+def csv_text(client, **params):
+    response = client.get(reverse("quote-csv"), params)
+    assert response.status_code == 200
+    return response.content.decode("utf-8-sig")
 
 
 def api(client, **params):
@@ -95,11 +102,11 @@ def test_json_hits_carry_paragraph_link_and_citation(client, seeds):
 def test_csv_export_lists_quotes_with_citations(client, seeds):
     response = client.get(reverse("quote-csv"), {"speaker": "xi-jinping"})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["quote", "speaker"]
     assert rows[1][0] == "show absolutely no mercy"
     assert rows[1][1] == "Xi Jinping"
-    assert "SHA-256" in rows[1][-1]
+    assert "SHA-256" in dict(zip(rows[0], rows[1], strict=True))["citation"]
 
 
 def test_hostile_quote_text_is_escaped(client, db, django_capture_on_commit_callbacks):
@@ -253,3 +260,52 @@ def test_listing_quotes_never_loads_the_articles_texts(seeds):
     assert items
     for item in items:
         assert {"body", "original_text"} <= item.quote.article.get_deferred_fields()
+
+
+@pytest.mark.parametrize(
+    "late_date, why",
+    [(None, "an article is undated"), ("2020-01-05", "they were published the same day")],
+    ids=["undated", "same-day"],
+)
+def test_which_copy_came_first_is_unknown_where_the_dates_cannot_tell(
+    client, planted, django_capture_on_commit_callbacks, late_date, why
+):
+    """Undated, the later copy may be the older; on one day, nothing tells them apart. The
+    archive says so, never "first published" from import order or capture time."""
+    late = planted["Repeated"]
+    with django_capture_on_commit_callbacks(execute=True):
+        late.published_on = late_date
+        save_article(late)
+    index_articles(Article.objects.values_list("pk", flat=True))
+    for article in (planted["Repeated"], planted["First told"]):
+        page = client.get(article.get_absolute_url()).content.decode()
+        assert "First published" not in page
+        assert f"Which came first is unknown: {why}." in page
+
+    data = api(client, q='"officers came at night"')
+    assert {hit["article"]["title"] for hit in data["results"]} == {"Repeated", "First told"}
+    for hit in data["results"]:
+        assert hit["trace"]["order_known"] is False and hit["trace"]["first"] is None
+        assert hit["trace"]["why_order_unknown"] == why
+        (other,) = hit["trace"]["elsewhere"]
+        assert other["title"] != hit["article"]["title"]
+    page = search(client, q='"officers came at night"').content.decode()
+    assert page.count(f"Which came first is unknown: {why}.") == 2
+    rows = list(csv.DictReader(io.StringIO(csv_text(client, q='"officers came at night"'))))
+    assert {row["first_published_in"] for row in rows if row["quote"]} == {"order unknown"}
+
+
+def test_quote_search_says_where_a_quote_was_first_published(client, planted):
+    index_articles(Article.objects.values_list("pk", flat=True))
+    data = api(client, q='"officers came at night"')
+    later = next(hit for hit in data["results"] if hit["article"]["title"] == "Repeated")
+    assert later["trace"]["order_known"] is True
+    assert later["trace"]["first"]["title"] == "First told"
+    assert later["trace"]["first"]["url"].endswith("/articles/first-told/#p-1")
+    page = search(client, q='"officers came at night"').content.decode()
+    assert "First published here; repeated in" in page
+    assert "First published in" in page
+    rows = list(csv.DictReader(io.StringIO(csv_text(client, q='"officers came at night"'))))
+    firsts = {row["title"]: row["first_published_in"] for row in rows if row["quote"]}
+    assert firsts["Repeated"].endswith("/articles/first-told/#p-1")
+    assert firsts["First told"].endswith("/articles/first-told/#p-1")

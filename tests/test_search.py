@@ -356,7 +356,7 @@ def test_json_api_shape(client, seeds):
 def test_csv_export_has_one_row_per_hit_with_snippet_and_citation(client, seeds):
     response = client.get(reverse("search-csv"), {"q": "Kazakhs"})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == search("Kazakhs").count
     assert all(row["citation"] and row["url"] and row["snippet"] for row in rows)
 

@@ -214,7 +214,11 @@ def test_the_page_the_api_the_csv_and_the_feed_say_what_was_left_out(client, see
     assert {r["title"] for r in api["results"]} == {
         a.title for a in without(published(), "camps", "uyghur", "kazakhstan")
     }
-    rows = list(csv.reader(io.StringIO(client.get("/search/export.csv", HOSTILE).content.decode())))
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/search/export.csv", HOSTILE).content.decode("utf-8-sig"))
+        )
+    )
     notes = [row[0] for row in rows if row and row[0].startswith("Note: ")]
     assert any(note.startswith("Note: " + EXCLUSIONS_NOTE) for note in notes)
     assert rows[-len(notes) - 1] == []  # the notes follow the results after an empty row

@@ -20,6 +20,7 @@ from haystack.query import SearchQuerySet
 from archive.citations import Citation
 from archive.entities.vocabulary import current_vocabulary
 from archive.models import Article, Entity, EntityRedirect, Quote, Source
+from archive.quotes.tracing import Trace, trace_quotes
 from archive.search.cost import TOOK_TOO_LONG
 from archive.search.health import (
     SEARCH_UNAVAILABLE,
@@ -56,6 +57,7 @@ QUOTE_SORTS = {
 class QuoteHit:
     quote: Quote
     marks: list[tuple[int, int]]
+    trace: Trace | None = None  # where else it was published, if anywhere
     url: str = ""  # set by the view: the article at the quote's paragraph
     citation: Citation | None = None  # set by the view, which knows the site's address
 
@@ -180,6 +182,9 @@ def _search_index(params: SearchParams, per_page: int) -> QuoteResults:
         if quote is None or quote.rejected or not quote.article.is_published:
             continue  # changed since it was indexed; the queue will catch up
         hits.append(QuoteHit(quote, mark_paragraph(quote.text, groups)))
+    traces = trace_quotes([hit.quote for hit in hits])  # two queries for the page
+    for hit in hits:
+        hit.trace = traces.get(hit.quote.pk)
 
     # What the archive's Whoosh backend says of its answer; other engines bound their own.
     notes.extend(getattr(sqs.query, "notes", ()))

@@ -83,7 +83,11 @@ def matching_quote_ids(quote_ids: Sequence[int]) -> dict[int, set[int]]:
 
 
 def _published_order(quote: Quote) -> tuple:
-    """Earliest first; an undated article after every dated one, then by when it was archived."""
+    """Earliest first; an undated article after every dated one, then by when it was archived.
+
+    Only an order for listing them: which one published the quotation first is
+    told by the dates alone (`Trace.order_known`), never by this tie-break.
+    """
     article = quote.article
     day = article.published_on
     return (
@@ -123,6 +127,30 @@ class Trace:
     @property
     def first_here(self) -> bool:
         return self.first.article_id == self.quote.article_id
+
+    @property
+    def order_known(self) -> bool:
+        """Whether the dates tell which article published the quotation first: the earliest
+        is dated and every other copy is dated later.
+
+        An undated copy may be older than any dated one, and two copies of one
+        day cannot be told apart; when the archive captured them says nothing
+        of when they were published. Then which came first is unknown.
+        """
+        first_day = self.first.article.published_on
+        return first_day is not None and all(
+            copy.article.published_on is not None and copy.article.published_on > first_day
+            for copy in self.repeats
+        )
+
+    @property
+    def why_order_unknown(self) -> str:
+        """What stops the dates from telling the order: "" when they tell it."""
+        if self.order_known:
+            return ""
+        if any(copy.article.published_on is None for copy in self.appearances):
+            return "an article is undated"
+        return "they were published the same day"
 
 
 def trace_quotes(quotes: Sequence[Quote]) -> dict[int, Trace]:

@@ -14,6 +14,7 @@ from archive.quotes.search import (
     QuoteResults,
     search_quotes,
 )
+from archive.quotes.tracing import Trace
 from archive.search.health import with_index_notice
 from archive.search.params import quote_params
 from archive.spreadsheets import SpreadsheetWriter
@@ -28,12 +29,37 @@ CSV_COLUMNS = [
     "paragraph",
     "url",
     "citation",
+    "first_published_in",
+    "also_published_in",
 ]
 
 
 def quote_url(quote: Quote) -> str:
     """The article, opened at the quote's paragraph."""
     return f"{quote.article.get_absolute_url()}#{quote.anchor}"
+
+
+def trace_as_dict(request, trace: Trace | None) -> dict | None:
+    """Where else the quote was published, earliest first (undated last), and which article
+    published it first where the dates tell (`first` is None when they do not)."""
+    if trace is None:
+        return None
+
+    def copy(quote):
+        article = quote.article
+        return {
+            "title": article.title,
+            "source": article.source.name if article.source_id else None,
+            "date": article.published_on.isoformat() if article.published_on else None,
+            "url": request.build_absolute_uri(quote_url(quote)),
+        }
+
+    return {
+        "order_known": trace.order_known,
+        "why_order_unknown": trace.why_order_unknown or None,
+        "first": copy(trace.first) if trace.order_known else None,
+        "elsewhere": [copy(quote) for quote in trace.elsewhere],
+    }
 
 
 def quote_as_dict(request, hit: QuoteHit) -> dict:
@@ -64,6 +90,7 @@ def quote_as_dict(request, hit: QuoteHit) -> dict:
         "paragraph": quote.paragraph,
         "url": request.build_absolute_uri(hit.url),
         "citation": hit.citation.as_dict(),
+        "trace": trace_as_dict(request, hit.trace),
     }
 
 
@@ -109,15 +136,24 @@ def as_csv(request, results: QuoteResults) -> HttpResponse:
                 data["speaker_name"] or "unattributed",
                 data["speaker"]["url"] if data["speaker"] else "",
                 data["article"]["title"],
-                data["article"]["source"] or "source unknown",
-                data["article"]["date"] or "date unknown",
+                data["article"]["source"] or "",  # empty: not known
+                data["article"]["date"] or "",  # ISO, or empty: not known
                 data["paragraph"],
                 data["url"],
                 data["citation"]["text"],
+                *_trace_cells(data["trace"]),
             ]
         )
     writer.write_notes(results.notes)
     return response
+
+
+def _trace_cells(trace: dict | None) -> list[str]:
+    """The first article (or "order unknown") and the other articles, for the CSV."""
+    if trace is None:
+        return ["", ""]
+    first = trace["first"]["url"] if trace["first"] else "order unknown"
+    return [first, "; ".join(copy["url"] for copy in trace["elsewhere"])]
 
 
 def as_page(request, results: QuoteResults) -> HttpResponse:

@@ -126,8 +126,8 @@ def search_csv(request):
         writer.writerow(
             [
                 data["title"],
-                data["source"] or "source unknown",
-                data["date"] or "date unknown",
+                data["source"] or "",  # empty: not known
+                data["date"] or "",  # ISO, or empty: not known
                 data["url"],
                 first.get("paragraph", ""),
                 first.get("text", ""),
