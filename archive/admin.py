@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, Q
@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from archive.articles import article_changed, delete_articles
+from archive.capture import capture_date_problem, capture_moment, captured_on
 from archive.curation import (
     CurationError,
     occurrence,
@@ -216,10 +217,19 @@ class TagWordsForm(forms.Form):
 class ArticleForm(forms.ModelForm):
     """Refuses to overwrite an article that someone else saved after this form was opened.
 
-    The editor's text stays in the form, so nothing typed is lost.
+    The editor's text stays in the form, so nothing typed is lost. The capture
+    is dated by its day (archive.capture); an unchanged day keeps the time an
+    import recorded.
     """
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+    captured_on = forms.DateField(
+        required=False,
+        label="Captured on",
+        widget=AdminDateWidget,
+        help_text="The day the archive's copy was taken (YYYY-MM-DD), shown on the article's "
+        "page and in its citation. Not in the future, not before the publication date.",
+    )
     # No URL is NULL, not "", so that the unique constraint on URLs ignores it.
     original_url = forms.URLField(
         max_length=2000, required=False, empty_value=None, assume_scheme="https"
@@ -243,9 +253,15 @@ class ArticleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.updated_at.isoformat()
+        self.fields["captured_on"].initial = captured_on(self.instance.captured_at)
 
     def clean(self):
         cleaned = super().clean()
+        problem = capture_date_problem(cleaned.get("captured_on"), cleaned.get("published_on"))
+        if problem:
+            self.add_error("captured_on", problem)
+        elif "captured_on" in self.changed_data:
+            self.instance.captured_at = capture_moment(cleaned.get("captured_on"))
         if self.instance.pk:
             current = (
                 Article.objects.filter(pk=self.instance.pk)
@@ -278,6 +294,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     inlines = [RelatedLinkInline]
     actions = ["publish", "unpublish"]
     readonly_fields = [
+        "public_page",
         "tags_and_quotations",
         "title_origin",
         "date_origin",
@@ -290,7 +307,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "title_origin", "slug", "status", "version"]}),
+        (None, {"fields": ["title", "title_origin", "slug", "status", "public_page", "version"]}),
         (
             "Publication",
             {
@@ -301,6 +318,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
                     "original_url",
                     "authors",
                     "language",
+                    "captured_on",
                 ]
             },
         ),
@@ -335,6 +353,20 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     @admin.display(description="date", ordering="published_on")
     def date_or_unknown(self, article):
         return article.published_on or "date unknown"
+
+    @admin.display(description="public page")
+    def public_page(self, article):
+        if article.pk is None:
+            return "Its address comes from the slug; a draft can be previewed once saved."
+        url = article.get_absolute_url()
+        if article.is_published:
+            return format_html('<a href="{}">{}</a>', url, url)
+        return format_html(
+            "Not published: for readers {} is “not found”. "
+            '<a href="{}" class="preview-link">Preview this draft at its future address</a>',
+            url,
+            url,
+        )
 
     @admin.display(description="tags and quotations")
     def tags_and_quotations(self, article):
