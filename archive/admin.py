@@ -552,6 +552,7 @@ class EntityAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [AliasInline]
     actions = ["merge"]
+    readonly_fields = ["tags_across_the_archive"]
     change_list_template = "admin/archive/entity/change_list.html"
     # The article counts group the query, and a grouped query drops Meta.ordering.
     ordering = ["name", "pk"]
@@ -635,6 +636,24 @@ class EntityAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
                     "mentions__article", filter=Q(mentions__rejected=False), distinct=True
                 )
             )
+        )
+
+    @admin.display(description="tags")
+    def tags_across_the_archive(self, entity):
+        if entity.pk is None:
+            return "Articles are tagged with it when next saved, or by retag_articles."
+        counts = entity.mentions.aggregate(
+            tagged=Count("pk", filter=Q(rejected=False)),
+            rejected=Count("pk", filter=Q(rejected=True)),
+        )
+        query = urlencode({"entity__id__exact": entity.pk})
+        return format_html(
+            '{} tag{} across the archive, {} rejected: <a href="{}">review them in their '
+            "sentences, reject wrong ones</a>",
+            counts["tagged"],
+            pluralize(counts["tagged"]),
+            counts["rejected"],
+            f"{reverse('admin:archive_mention_changelist')}?{query}",
         )
 
     @admin.display(description="aliases")
@@ -783,6 +802,8 @@ class MentionAdmin(ArticlePartsAdmin):
     list_filter = ["rejected", "origin", "entity__kind"]
     list_select_related = ["entity"]
     list_per_page = 100
+    # "6 results (50,000 total)" would count every tag in the archive on every page.
+    show_full_result_count = False
     search_fields = ["entity__name", "surface"]
     autocomplete_fields = ["article", "entity"]
     readonly_fields = ["origin"]

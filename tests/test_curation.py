@@ -191,7 +191,9 @@ def test_the_entitys_tags_across_the_archive_cost_the_same_for_any_number(
     for n in range(30):
         save_article(Article(title=f"Copy {n}", slug=f"copy-{n}", body=BANK_BODY))
     url = f"{reverse('admin:archive_mention_changelist')}?entity__id__exact={china.pk}"
-    with django_assert_max_num_queries(12) as small:
+    # The session, the user, the entity, the count of its tags, one page of them, the
+    # paragraphs they stand in: the same six queries for 155 tags or for 305.
+    with django_assert_max_num_queries(6) as small:
         page = admin_client.get(url + "&o=")
     assert Mention.objects.filter(entity=china).count() == 155
     html = page.content.decode()
@@ -216,3 +218,12 @@ def test_bulk_reject_on_the_entitys_list_clears_it_from_the_chosen_articles(admi
     assert f"{count} tag(s) rejected in 1 article(s)" in response.content.decode()
     assert not bank.mentions.filter(entity=china, rejected=False).exists()
     assert bank.pk not in indexed_with("china")
+
+
+def test_the_entitys_form_links_to_its_tags_across_the_archive(admin_client, bank):
+    china = Entity.objects.get(slug="china")
+    form = admin_client.get(reverse("admin:archive_entity_change", args=[china.pk]))
+    html = form.content.decode().replace("&amp;", "&")
+    count = Mention.objects.filter(entity=china).count()
+    assert f"{count} tags across the archive, 0 rejected" in html
+    assert f"/admin/archive/mention/?entity__id__exact={china.pk}" in html
