@@ -127,6 +127,12 @@ def test_an_editor_clears_every_wrong_china_in_one_action(
     expect(page.locator(".messagelist .success")).to_contain_text("1 tag(s) restored")
     expect(china_links(reader, bank)).to_have_count(1)
 
+    # The article's tags as one list, each in its sentence, fit the screen too.
+    page.get_by_role("link", name="all tags as a list").click()
+    expect(page.locator("#result_list tbody tr")).to_have_count(count)
+    expect(page.locator("#result_list mark").first).to_have_text("China")
+    fits_the_screen(page)
+
 
 def select_words(page, element, words):
     """Select `words` in `element`'s text with the mouse's result: a range over its text nodes."""
