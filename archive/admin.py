@@ -678,6 +678,7 @@ class ArticlePartsAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     load the articles' texts. A change re-indexes the article after the commit.
     """
 
+    change_list_template = "admin/archive/parts_change_list.html"
     list_title = ""  # "Tags", "Quotations": what the list of one article's parts is called
     part_name = ""  # "tag", "quote": in messages
     rejected_message = "rejected"

@@ -197,7 +197,7 @@ def test_the_entitys_tags_across_the_archive_cost_the_same_for_any_number(
         page = admin_client.get(url + "&o=")
     assert Mention.objects.filter(entity=china).count() == 155
     html = page.content.decode()
-    assert "Tags of China across the archive" in html
+    assert "<title>Tags of China across the archive | Archive editors</title>" in html
     assert html.count('name="_selected_action"') == 100  # one page of them
     assert "Regulators in <mark>China</mark> have promised to act." in html
     assert "Copy 29" in html and "¶4</a>" in html  # newest articles first
