@@ -103,21 +103,45 @@ def tags_by_entity(article: Article, shown: int = SHOWN_PER_ENTITY) -> list[Enti
 
 def set_rejected(parts: QuerySet, rejected: bool, user=None) -> int:
     """Reject (or restore) these tags or quotes, in their history as this editor's; their
-    articles follow. Returns how many changed."""
+    articles follow. Returns how many changed.
+
+    A tag restored while its entity stays rejected elsewhere in the article
+    becomes the editor's: re-tagging rejects every automatic tag of an entity
+    rejected in an article (entities/tagging.py), and would reject it again.
+    """
     with transaction.atomic():
         changed = list(parts.exclude(rejected=rejected))
+        fields = ["rejected"]
         for part in changed:
             part.rejected = rejected
+        if parts.model is Mention and not rejected:
+            fields.append("origin")
+            for mention in _rejected_elsewhere(changed):
+                mention.origin = Mention.Origin.EDITOR
         if changed:
             bulk_update_with_history(
                 changed,
                 parts.model,
-                ["rejected"],
+                fields,
                 default_user=user,
                 default_change_reason="Rejected by an editor" if rejected else "Restored",
             )
         article_changed(sorted({part.article_id for part in changed}), text_changed=False)
     return len(changed)
+
+
+def _rejected_elsewhere(restored: list[Mention]) -> list[Mention]:
+    """The restored tags whose entity keeps other rejected tags in the same article."""
+    still = set(
+        Mention.objects.filter(
+            rejected=True,
+            article_id__in={m.article_id for m in restored},
+            entity_id__in={m.entity_id for m in restored},
+        )
+        .exclude(pk__in=[m.pk for m in restored])
+        .values_list("article_id", "entity_id")
+    )
+    return [m for m in restored if (m.article_id, m.entity_id) in still]
 
 
 def set_entity_rejected(article_id: int, entity_id: int, rejected: bool, user=None) -> int:

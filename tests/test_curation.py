@@ -95,6 +95,22 @@ def test_single_tags_are_rejected_and_restored(admin_client, bank):
     assert not wrong.rejected
 
 
+def test_the_one_right_tag_restored_after_rejecting_all_survives_re_tagging(
+    admin_client, bank, client
+):
+    china = Entity.objects.get(slug="china")
+    admin_client.post(tags_page(bank), {"reject_entity": china.pk})
+    right = bank.mentions.get(entity=china, paragraph=4)
+    admin_client.post(tags_page(bank), {"restore_selected": "1", "mention": [right.pk]})
+    right.refresh_from_db()
+    assert not right.rejected and right.origin == Mention.Origin.EDITOR
+    save_article(bank)  # re-tagging: every other China stays rejected, this one stays
+    assert list(bank.mentions.filter(entity=china, rejected=False)) == [right]
+    page = client.get(bank.get_absolute_url()).content.decode()
+    assert page.count('href="/entities/china/"') == 2  # in ¶4 and in "Named in this article"
+    assert bank.pk in indexed_with("china")
+
+
 def test_an_entity_is_tagged_by_its_words_in_the_text(admin_client, bank):
     bank_entity = Entity.objects.create(
         name="Bank of China", slug="bank-of-china", kind=Entity.Kind.ORGANISATION
