@@ -24,6 +24,7 @@ from archive.capture import capture_date_problem, capture_moment, captured_on
 from archive.curation import (
     CurationError,
     occurrence,
+    reject_entities_in_articles,
     set_entity_rejected,
     set_rejected,
     tag_words,
@@ -419,7 +420,9 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             raise PermissionDenied
         form = TagWordsForm(request.POST if "tag_words" in request.POST else None)
         if request.method == "POST":
-            if not mentions.has_change_permission(request):
+            if not mentions.has_change_permission(request) or (
+                form.is_bound and not mentions.has_add_permission(request)
+            ):
                 raise PermissionDenied
             if self._curate_tags(request, article, form):
                 return redirect(request.get_full_path())
@@ -882,12 +885,7 @@ class MentionAdmin(ArticlePartsAdmin):
         permissions=["change"],
     )
     def reject_entity_in_articles(self, request, queryset):
-        pairs = set(queryset.values_list("article_id", "entity_id"))
-        changed = sum(
-            set_entity_rejected(article_id, entity_id, True, request.user)
-            for article_id, entity_id in sorted(pairs)
-        )
-        articles = len({article_id for article_id, _ in pairs})
+        changed, articles = reject_entities_in_articles(queryset, request.user)
         self.message_user(
             request,
             f"{changed} tag(s) rejected in {articles} article(s): re-tagging keeps them rejected.",

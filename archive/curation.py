@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -150,6 +150,18 @@ def set_entity_rejected(article_id: int, entity_id: int, rejected: bool, user=No
     return set_rejected(
         Mention.objects.filter(article_id=article_id, entity_id=entity_id), rejected, user
     )
+
+
+def reject_entities_in_articles(chosen: QuerySet[Mention], user=None) -> tuple[int, int]:
+    """Reject every tag of the chosen tags' entities in the chosen tags' articles, in one
+    transaction (from an entity's list: "not this one, anywhere in these articles").
+
+    Returns the number of tags rejected and of articles they were in.
+    """
+    pairs = chosen.filter(article_id=OuterRef("article_id"), entity_id=OuterRef("entity_id"))
+    same = Mention.objects.filter(Exists(pairs.order_by().values("pk")))
+    articles = chosen.order_by().values("article_id").distinct().count()
+    return set_rejected(same, True, user), articles
 
 
 @dataclass

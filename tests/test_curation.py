@@ -196,6 +196,13 @@ def test_editors_may_curate_others_may_only_look(client, bank, editor):
     assert page.status_code == 200 and "Reject all" not in page.content.decode()
     assert client.post(tags_page(bank), {"reject_entity": china.pk}).status_code == 403
     assert not bank.mentions.filter(rejected=True).exists()
+    # Allowed to change tags but not to add them: no tagging by words.
+    viewer.user_permissions.add(Permission.objects.get(codename="change_mention"))
+    viewer = User.objects.get(pk=viewer.pk)  # permissions are cached on the instance
+    client.force_login(viewer)
+    words = {"tag_words": "1", "words": "Henan", "entity": china.pk}
+    assert client.post(tags_page(bank), words).status_code == 403
+    assert not bank.mentions.filter(surface="Henan").exists()
     client.logout()
     assert client.get(tags_page(bank)).status_code == 302  # to the login page
 
@@ -234,6 +241,22 @@ def test_bulk_reject_on_the_entitys_list_clears_it_from_the_chosen_articles(admi
     assert f"{count} tag(s) rejected in 1 article(s)" in response.content.decode()
     assert not bank.mentions.filter(entity=china, rejected=False).exists()
     assert bank.pk not in indexed_with("china")
+
+    # Two articles chosen at once; a third, not chosen, keeps its tags.
+    copies = [
+        save_article(Article(title=f"Copy {n}", slug=f"copy-{n}", body=BANK_BODY)) for n in range(3)
+    ]
+    chosen = [copies[0].mentions.filter(entity=china).first().pk]
+    chosen += list(copies[1].mentions.filter(entity=china).values_list("pk", flat=True)[:2])
+    response = admin_client.post(
+        url, {"action": "reject_entity_in_articles", "_selected_action": chosen}, follow=True
+    )
+    assert f"{2 * count} tag(s) rejected in 2 article(s)" in response.content.decode()
+    assert [c.mentions.filter(entity=china, rejected=False).count() for c in copies] == [
+        0,
+        0,
+        count,
+    ]
 
 
 def test_the_entitys_form_links_to_its_tags_across_the_archive(admin_client, bank):
