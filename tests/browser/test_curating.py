@@ -247,6 +247,7 @@ def test_an_editor_previews_a_draft_that_readers_cannot_see(log_in, reader, bank
     )
     page = log_in(viewport)
     page.goto(f"{page.base}/admin/archive/article/{draft.pk}/change/")
+    fits_the_screen(page)
     with page.expect_response(f"**{draft.get_absolute_url()}") as answer:
         page.get_by_role("link", name="Preview this draft at its future address").click()
     response = answer.value
