@@ -1,13 +1,15 @@
 """The editors' admin: articles, sources and entities, every change kept in history."""
 
-from functools import lru_cache
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
@@ -18,7 +20,16 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from archive.articles import article_changed, delete_articles
-from archive.browse import sentence_around
+from archive.capture import capture_date_problem, capture_moment, captured_on
+from archive.curation import (
+    CurationError,
+    occurrence,
+    reject_entities_in_articles,
+    set_entity_rejected,
+    set_rejected,
+    tag_words,
+    tags_by_entity,
+)
 from archive.entities.merge import merge_entities
 from archive.entities.suggestions import create_entity, suggest_entities
 from archive.models import (
@@ -189,13 +200,37 @@ class QuoteForm(forms.ModelForm):
         return quote
 
 
+class TagWordsForm(forms.Form):
+    """An entity tagged where the article writes the words an editor typed or pasted."""
+
+    words = SuppliedLineField(
+        max_length=300,
+        label="Words as the article writes them",
+        help_text="Type, paste, or select them in a sentence below; capitals count.",
+    )
+    entity = forms.ModelChoiceField(
+        queryset=Entity.objects.all(),
+        widget=AutocompleteSelect(Mention._meta.get_field("entity"), admin.site),
+        help_text="Start typing its name or one of its spellings.",
+    )
+
+
 class ArticleForm(forms.ModelForm):
     """Refuses to overwrite an article that someone else saved after this form was opened.
 
-    The editor's text stays in the form, so nothing typed is lost.
+    The editor's text stays in the form, so nothing typed is lost. The capture
+    is dated by its day (archive.capture); an unchanged day keeps the time an
+    import recorded.
     """
 
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+    captured_on = forms.DateField(
+        required=False,
+        label="Captured on",
+        widget=AdminDateWidget,
+        help_text="The day the archive's copy was taken (YYYY-MM-DD), shown on the article's "
+        "page and in its citation. Not in the future, not before the publication date.",
+    )
     # No URL is NULL, not "", so that the unique constraint on URLs ignores it.
     original_url = forms.URLField(
         max_length=2000, required=False, empty_value=None, assume_scheme="https"
@@ -219,9 +254,15 @@ class ArticleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.updated_at.isoformat()
+        self.fields["captured_on"].initial = captured_on(self.instance.captured_at)
 
     def clean(self):
         cleaned = super().clean()
+        problem = capture_date_problem(cleaned.get("captured_on"), cleaned.get("published_on"))
+        if problem:
+            self.add_error("captured_on", problem)
+        elif "captured_on" in self.changed_data:
+            self.instance.captured_at = capture_moment(cleaned.get("captured_on"))
         if self.instance.pk:
             current = (
                 Article.objects.filter(pk=self.instance.pk)
@@ -254,6 +295,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     inlines = [RelatedLinkInline]
     actions = ["publish", "unpublish"]
     readonly_fields = [
+        "public_page",
         "tags_and_quotations",
         "title_origin",
         "date_origin",
@@ -266,7 +308,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "title_origin", "slug", "status", "version"]}),
+        (None, {"fields": ["title", "title_origin", "slug", "status", "public_page", "version"]}),
         (
             "Publication",
             {
@@ -277,6 +319,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
                     "original_url",
                     "authors",
                     "language",
+                    "captured_on",
                 ]
             },
         ),
@@ -312,6 +355,20 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     def date_or_unknown(self, article):
         return article.published_on or "date unknown"
 
+    @admin.display(description="public page")
+    def public_page(self, article):
+        if article.pk is None:
+            return "Its address comes from the slug; a draft can be previewed once saved."
+        url = article.get_absolute_url()
+        if article.is_published:
+            return format_html('<a href="{}">{}</a>', url, url)
+        return format_html(
+            "Not published: for readers {} is “not found”. "
+            '<a href="{}" class="preview-link">Preview this draft at its future address</a>',
+            url,
+            url,
+        )
+
     @admin.display(description="tags and quotations")
     def tags_and_quotations(self, article):
         if article.pk is None:
@@ -326,8 +383,8 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             rejected=Count("pk", filter=Q(rejected=True)),
         )
         return format_html(
-            '<p>{} tag{} of {} entit{}, {} rejected: <a href="{}">review or reject tags</a>'
-            ' · <a href="{}">add a tag by hand</a></p>'
+            '<p>{} tag{} of {} entit{}, {} rejected: <a href="{}">curate tags by entity</a>'
+            ' · <a href="{}">review or reject tags</a> · <a href="{}">add a tag by hand</a></p>'
             '<p>{} quotation{}, {} rejected: <a href="{}">review quotations and speakers</a>'
             ' · <a href="{}">add a quotation</a></p>',
             tags["tags"],
@@ -335,6 +392,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             tags["entities"],
             pluralize(tags["entities"], "y,ies"),
             tags["rejected"],
+            reverse("admin:archive_article_tags", args=[article.pk]),
             article_list_url("mention", article),
             article_add_url("mention", article),
             quotes["quotes"],
@@ -343,6 +401,79 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             article_list_url("quote", article),
             article_add_url("quote", article),
         )
+
+    def get_urls(self):
+        tags = self.admin_site.admin_view(self.tags_view)
+        return [
+            path("<path:object_id>/tags/", tags, name="archive_article_tags"),
+            *super().get_urls(),
+        ]
+
+    def tags_view(self, request, object_id):
+        """The article's tags by entity, each in its sentences: reject or restore an entity's
+        tags in one action (or single ones), tag an entity by its words in the text."""
+        article = self.get_object(request, unquote(object_id))
+        mentions = self.admin_site._registry[Mention]
+        if article is None:
+            raise Http404("No such article.")
+        if not mentions.has_view_permission(request):
+            raise PermissionDenied
+        form = TagWordsForm(request.POST if "tag_words" in request.POST else None)
+        if request.method == "POST":
+            if not mentions.has_change_permission(request) or (
+                form.is_bound and not mentions.has_add_permission(request)
+            ):
+                raise PermissionDenied
+            if self._curate_tags(request, article, form):
+                return redirect(request.get_full_path())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Tags of “{article.title}” by entity",
+            "opts": self.model._meta,
+            "article": article,
+            "groups": tags_by_entity(article),
+            "form": form,
+            "media": self.media + form.media,
+            "tag_list_url": article_list_url("mention", article),
+            "can_change": mentions.has_change_permission(request),
+        }
+        return TemplateResponse(request, "admin/archive/article/tags.html", context)
+
+    def _curate_tags(self, request, article, form) -> bool:
+        """Carry out the button pressed on the page of tags; False to show the form again."""
+        post, user = request.POST, request.user
+        if "tag_words" in post:
+            if not form.is_valid():
+                return False
+            try:
+                done = tag_words(
+                    article, form.cleaned_data["entity"], form.cleaned_data["words"], user
+                )
+            except CurationError as error:
+                form.add_error("words", str(error))
+                return False
+            message = (
+                f"{done.entity.name} tagged at {done.places} place(s) where the article writes "
+                f"“{done.words}”: {done.added} added, {done.confirmed} confirmed."
+            )
+        elif post.get("reject_entity", "").isdigit() or post.get("restore_entity", "").isdigit():
+            rejected = "reject_entity" in post
+            entity_id = int(post["reject_entity" if rejected else "restore_entity"])
+            changed = set_entity_rejected(article.pk, entity_id, rejected, user)
+            name = Entity.objects.filter(pk=entity_id).values_list("name", flat=True).first()
+            state = "rejected: re-tagging keeps them rejected" if rejected else "restored"
+            message = f"{changed} tag(s) of {name} in this article {state}."
+        elif "reject_selected" in post or "restore_selected" in post:
+            rejected = "reject_selected" in post
+            chosen = [pk for pk in post.getlist("mention") if pk.isdigit()]
+            changed = set_rejected(
+                Mention.objects.filter(article=article, pk__in=chosen), rejected, user
+            )
+            message = f"{changed} tag(s) {'rejected' if rejected else 'restored'}."
+        else:
+            return True
+        self.message_user(request, message, messages.SUCCESS)
+        return True
 
     @admin.display(description="original text as received")
     def original_text_as_received(self, article):
@@ -424,6 +555,7 @@ class EntityAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [AliasInline]
     actions = ["merge"]
+    readonly_fields = ["tags_across_the_archive"]
     change_list_template = "admin/archive/entity/change_list.html"
     # The article counts group the query, and a grouped query drops Meta.ordering.
     ordering = ["name", "pk"]
@@ -509,6 +641,24 @@ class EntityAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             )
         )
 
+    @admin.display(description="tags")
+    def tags_across_the_archive(self, entity):
+        if entity.pk is None:
+            return "Articles are tagged with it when next saved, or by retag_articles."
+        counts = entity.mentions.aggregate(
+            tagged=Count("pk", filter=Q(rejected=False)),
+            rejected=Count("pk", filter=Q(rejected=True)),
+        )
+        query = urlencode({"entity__id__exact": entity.pk})
+        return format_html(
+            '{} tag{} across the archive, {} rejected: <a href="{}">review them in their '
+            "sentences, reject wrong ones</a>",
+            counts["tagged"],
+            pluralize(counts["tagged"]),
+            counts["rejected"],
+            f"{reverse('admin:archive_mention_changelist')}?{query}",
+        )
+
     @admin.display(description="aliases")
     def alias_list(self, entity):
         return ", ".join(alias.name for alias in entity.aliases.all())
@@ -531,6 +681,7 @@ class ArticlePartsAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     load the articles' texts. A change re-indexes the article after the commit.
     """
 
+    change_list_template = "admin/archive/parts_change_list.html"
     list_title = ""  # "Tags", "Quotations": what the list of one article's parts is called
     part_name = ""  # "tag", "quote": in messages
     rejected_message = "rejected"
@@ -579,9 +730,7 @@ class ArticlePartsAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
         article_changed(article_ids, text_changed=False)
 
     def _set_rejected(self, request, queryset, rejected):
-        parts = list(queryset.exclude(rejected=rejected))
-        changed = save_each(request, parts, rejected=rejected)
-        self._articles_changed(part.article_id for part in parts)
+        changed = set_rejected(queryset, rejected, request.user)
         state = self.rejected_message if rejected else "restored"
         self.message_user(request, f"{changed} {self.part_name}(s) {state}.", messages.SUCCESS)
 
@@ -625,10 +774,18 @@ class MentionForm(forms.ModelForm):
         return cleaned
 
 
-@lru_cache(maxsize=16)
-def _paragraphs(article_id: int, updated_at) -> list[str]:
-    """An article's paragraphs, read once per version for a page of its tags."""
-    return Article.objects.only("body").get(pk=article_id).paragraphs
+class MentionChangeList(ChangeList):
+    """The list of tags, each with its sentence: the page's articles are read in one query,
+    only their paragraphs that the page's tags stand in kept."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        mentions = list(self.result_list)  # evaluated once: the template reuses these rows
+        wanted = {m.article_id for m in mentions if m.paragraph is not None}
+        texts = dict(Article.objects.filter(pk__in=wanted).values_list("pk", "body"))
+        paragraphs = {pk: Article(body=body).paragraphs for pk, body in texts.items()}
+        for mention in mentions:
+            mention.occurrence = occurrence(mention, paragraphs.get(mention.article_id, []))
 
 
 @admin.register(Mention)
@@ -638,26 +795,82 @@ class MentionAdmin(ArticlePartsAdmin):
     part_name = "tag"
     rejected_message = "rejected: re-tagging keeps them rejected"
     # The words tagged are marked in their sentence, so they need no column of their own.
-    list_display = ["entity", "in_context", "paragraph", "origin", "rejected"]
+    list_display = [
+        "entity",
+        "in_context",
+        "article_title",
+        "paragraph_number",
+        "origin",
+        "rejected",
+    ]
     list_filter = ["rejected", "origin", "entity__kind"]
     list_select_related = ["entity"]
     list_per_page = 100
+    # "6 results (50,000 total)" would count every tag in the archive on every page.
+    show_full_result_count = False
     search_fields = ["entity__name", "surface"]
     autocomplete_fields = ["article", "entity"]
     readonly_fields = ["origin"]
-    actions = ["reject_tags", "restore_tags"]
+    actions = ["reject_tags", "restore_tags", "reject_entity_in_articles"]
     ordering = ["article", "paragraph", "start", "pk"]
+
+    def get_changelist(self, request, **kwargs):
+        return MentionChangeList
+
+    def get_list_display(self, request):
+        """A list of one article's tags needs no article column, one entity's no entity."""
+        hidden = {
+            "article_title": "article__id__exact" in request.GET,
+            "entity": "entity__id__exact" in request.GET,
+        }
+        return [name for name in self.list_display if not hidden.get(name)]
+
+    def get_list_display_links(self, request, list_display):
+        return ["paragraph_number"]
+
+    def changelist_view(self, request, extra_context=None):
+        entity_id = request.GET.get("entity__id__exact", "")
+        entity = Entity.objects.filter(pk=entity_id).first() if entity_id.isdigit() else None
+        if entity is not None and "article__id__exact" not in request.GET:
+            extra_context = {
+                **(extra_context or {}),
+                "title": f"Tags of {entity.name} across the archive",
+                "subtitle": format_html(
+                    "Each with its sentence, newest articles first. "
+                    '<a href="{}">Back to the entity</a>',
+                    reverse("admin:archive_entity_change", args=[entity.pk]),
+                ),
+            }
+        return super().changelist_view(request, extra_context)
+
+    def get_ordering(self, request):
+        if "entity__id__exact" in request.GET and "article__id__exact" not in request.GET:
+            return ["-article__published_on", "-article_id", "paragraph", "start", "pk"]
+        return super().get_ordering(request)
 
     @admin.display(description="in context")
     def in_context(self, mention):
+        found = getattr(mention, "occurrence", None)
         if mention.paragraph is None:
             return "(the whole article)"
-        paragraphs = _paragraphs(mention.article_id, mention.article.updated_at)
-        text = paragraph_text(paragraphs, mention.paragraph)
-        if text is None or mention.start is None:
-            return "—"
-        sentence = sentence_around(text, mention.start, mention.end or 0)
-        return marked(sentence.text, sentence.marks) if sentence else "—"
+        if found is None or found.sentence is None:
+            return format_html("“{}” (no longer at this place in the text)", mention.surface)
+        return marked(found.sentence.text, found.sentence.marks)
+
+    @admin.display(description="article", ordering="article__published_on")
+    def article_title(self, mention):
+        article = mention.article
+        date = f"{article.published_on:%-d %B %Y}" if article.published_on else "date unknown"
+        return format_html(
+            '<a href="{}">{}</a> <span class="article-date">{}</span>',
+            reverse("admin:archive_article_tags", args=[article.pk]),
+            Truncator(article.title).chars(80),
+            date,
+        )
+
+    @admin.display(description="¶", ordering="paragraph")
+    def paragraph_number(self, mention):
+        return f"¶{mention.paragraph}" if mention.paragraph is not None else "whole article"
 
     @admin.action(description="Reject the selected tags (wrong entity)", permissions=["change"])
     def reject_tags(self, request, queryset):
@@ -666,6 +879,18 @@ class MentionAdmin(ArticlePartsAdmin):
     @admin.action(description="Restore the selected rejected tags", permissions=["change"])
     def restore_tags(self, request, queryset):
         self._set_rejected(request, queryset, False)
+
+    @admin.action(
+        description="Reject the entity everywhere in the selected tags' articles",
+        permissions=["change"],
+    )
+    def reject_entity_in_articles(self, request, queryset):
+        changed, articles = reject_entities_in_articles(queryset, request.user)
+        self.message_user(
+            request,
+            f"{changed} tag(s) rejected in {articles} article(s): re-tagging keeps them rejected.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Quote)

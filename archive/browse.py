@@ -58,8 +58,9 @@ def page_of(articles: QuerySet, page_number: str | None) -> Page:
 MAX_LINKED_MENTIONS = 1_000
 
 
-def readable_articles() -> QuerySet[Article]:
-    """Published articles with the entities their own page shows, in a fixed number of queries.
+def readable_articles(articles: QuerySet[Article] | None = None) -> QuerySet[Article]:
+    """Published articles (or these, a draft for its preview) with the entities their own page
+    shows, in a fixed number of queries.
 
     `shown_mentions` holds the first MAX_LINKED_MENTIONS mentions an editor
     has not rejected, with their entities, in reading order. (Related
@@ -71,7 +72,7 @@ def readable_articles() -> QuerySet[Article]:
         .order_by(F("paragraph").asc(nulls_last=True), "start", "pk")
     )
     return (
-        Article.objects.published()
+        (Article.objects.published() if articles is None else articles)
         .select_related("source")
         .prefetch_related(
             Prefetch("mentions", queryset=mentions[:MAX_LINKED_MENTIONS], to_attr="shown_mentions")

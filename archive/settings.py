@@ -150,6 +150,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * ARCHIVE_MAX_ARTICLE_CHARS + 2_621_440
 ARCHIVE_CONTACT_EMAIL = env.str("ARCHIVE_CONTACT_EMAIL", default="").strip()
 
 LANGUAGE_CODE = "en-gb"
+# Dates as "1 December 2026" or 2026-12-01, in the admin and its date fields too
+# (archive/formats/en_GB/formats.py): en-gb's own short format is 01/12/2026.
+FORMAT_MODULE_PATH = ["archive.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

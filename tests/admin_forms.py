@@ -19,6 +19,7 @@ def form_data(article, **changes):
         "language": article.language,
         "body": as_textarea(article.body),
         "version": article.updated_at.isoformat() if article.updated_at else "",
+        "captured_on": article.captured_at.date().isoformat() if article.captured_at else "",
     }
     for prefix in ("related_links", "mentions", "quotes"):
         data.update(

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_safe
 from archive import browse
 from archive.citations import cite
 from archive.paragraphs import numbered
+from archive.preview import mark_as_preview, previewable_draft
 from archive.quotes.tracing import article_quotes
 from archive.related import related_documents
 from archive.search.results import highlight_groups
@@ -31,9 +32,22 @@ def article_list(request):
 
 
 @require_safe
-@revalidated
 def article_detail(request, slug):
+    """A published article's page; for an editor who may change it, a draft's preview at the
+    same address (archive.preview). Anybody else gets the 404 of an empty address."""
+    draft = previewable_draft(request.user, slug)
+    if draft is not None:
+        return mark_as_preview(render_article(request, draft, preview=True))
+    return published_article(request, slug)
+
+
+@revalidated
+def published_article(request, slug):
     article = get_object_or_404(browse.readable_articles(), slug=slug)
+    return render_article(request, article)
+
+
+def render_article(request, article, *, preview=False):
     permalink = request.build_absolute_uri(article.get_absolute_url())
     highlight = highlight_groups(request.GET.get("hl", ""))
     mentions = browse.mentions_by_paragraph(article)
@@ -51,6 +65,7 @@ def article_detail(request, slug):
         "articles/detail.html",
         {
             "article": article,
+            "preview": preview,
             "paragraphs": paragraphs,
             "entity_groups": browse.entities_in(article),
             "linked_until": browse.linked_until(article),
