@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from archive.browse import sentence_around
 from archive.entities.merge import merge_entities
-from archive.models import Alias, Article, Entity, Mention
+from archive.models import Alias, Article, Entity, Mention, Quote
 from archive.paragraphs import paragraph_text
 
 pytestmark = pytest.mark.django_db
@@ -286,3 +286,20 @@ def test_the_entity_page_uses_a_fixed_number_of_queries_however_many_articles(
         page = text_of(client.get("/entities/uyghurs/"))
     assert page.count('<li class="summary">') == 5
     assert page.count("<mark>") == 5
+
+
+def test_a_person_never_quoted_is_said_to_have_no_quotation_and_why(client, seeds):
+    """Serikzhan Bilash is mentioned in the seeds but never quoted (his words are reported,
+    not put between quotation marks): the page says so instead of staying silent."""
+    bilash = Entity.objects.get(slug="serikzhan-bilash")
+    assert not Quote.objects.filter(speaker=bilash).exists()
+    page = text_of(client.get(bilash.get_absolute_url()))
+    assert "No quotation in the archive is attributed to Serikzhan Bilash" in page
+    assert 'href="/search/?entity=serikzhan-bilash"' in page
+    # A place speaks no words: nothing to say.
+    kazakhstan = Entity.objects.get(slug="kazakhstan")
+    assert "No quotation in the archive" not in text_of(client.get(kazakhstan.get_absolute_url()))
+    # Someone quoted gets the quotations instead.
+    zair = Entity.objects.get(slug="kerim-zair")
+    page = text_of(client.get(zair.get_absolute_url()))
+    assert "No quotation in the archive" not in page and "Quoted: Kerim Zair" in page
