@@ -327,6 +327,7 @@ def test_json_api_shape(client, seeds):
         "num_pages",
         "results",
         "facets",
+        "near",
         "suggestion",
         "notes",
         "index_notice",

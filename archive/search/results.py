@@ -28,6 +28,7 @@ from archive.search.health import (
     is_engine_failure,
     tried_twice,
 )
+from archive.search.near import NEAR_WHEN_FEWER, NearPassage, near_passages, pasted_quotation
 from archive.search.query import Clause, Group, ParsedQuery, make_clause, parse_query
 from archive.search.snippets import Snippet, best_snippets
 from archive.search.text import fold
@@ -86,6 +87,8 @@ class Outcome:
     active_sources: list[Source] = field(default_factory=list)
     active_entities: list[Entity] = field(default_factory=list)
     index_notice: IndexNotice | None = None  # the index cannot answer, or not completely
+    # A pasted quotation that the exact search (nearly) missed: passages nearly the same.
+    near: list[NearPassage] = field(default_factory=list)
 
     @property
     def searched(self) -> bool:
@@ -219,10 +222,16 @@ def period_query(date_from, date_to, today=None) -> SQ | None:
     return functools.reduce(operator.or_, parts)
 
 
-def build_search(parsed: ParsedQuery, params: SearchParams, sources, entities) -> SearchQuerySet:
+def matching_articles(parsed: ParsedQuery, params: SearchParams, sources, entities):
+    """The articles that match `parsed` and the search's filters (sources, entities, dates)."""
     sqs = matching(SearchQuerySet().models(Article), parsed, params, sources)
     for entity in entities:
         sqs = sqs.filter(entities=str(entity.pk))
+    return sqs
+
+
+def build_search(parsed: ParsedQuery, params: SearchParams, sources, entities) -> SearchQuerySet:
+    sqs = matching_articles(parsed, params, sources, entities)
     positive = parsed.positive_groups
     sort = SORTS.get(params.sort) or (None if positive else SORTS["newest"])
     if sort:
@@ -337,6 +346,10 @@ def search_index(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outc
         active_sources=sources,
         active_entities=entities,
     )
+    quotation = pasted_quotation(parsed)
+    if quotation and count < NEAR_WHEN_FEWER and params.page == 1:
+        filtered = matching_articles(ParsedQuery(), params, sources, entities)
+        outcome.near = near_passages(quotation, filtered)  # an exact copy first, if any
     suggestion = _keep_known_spellings(sqs.spelling_suggestion(), positive_words(parsed), variants)
     if suggestion:
         outcome.suggestion = suggestion

@@ -11,6 +11,7 @@ from archive.citations import cite
 from archive.paragraphs import anchor
 from archive.search import cost
 from archive.search.health import with_index_notice
+from archive.search.near import NearPassage
 from archive.search.params import search_params
 from archive.search.results import Hit, Outcome, run_search
 from archive.spreadsheets import SpreadsheetWriter
@@ -31,9 +32,38 @@ def _absolute_article_url(request, hit: Hit) -> str:
     return request.build_absolute_uri(hit.article.get_absolute_url())
 
 
+def near_url(passage: NearPassage) -> str:
+    """The article at the paragraph of a passage nearly the same as the pasted quotation."""
+    return f"{passage.article.get_absolute_url()}#{anchor(passage.paragraph)}"
+
+
+def _cite_passage(request, passage: NearPassage):
+    article_url = request.build_absolute_uri(passage.article.get_absolute_url())
+    return cite(passage.article, article_url, passage.paragraph)
+
+
+def near_as_dict(request, passage: NearPassage) -> dict:
+    article = passage.article
+    return {
+        "title": article.title,
+        "url": request.build_absolute_uri(near_url(passage)),
+        "source": article.source.name if article.source_id else None,
+        "date": article.published_on.isoformat() if article.published_on else None,
+        "paragraph": passage.paragraph,
+        "text": passage.text,
+        "differs": passage.differs,  # the article's words not in the query: offsets in text
+        "words": passage.words,
+        "differing": passage.differing,
+        "citation": _cite_passage(request, passage).as_dict(),
+    }
+
+
 @require_safe
 def search(request):
     outcome = run_search(search_params(request.GET))
+    for passage in outcome.near:
+        passage.url = near_url(passage)
+        passage.citation = _cite_passage(request, passage)
     for hit in outcome.hits:
         hit.url = hit_url(hit, outcome.params.q)
         for snippet in hit.snippets:
@@ -90,6 +120,7 @@ def outcome_as_dict(request, outcome: Outcome) -> dict:
             "year": values(outcome.facets.get("year", [])),
             "entity": {kind: values(v) for kind, v in outcome.entity_facets.items()},
         },
+        "near": [near_as_dict(request, passage) for passage in outcome.near],
         "suggestion": outcome.suggestion,
         "notes": outcome.notes,
         "index_notice": outcome.index_notice.text if outcome.index_notice else None,

@@ -1,0 +1,90 @@
+"""A quotation pasted with a word changed, dropped or swapped, British for American spelling,
+or an ellipsis for a cut, still finds its article and paragraph: nearly-same passages come
+first where the exact phrase finds nothing."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from archive.search.near import MIN_WORDS, pasted_quotation, spelling_key
+from archive.search.query import parse_query
+
+ZAIR = "/articles/not-only-in-xinjiang-china-threatens-overseas-uighurs/"
+# ¶7 of the Kerim Zair article says: "Kerim Zair, a Uighur who moved from Norway to London,
+# said he received an anonymous call few years ago."
+ALTERED = {
+    "a word changed": "Kerim Zair, a Uighur who moved from Sweden to London, said he received",
+    "a word dropped": "Kerim Zair, a Uighur who moved from Norway to London, said received",
+    "two swapped": "Kerim Zair, a Uighur who moved from London to Norway, said he received",
+    "an ellipsis": "“Kerim Zair, a Uighur who moved … to London, said he received an anonymous”",
+    "memory": "Zair, an Uyghur who had moved from Norway to London, said he got an anonymous call",
+}
+
+
+@pytest.fixture
+def seeds(db, seed_dir, django_capture_on_commit_callbacks):
+    call_command("loaddata", "fixtures/entities.json", verbosity=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
+
+
+def api(client, q):
+    response = client.get(reverse("search-api"), {"q": q})
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.mark.parametrize("change", ALTERED)
+def test_an_altered_quotation_finds_its_paragraph_first(client, seeds, change):
+    quoted = f'"{ALTERED[change]}"'
+    data = api(client, quoted)
+    if change != "an ellipsis":  # the exact search reads an ellipsis as a cut already
+        assert data["count"] == 0
+    best = data["near"][0]
+    assert best["url"].endswith(f"{ZAIR}#p-7"), (change, data["near"])
+    assert best["paragraph"] == 7
+    assert 0 < best["differing"] < best["words"] / 2
+    assert "Kerim Zair" in best["citation"]["text"] or best["citation"]["permalink"].endswith(
+        "#p-7"
+    )
+
+
+def test_the_page_marks_the_articles_words_where_they_differ(client, seeds):
+    page = client.get(reverse("search"), {"q": f'"{ALTERED["a word changed"]}"'}).content.decode()
+    assert "Nearly the same words" in page
+    assert "<mark>Norway</mark>" in page  # the article's word where the paste has Sweden
+    assert "1 of 13 words differ" in page
+    assert f'href="{ZAIR}#p-7"' in page
+
+
+def test_an_exact_quotation_is_found_as_it_was_and_short_or_complex_queries_are_not_quotations(
+    client, seeds
+):
+    exact = api(client, '"Kerim Zair, a Uighur who moved from Norway to London"')
+    assert exact["count"] == 1
+    assert exact["near"][0]["differing"] == 0 and exact["near"][0]["url"].endswith("#p-7")
+    assert pasted_quotation(parse_query('"moved from Norway"')) is None  # under MIN_WORDS
+    assert MIN_WORDS == 5
+    for typed in (
+        "Zair OR Bilash camps Xinjiang Kazakhstan",
+        '"a b c d e" f',
+        "camp* in Xinjiang a b",
+    ):
+        assert pasted_quotation(parse_query(typed)) is None, typed
+    assert pasted_quotation(parse_query("he received an anonymous call few years ago")) is not None
+
+
+def test_british_and_american_spellings_are_one_word():
+    for british, american in [
+        ("colour", "color"),
+        ("organised", "organized"),
+        ("organisation", "organization"),
+        ("defence", "defense"),
+        ("centre", "center"),
+        ("travelled", "traveled"),
+        ("analyse", "analyze"),
+    ]:
+        assert spelling_key(british) == spelling_key(american), british
+    assert spelling_key("hour") == "hour" and spelling_key("rise") == "rise"
