@@ -68,12 +68,17 @@ def test_an_exact_quotation_is_found_as_it_was_and_short_or_complex_queries_are_
     assert pasted_quotation(parse_query('"moved from Norway"')) is None  # under MIN_WORDS
     assert MIN_WORDS == 5
     for typed in (
-        "Zair OR Bilash camps Xinjiang Kazakhstan",
-        '"a b c d e" f',
-        "camp* in Xinjiang a b",
+        "Zair OR Bilash camps Xinjiang Kazakhstan and Turkey now",
+        "camp* in Xinjiang and Kazakhstan and Turkey now",
+        "-Zair he received an anonymous call few years ago",
+        "Kerim Zair Norway London anonymous call",  # words, not a quotation
     ):
         assert pasted_quotation(parse_query(typed)) is None, typed
-    assert pasted_quotation(parse_query("he received an anonymous call few years ago")) is not None
+    for pasted in (
+        "he received an anonymous call a few years ago",  # without its quotation marks
+        '"show absolutely no mercy" in the struggle against terrorism',  # marks inside it
+    ):
+        assert pasted_quotation(parse_query(pasted)) is not None, pasted
 
 
 def test_british_and_american_spellings_are_one_word():
@@ -85,6 +90,7 @@ def test_british_and_american_spellings_are_one_word():
         ("centre", "center"),
         ("travelled", "traveled"),
         ("analyse", "analyze"),
+        ("programme", "program"),
     ]:
         assert spelling_key(british) == spelling_key(american), british
     assert spelling_key("hour") == "hour" and spelling_key("rise") == "rise"

@@ -6,9 +6,8 @@ nothing (or fewer than NEAR_WHEN_FEWER articles), `near_passages()` looks for
 the passages that carry most of the quotation's words in its order:
 
 1. candidates: the articles the search engine ranks best for the quotation's
-   most distinctive words (its longest, at most RETRIEVAL_WORDS of them, any
-   of which may match), at most NEAR_CANDIDATES articles, the search's
-   filters kept;
+   runs of three words (any of which may match; a change breaks only the runs
+   it is in), at most NEAR_CANDIDATES articles, the search's filters kept;
 2. alignment: in each candidate's paragraphs that hold at least half of the
    quotation's words, the longest run of the quotation's words found in the
    same order (`difflib.SequenceMatcher` on the words' spelling keys), and
@@ -29,8 +28,10 @@ import difflib
 import functools
 import operator
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
+from haystack.inputs import Exact
 from haystack.query import SQ, SearchQuerySet
 
 from archive.models import Article
@@ -38,12 +39,17 @@ from archive.paragraphs import numbered
 from archive.search.query import ParsedQuery
 from archive.search.text import Token, stem, tokens
 
-MIN_WORDS = 5  # a shorter query is a phrase, not a quotation to recognise
+MIN_WORDS = 5  # a shorter phrase is a phrase, not a quotation to recognise
+MIN_WORDS_UNQUOTED = 8  # words typed without quotation marks: a search, unless this many
 MAX_WORDS = 80  # the words of a longer paste that are compared (the query's own bound: 20)
 NEAR_WHEN_FEWER = 3  # exact hits below which nearly-same passages are looked for
 NEAR_CANDIDATES = 20
 RETRIEVAL_WORDS = 8
+RUN = 3  # words in a row that the candidates are searched by
+MAX_RUNS = 18
 MIN_SHARE = 0.6
+ALIGNMENTS_TRIED = 3
+SLACK = 3  # words either side of where the quotation would start and end
 NEAR_SHOWN = 5
 
 _SPELLINGS = [
@@ -55,6 +61,7 @@ _SPELLINGS = [
     (re.compile(r"ence$"), "ense"),  # defence, licence
     (re.compile(r"ll(ed|ing|er|ers)$"), r"l\1"),  # travelled, labelling
     (re.compile(r"ogue(s?)$"), r"og\1"),  # dialogue, catalogues
+    (re.compile(r"^programme"), "program"),  # programme, programmes
 ]
 
 
@@ -99,8 +106,10 @@ class NearPassage:
 
 
 def pasted_quotation(parsed: ParsedQuery) -> list[str] | None:
-    """The words of a query that is a pasted quotation: one phrase, or plain words only, of at
-    least MIN_WORDS words, with no filter, exclusion, OR or wildcard typed in it; else None."""
+    """The words of a query that is a pasted quotation, with no filter, exclusion, OR or
+    wildcard typed in it: one phrase of at least MIN_WORDS words, or at least
+    MIN_WORDS_UNQUOTED words and phrases (a quotation pasted without its marks, or with
+    quotation marks inside it, which split it into phrases and words); else None."""
     if parsed.filters or len(parsed.groups) != len(parsed.positive_groups):
         return None
     clauses = []
@@ -110,43 +119,71 @@ def pasted_quotation(parsed: ParsedQuery) -> list[str] | None:
         clauses.append(group.clauses[0])
     if any(clause.prefix for clause in clauses):
         return None
-    if len(clauses) > 1 and any(clause.is_phrase for clause in clauses):
-        return None  # a phrase among words: a search, not a quotation
     text = " ".join(clause.text.strip('"') for clause in clauses)
-    return text.split() if len(tokens(text)) >= MIN_WORDS else None
+    single_phrase = len(clauses) == 1 and clauses[0].is_phrase
+    needed = MIN_WORDS if single_phrase else MIN_WORDS_UNQUOTED
+    return text.split() if len(tokens(text)) >= needed else None
 
 
 def candidate_articles(quotation: list[Token], narrowed: SearchQuerySet) -> list[int]:
-    """The ids of the articles the engine ranks best for the quotation's distinctive words."""
-    distinctive = sorted({t.word for t in quotation}, key=lambda word: (-len(word), word))
-    query = functools.reduce(
-        operator.or_, (SQ(content=word) for word in distinctive[:RETRIEVAL_WORDS])
-    )
+    """The ids of the articles the engine ranks best for the quotation's runs of three words.
+
+    A changed, dropped or swapped word, a cut or another spelling breaks the
+    runs it is in and leaves the others: the article the quotation comes from
+    has most of them, any other article few. Without any run found (every
+    one broken), its most distinctive (longest) words, any of which may match.
+    """
+    words = [t.word for t in quotation]
+    runs = list(dict.fromkeys(" ".join(words[i : i + RUN]) for i in range(len(words) - RUN + 1)))
+    query = functools.reduce(operator.or_, (SQ(content=Exact(run)) for run in runs[:MAX_RUNS]))
+    found = [int(result.pk) for result in narrowed.filter(query)[:NEAR_CANDIDATES]]
+    if found:
+        return found
+    distinctive = sorted(set(words), key=lambda word: (-len(word), word))[:RETRIEVAL_WORDS]
+    query = functools.reduce(operator.or_, (SQ(content=word) for word in distinctive))
     return [int(result.pk) for result in narrowed.filter(query)[:NEAR_CANDIDATES]]
 
 
 def align(quotation: list[Token], paragraph: str, number: int, article: Article):
     """The stretch of `paragraph` carrying most of the quotation in order; None if under
-    MIN_SHARE of its words are there."""
+    MIN_SHARE of its words are there.
+
+    Each word of the paragraph that is one of the quotation's votes for where
+    the quotation would start if it were that word; the few starts with most
+    votes (ALIGNMENTS_TRIED) are compared word by word, each over the
+    quotation's length and a few words either side (SLACK): a word the
+    paragraph has elsewhere never stretches the passage.
+    """
     wanted = [_key(t) for t in quotation]
     found_tokens = tokens(paragraph)
     keys = [_key(t) for t in found_tokens]
     if len(set(wanted) & set(keys)) < MIN_SHARE * len(set(wanted)):
         return None
-    matcher = difflib.SequenceMatcher(None, wanted, keys, autojunk=False)
-    blocks = [b for b in matcher.get_matching_blocks() if b.size]
-    found = sum(b.size for b in blocks)
-    if not blocks or found < MIN_SHARE * len(wanted):
-        return None
-    first, last = blocks[0].b, blocks[-1].b + blocks[-1].size - 1
-    matched = {i for b in blocks for i in range(b.b, b.b + b.size)}
-    start, end = found_tokens[first].start, found_tokens[last].end
-    differs = [
-        (token.start - start, token.end - start)
-        for i, token in enumerate(found_tokens[first : last + 1], start=first)
-        if i not in matched
-    ]
-    return NearPassage(article, number, paragraph[start:end], differs, found, len(wanted))
+    places: dict[str, list[int]] = {}
+    for i, key in enumerate(wanted):
+        places.setdefault(key, []).append(i)
+    votes = Counter(j - i for j, key in enumerate(keys) for i in places.get(key, ()))
+    best = None
+    for start, _ in votes.most_common(ALIGNMENTS_TRIED):
+        first = max(0, start - SLACK)
+        window = keys[first : start + len(wanted) + SLACK]
+        matcher = difflib.SequenceMatcher(None, wanted, window, autojunk=False)
+        blocks = [b for b in matcher.get_matching_blocks() if b.size]
+        found = sum(b.size for b in blocks)
+        if not blocks or found < MIN_SHARE * len(wanted):
+            continue
+        low, high = first + blocks[0].b, first + blocks[-1].b + blocks[-1].size - 1
+        matched = {first + i for b in blocks for i in range(b.b, b.b + b.size)}
+        begin, end = found_tokens[low].start, found_tokens[high].end
+        differs = [
+            (token.start - begin, token.end - begin)
+            for i, token in enumerate(found_tokens[low : high + 1], start=low)
+            if i not in matched
+        ]
+        passage = NearPassage(article, number, paragraph[begin:end], differs, found, len(wanted))
+        if best is None or (passage.differing, -passage.found) < (best.differing, -best.found):
+            best = passage
+    return best
 
 
 def near_passages(words: list[str], narrowed: SearchQuerySet) -> list[NearPassage]:
@@ -165,7 +202,9 @@ def near_passages(words: list[str], narrowed: SearchQuerySet) -> list[NearPassag
         best = None
         for number, paragraph in numbered(article.paragraphs):
             passage = align(quotation, paragraph, number, article)
-            if passage and (best is None or passage.found > best.found):
+            if passage and (
+                best is None or (passage.differing, -passage.found) < (best.differing, -best.found)
+            ):
                 best = passage
         if best is not None:
             passages.append((best.differing, -best.share, rank, best))

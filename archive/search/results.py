@@ -179,6 +179,11 @@ def matching(sqs: SearchQuerySet, parsed: ParsedQuery, params: SearchParams, sou
     for group in parsed.groups:
         if group.negated:
             sqs = sqs.exclude(group_query(group))
+    return filtered(sqs, params, sources)
+
+
+def filtered(sqs: SearchQuerySet, params: SearchParams, sources) -> SearchQuerySet:
+    """`sqs` narrowed to the search's sources and dates, whatever its words."""
     if sources:
         sqs = sqs.filter(source__in=[str(s.pk) for s in sources])
     period = period_query(params.date_from, params.date_to)
@@ -222,16 +227,16 @@ def period_query(date_from, date_to, today=None) -> SQ | None:
     return functools.reduce(operator.or_, parts)
 
 
-def matching_articles(parsed: ParsedQuery, params: SearchParams, sources, entities):
-    """The articles that match `parsed` and the search's filters (sources, entities, dates)."""
-    sqs = matching(SearchQuerySet().models(Article), parsed, params, sources)
+def with_entities(sqs: SearchQuerySet, entities) -> SearchQuerySet:
     for entity in entities:
         sqs = sqs.filter(entities=str(entity.pk))
     return sqs
 
 
 def build_search(parsed: ParsedQuery, params: SearchParams, sources, entities) -> SearchQuerySet:
-    sqs = matching_articles(parsed, params, sources, entities)
+    sqs = with_entities(
+        matching(SearchQuerySet().models(Article), parsed, params, sources), entities
+    )
     positive = parsed.positive_groups
     sort = SORTS.get(params.sort) or (None if positive else SORTS["newest"])
     if sort:
@@ -348,8 +353,11 @@ def search_index(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outc
     )
     quotation = pasted_quotation(parsed)
     if quotation and count < NEAR_WHEN_FEWER and params.page == 1:
-        filtered = matching_articles(ParsedQuery(), params, sources, entities)
-        outcome.near = near_passages(quotation, filtered)  # an exact copy first, if any
+        # The search's filters only: the engine ranks the candidates by the quotation's words.
+        allowed = with_entities(
+            filtered(SearchQuerySet().models(Article), params, sources), entities
+        )
+        outcome.near = near_passages(quotation, allowed)  # an exact copy first, if any
     suggestion = _keep_known_spellings(sqs.spelling_suggestion(), positive_words(parsed), variants)
     if suggestion:
         outcome.suggestion = suggestion
