@@ -1,0 +1,164 @@
+"""Where a name the tagger found sits inside a longer proper name ("Bank of China", "Ahmet Zair").
+
+A run of capitalised words names one thing: "China" in "Bank of China",
+"South China Morning Post" or "China Construction Bank" is part of a bank's
+or a newspaper's name, "Zair" in "Ahmet Zair" part of another person's. The
+words around a found name extend it when they are *name words* (see
+`is_name_word`) joined to it by one space, or by a lower-case particle with a
+name word beyond it ("Bank of China"). Words that another found name covers
+do not count ("Uyghur Muslims" names both), and neither do the capitals of a
+title-case heading, where every word is capitalised.
+
+Whether a longer run takes the name away depends on what the entity is,
+as the labelled sample (tests/data/tagging-sample.json) shows:
+
+* a place or a group keeps capitalised words before it, which say which part
+  or which kind ("Communist China", "Eastern Europe", "Sunni Muslims"), but
+  not words after it ("China Daily", "US Senate", "South China Sea") nor a
+  name joined by a particle ("Bank of China", "Council of Europe");
+* an organisation keeps words after it, the names of its own parts ("BBC
+  Radio 4", "BBC News"), but not words before it ("Soviet Communist Party");
+* a person or a document keeps none: "Ahmet Zair" is not Kerim Zair.
+
+docs/entities.md has the rules with their reasons and figures.
+"""
+
+import re
+from collections.abc import Iterable
+
+STOP_WORDS = frozenset(
+    """
+    A An The This That These Those It Its He She They We I You His Her Hers Their Our My Your
+    Him Them Us Me There Here Who Whom Whose What Which Where When Why How
+    In On At Of For From By With To Into Onto Over Under About After Before Since Until During
+    Between Among Against Through Without Within Across Behind Beyond Near
+    And Or Nor But So Yet If As While Although Though Because Unless Whether Than
+    However Meanwhile Moreover Furthermore Nevertheless Nonetheless Instead Also Then Now Just
+    Still Even Only Despite Indeed Thus Therefore Otherwise Perhaps Later Earlier Today Yesterday
+    Many Much Some Any All Most More Less Few Several Each Every Both Either Neither Other
+    Another Such No Not Yes One Two Three Four Five Six Seven Eight Nine Ten
+    According Mr Mrs Ms Dr Inc Co Corp Ltd Plc
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+    January February March April May June July August September October November December
+    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+    """.split()
+)
+# Titles and roles: "US President George W Bush" and "President Xi" name the country and
+# the man, not a longer name ("Communist Party Chief in Urumqi", "WUC President").
+TITLE_WORDS = frozenset(
+    """
+    President Vice Premier Prime Minister Ministers Secretary Chairman Chairwoman Chief Leader
+    Leaders Ambassador Senator Governor Mayor Former Foreign Commander General Spokesman
+    Spokeswoman King Queen Prince Princess Sir Lord Professor Judge Director Officials Official
+    """.split()
+)
+# Lower-case words that may sit inside a name: "Ministry of Justice", "de Volkskrant".
+NAME_PARTICLES = frozenset({"of", "de", "van", "von", "der", "den", "bin", "ibn", "al", "du", "la"})
+
+NAME_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+# What may come between a sentence's end and its first word: spaces, opening quotes, brackets.
+OPENERS = frozenset(" \"'([“‘")
+
+# What a longer run may add around each kind of entity without taking the name away.
+KEEPS_WORDS_BEFORE = frozenset({"place", "group"})
+KEEPS_WORDS_AFTER = frozenset({"organisation"})
+
+
+def is_heading(paragraph: str, words: list[str] | None = None) -> bool:
+    """A title-case line ("How the CCP Organized Its Surveillance Regime"): capitals say nothing."""
+    if words is None:
+        words = NAME_WORD.findall(paragraph)
+    long_words = [w for w in words if len(w) > 3]
+    return (
+        len(words) <= 15
+        and len(long_words) >= 2
+        and all(w[0].isupper() for w in long_words)
+        and not paragraph.endswith((".", "!", "?", '"', ":"))
+    )
+
+
+def starts_sentence(text: str, start: int) -> bool:
+    while start > 0 and text[start - 1] in OPENERS:
+        start -= 1
+    return start == 0 or text[start - 1] in ".!?:"
+
+
+def lower_case_words(paragraphs: Iterable[str]) -> frozenset[str]:
+    """Every word written in lower case somewhere in the article."""
+    return frozenset(
+        word for paragraph in paragraphs for word in NAME_WORD.findall(paragraph) if word.islower()
+    )
+
+
+def is_name_word(word: str, at_sentence_start: bool, lower_case: frozenset[str]) -> bool:
+    """A capitalised word that is not a function word or a title; at a sentence's start, not
+    one the article writes in lower case elsewhere ("Unlike China" is not a name)."""
+    if not word[:1].isupper() or word in STOP_WORDS or word in TITLE_WORDS:
+        return False
+    return not (at_sentence_start and word.lower() in lower_case)
+
+
+class LongerNames:
+    """Decides, for the names found in one paragraph, which sit inside a longer proper name."""
+
+    def __init__(self, paragraph: str, found: list[tuple[int, int]], lower_case: frozenset[str]):
+        self.paragraph = paragraph
+        self.lower_case = lower_case
+        self.heading = is_heading(paragraph)
+        self.taken = bytearray(len(paragraph))
+        for start, end in found:
+            self.taken[start:end] = b"\x01" * (end - start)
+
+    def takes_away(self, start: int, end: int, kind: str) -> bool:
+        """Whether the name at [start:end], of an entity of `kind`, is part of a longer name."""
+        if self.heading:
+            return False
+        before, through_particle = self._extends_before(start)
+        if through_particle or (before and kind not in KEEPS_WORDS_BEFORE):
+            return True
+        return self._extends_after(end) and kind not in KEEPS_WORDS_AFTER
+
+    def _word_before(self, at: int) -> tuple[int, str] | None:
+        """The word ending one space before `at`, with its start."""
+        if at < 2 or self.paragraph[at - 1] != " ":
+            return None
+        match = _LAST_WORD.search(self.paragraph, max(0, at - 1 - _LONGEST_WORD), at - 1)
+        return (match.start(), match.group()) if match else None
+
+    def _word_after(self, at: int) -> tuple[int, str] | None:
+        """The word starting one space after `at`, with its start."""
+        if self.paragraph[at : at + 1] != " ":
+            return None
+        match = NAME_WORD.match(self.paragraph, at + 1)
+        return (match.start(), match.group()) if match else None
+
+    def _names(self, word: tuple[int, str] | None) -> bool:
+        if word is None:
+            return False
+        start, text = word
+        if self.taken.find(1, start, start + len(text)) != -1:
+            return False  # another known name: "Uyghur Muslims"
+        return is_name_word(text, starts_sentence(self.paragraph, start), self.lower_case)
+
+    def _extends_before(self, start: int) -> tuple[bool, bool]:
+        """(a name word comes right before, a name joins through a particle: "Bank of")."""
+        word = self._word_before(start)
+        if word is None:
+            return False, False
+        if word[1] in NAME_PARTICLES:
+            return False, self._names(self._word_before(word[0]))
+        return self._names(word), False
+
+    def _extends_after(self, end: int) -> bool:
+        if self.paragraph[end : end + 1] in ("'", "’"):
+            return False  # "China's banks": the name ends with its possessive
+        word = self._word_after(end)
+        if word is None:
+            return False
+        if word[1] in NAME_PARTICLES:
+            return self._names(self._word_after(word[0] + len(word[1])))
+        return self._names(word)
+
+
+_LAST_WORD = re.compile(r"\w+(?:[-'’]\w+)*$")
+_LONGEST_WORD = 60  # how far back a word before a name is looked for
