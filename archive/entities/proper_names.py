@@ -20,6 +20,11 @@ as the labelled sample (tests/data/tagging-sample.json) shows:
   Radio 4", "BBC News"), but not words before it ("Soviet Communist Party");
 * a person or a document keeps none: "Ahmet Zair" is not Kerim Zair.
 
+Three more cases keep the name: the state's own official name ("Kingdom of
+Norway"), a place in a title followed by the holder's name ("Ambassador to
+China Octavio Valerio"); and one takes it away: a currency sign right after
+it ("US$3 billion" is an amount, not the country).
+
 docs/entities.md has the rules with their reasons and figures.
 """
 
@@ -44,14 +49,18 @@ STOP_WORDS = frozenset(
     """.split()
 )
 # Titles and roles: "US President George W Bush" and "President Xi" name the country and
-# the man, not a longer name ("Communist Party Chief in Urumqi", "WUC President").
+# the man, not a longer name ("Communist Party Chief in Urumqi", "the NGO Safeguard Defenders").
 TITLE_WORDS = frozenset(
     """
     President Vice Premier Prime Minister Ministers Secretary Chairman Chairwoman Chief Leader
     Leaders Ambassador Senator Governor Mayor Former Foreign Commander General Spokesman
-    Spokeswoman King Queen Prince Princess Sir Lord Professor Judge Director Officials Official
+    Spokeswoman Sir Professor Judge Director Officials Official NGO
     """.split()
 )
+# The state itself, in its official name: "Kingdom of Norway", "People's Republic of China".
+STATE_WORDS = frozenset({"Kingdom", "Republic", "Government", "State", "Commonwealth"})
+# Prepositions after a title that name the place of the office: "Ambassador to China".
+TITLE_PREPOSITIONS = frozenset({"to", "of", "in"})
 # Lower-case words that may sit inside a name: "Ministry of Justice", "de Volkskrant".
 NAME_PARTICLES = frozenset({"of", "de", "van", "von", "der", "den", "bin", "ibn", "al", "du", "la"})
 
@@ -83,27 +92,32 @@ def starts_sentence(text: str, start: int) -> bool:
     return start == 0 or text[start - 1] in ".!?:"
 
 
-def lower_case_words(paragraphs: Iterable[str]) -> frozenset[str]:
-    """Every word written in lower case somewhere in the article."""
+def capitalised_inside_sentences(paragraphs: Iterable[str]) -> frozenset[str]:
+    """Every capitalised word the article writes somewhere other than at a sentence's start."""
     return frozenset(
-        word for paragraph in paragraphs for word in NAME_WORD.findall(paragraph) if word.islower()
+        match.group()
+        for paragraph in paragraphs
+        for match in NAME_WORD.finditer(paragraph)
+        if match.group()[:1].isupper() and not starts_sentence(paragraph, match.start())
     )
 
 
-def is_name_word(word: str, at_sentence_start: bool, lower_case: frozenset[str]) -> bool:
-    """A capitalised word that is not a function word or a title; at a sentence's start, not
-    one the article writes in lower case elsewhere ("Unlike China" is not a name)."""
+def is_name_word(word: str, at_sentence_start: bool, capitalised: frozenset[str]) -> bool:
+    """A capitalised word that is not a function word or a title. At a sentence's start a
+    capital says nothing, so there only a word the article also capitalises inside a
+    sentence counts: "Bank of China is…" after "at Bank of China", but not "Hundreds of
+    Uighurs" or "Critics of China"."""
     if not word[:1].isupper() or word in STOP_WORDS or word in TITLE_WORDS:
         return False
-    return not (at_sentence_start and word.lower() in lower_case)
+    return not at_sentence_start or word in capitalised
 
 
 class LongerNames:
     """Decides, for the names found in one paragraph, which sit inside a longer proper name."""
 
-    def __init__(self, paragraph: str, found: list[tuple[int, int]], lower_case: frozenset[str]):
+    def __init__(self, paragraph: str, found: list[tuple[int, int]], capitalised: frozenset[str]):
         self.paragraph = paragraph
-        self.lower_case = lower_case
+        self.capitalised = capitalised
         self.heading = is_heading(paragraph)
         self.taken = bytearray(len(paragraph))
         for start, end in found:
@@ -111,12 +125,24 @@ class LongerNames:
 
     def takes_away(self, start: int, end: int, kind: str) -> bool:
         """Whether the name at [start:end], of an entity of `kind`, is part of a longer name."""
+        if self.paragraph[end : end + 1] == "$":
+            return True  # "US$3 billion"
         if self.heading:
             return False
         before, through_particle = self._extends_before(start)
         if through_particle or (before and kind not in KEEPS_WORDS_BEFORE):
             return True
+        if kind not in KEEPS_WORDS_AFTER and self._after_a_title(start):
+            return False  # "Ambassador to China Octavio Valerio": his name follows
         return self._extends_after(end) and kind not in KEEPS_WORDS_AFTER
+
+    def _after_a_title(self, start: int) -> bool:
+        """Whether a title and a preposition come right before: "Ambassador to China"."""
+        word = self._word_before(start)
+        if word is None or word[1] not in TITLE_PREPOSITIONS:
+            return False
+        title = self._word_before(word[0])
+        return title is not None and title[1] in TITLE_WORDS
 
     def _word_before(self, at: int) -> tuple[int, str] | None:
         """The word ending one space before `at`, with its start."""
@@ -132,13 +158,17 @@ class LongerNames:
         match = NAME_WORD.match(self.paragraph, at + 1)
         return (match.start(), match.group()) if match else None
 
-    def _names(self, word: tuple[int, str] | None) -> bool:
+    def _names(self, word: tuple[int, str] | None, joined_by_particle: bool = False) -> bool:
+        """Whether `word` is a name word that extends the name. A capital at a sentence's start
+        counts right before the name ("Ahmet Zair, a shopkeeper, said"), but across a particle
+        only if the article capitalises the word inside a sentence too ("Hundreds of")."""
         if word is None:
             return False
         start, text = word
         if self.taken.find(1, start, start + len(text)) != -1:
             return False  # another known name: "Uyghur Muslims"
-        return is_name_word(text, starts_sentence(self.paragraph, start), self.lower_case)
+        at_start = joined_by_particle and starts_sentence(self.paragraph, start)
+        return is_name_word(text, at_start, self.capitalised)
 
     def _extends_before(self, start: int) -> tuple[bool, bool]:
         """(a name word comes right before, a name joins through a particle: "Bank of")."""
@@ -146,7 +176,10 @@ class LongerNames:
         if word is None:
             return False, False
         if word[1] in NAME_PARTICLES:
-            return False, self._names(self._word_before(word[0]))
+            owner = self._word_before(word[0])
+            return False, (
+                owner is not None and owner[1] not in STATE_WORDS and self._names(owner, True)
+            )
         return self._names(word), False
 
     def _extends_after(self, end: int) -> bool:
