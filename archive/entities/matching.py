@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import ahocorasick
 
-from archive.entities.proper_names import LongerNames, capitalised_inside_sentences
+from archive.entities.proper_names import CapitalisedInside, LongerNames
 from archive.paragraphs import numbered
 from archive.search.text import fold, normalise_punctuation
 
@@ -235,14 +235,12 @@ class NameFinder:
     def find(self, paragraphs: Sequence[str]) -> list[Found]:
         """Every name in an article's paragraphs, in reading order, but for those inside a
         longer proper name ("China" in "Bank of China"; archive.entities.proper_names)."""
-        capitalised = None
+        capitalised = CapitalisedInside(paragraphs)
         found = []
         for number, paragraph in numbered(paragraphs):
             matches = self._find(paragraph)
             if not matches:
                 continue
-            if capitalised is None:
-                capitalised = capitalised_inside_sentences(paragraphs)
             longer = LongerNames(paragraph, [m[:2] for m in matches], capitalised)
             found += [
                 Found(c.entity_id, number, start, end, paragraph[start:end], c.partial)

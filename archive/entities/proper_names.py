@@ -29,7 +29,7 @@ docs/entities.md has the rules with their reasons and figures.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 STOP_WORDS = frozenset(
     """
@@ -75,15 +75,12 @@ KEEPS_WORDS_AFTER = frozenset({"organisation"})
 
 def is_heading(paragraph: str, words: list[str] | None = None) -> bool:
     """A title-case line ("How the CCP Organized Its Surveillance Regime"): capitals say nothing."""
+    if paragraph.endswith((".", "!", "?", '"', ":")):
+        return False  # nearly every paragraph: decided before reading its words
     if words is None:
         words = NAME_WORD.findall(paragraph)
     long_words = [w for w in words if len(w) > 3]
-    return (
-        len(words) <= 15
-        and len(long_words) >= 2
-        and all(w[0].isupper() for w in long_words)
-        and not paragraph.endswith((".", "!", "?", '"', ":"))
-    )
+    return len(words) <= 15 and len(long_words) >= 2 and all(w[0].isupper() for w in long_words)
 
 
 def starts_sentence(text: str, start: int) -> bool:
@@ -102,7 +99,22 @@ def capitalised_inside_sentences(paragraphs: Iterable[str]) -> frozenset[str]:
     )
 
 
-def is_name_word(word: str, at_sentence_start: bool, capitalised: frozenset[str]) -> bool:
+class CapitalisedInside:
+    """`capitalised_inside_sentences` of an article, read on first need (rarely needed)."""
+
+    def __init__(self, paragraphs: Sequence[str]):
+        self.paragraphs = paragraphs
+        self._words: frozenset[str] | None = None
+
+    def __contains__(self, word: str) -> bool:
+        if self._words is None:
+            self._words = capitalised_inside_sentences(self.paragraphs)
+        return word in self._words
+
+
+def is_name_word(
+    word: str, at_sentence_start: bool, capitalised: CapitalisedInside | frozenset[str]
+) -> bool:
     """A capitalised word that is not a function word or a title. At a sentence's start a
     capital says nothing, so there only a word the article also capitalises inside a
     sentence counts: "Bank of China is…" after "at Bank of China", but not "Hundreds of
@@ -115,7 +127,12 @@ def is_name_word(word: str, at_sentence_start: bool, capitalised: frozenset[str]
 class LongerNames:
     """Decides, for the names found in one paragraph, which sit inside a longer proper name."""
 
-    def __init__(self, paragraph: str, found: list[tuple[int, int]], capitalised: frozenset[str]):
+    def __init__(
+        self,
+        paragraph: str,
+        found: list[tuple[int, int]],
+        capitalised: CapitalisedInside | frozenset[str],
+    ):
         self.paragraph = paragraph
         self.capitalised = capitalised
         self.heading = is_heading(paragraph)
