@@ -163,10 +163,19 @@ class LongerNames:
 
     def _word_before(self, at: int) -> tuple[int, str] | None:
         """The word ending one space before `at`, with its start."""
-        if at < 2 or self.paragraph[at - 1] != " ":
+        text = self.paragraph
+        end = at - 1
+        if end < 1 or text[end] != " ":
             return None
-        match = _LAST_WORD.search(self.paragraph, max(0, at - 1 - _LONGEST_WORD), at - 1)
-        return (match.start(), match.group()) if match else None
+        # Back over the letters, digits and inner hyphens or apostrophes of NAME_WORD.
+        start = end
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in _INSIDE_WORDS):
+            start -= 1
+        while start < end and not text[start].isalnum():
+            start += 1
+        if start == end or not text[end - 1].isalnum():
+            return None  # no word, or one that ends with an apostrophe ("Uighurs' ")
+        return start, text[start:end]
 
     def _word_after(self, at: int) -> tuple[int, str] | None:
         """The word starting one space after `at`, with its start."""
@@ -210,5 +219,4 @@ class LongerNames:
         return self._names(word)
 
 
-_LAST_WORD = re.compile(r"\w+(?:[-'’]\w+)*$")
-_LONGEST_WORD = 60  # how far back a word before a name is looked for
+_INSIDE_WORDS = frozenset("_-'’")
