@@ -6,6 +6,8 @@ which this test shares its counting with.
 """
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,13 @@ def test_precision_is_at_least_0_97_and_recall_no_lower_than_the_old_rules(sampl
     assert new.recall() >= old.recall()
     # The BBC's bank article: "China" in the bank's, the newspaper's and the insurer's names.
     assert new.precision("China") >= 0.97
+
+
+@pytest.mark.slow
+def test_the_benchmark_prints_its_tables(sample):
+    command = [sys.executable, "bench/tagging_accuracy.py"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "| entity | labelled | old tagged | old right | old precision |" in done.stdout
+    assert "| **all** | " in done.stdout
+    assert "| held-out | 23 | " in done.stdout
