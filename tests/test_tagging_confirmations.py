@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from archive.articles import save_article
 from archive.entities.tagging import possible_mentions, retag_article
-from archive.models import Alias, Article, Entity, Mention, Source
+from archive.models import Alias, Article, Entity, Mention, Quote, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +113,15 @@ def test_the_seeds_keep_every_surname_they_had_because_they_name_each_person_in_
     assert [s for s, *_ in tags(seeds["001"], "Kerim Zair")] == ["Kerim Zair", "Zair"]
     assert [s for s, *_ in tags(seeds["001"], "Xi Jinping")] == ["Xi Jinping", "Xi"]
     assert all(possible_mentions(article) == [] for article in seeds.values())
+
+
+def test_a_quote_by_a_surname_alone_is_not_given_to_the_entity(vocabulary):
+    article = new_article("“Business has been slow all winter,” Zair said in his shop.")
+    (quote,) = Quote.objects.filter(article=article)
+    assert quote.speaker_name == "Zair"
+    assert quote.speaker is None
+
+    article.body = "Kerim Zair spoke to reporters.\n\n" + article.body
+    save_article(article)
+    (quote,) = Quote.objects.filter(article=article)
+    assert quote.speaker == Entity.objects.get(name="Kerim Zair")
