@@ -20,10 +20,10 @@ as the labelled sample (tests/data/tagging-sample.json) shows:
   Radio 4", "BBC News"), but not words before it ("Soviet Communist Party");
 * a person or a document keeps none: "Ahmet Zair" is not Kerim Zair.
 
-Three more cases keep the name: the state's own official name ("Kingdom of
-Norway"), a place in a title followed by the holder's name ("Ambassador to
-China Octavio Valerio"); and one takes it away: a currency sign right after
-it ("US$3 billion" is an amount, not the country).
+Two more cases keep the name: the state's own official name ("Kingdom of
+Norway") and a place in a title followed by the holder's name ("Ambassador to
+China Octavio Valerio"); one takes it away: a currency sign right after it
+("US$3 billion" is an amount, not the country).
 
 docs/entities.md has the rules with their reasons and figures.
 """
