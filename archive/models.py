@@ -261,6 +261,21 @@ class Alias(models.Model):
         help_text="Match only with this exact capitalisation (for names that are also words).",
     )
 
+    class Scope(models.TextChoices):
+        FROM_NAME = "", "Decided from the name (partial if one word of a longer name)"
+        FULL = "full", "Full: tags wherever it appears"
+        PARTIAL = "partial", "Partial: tags only beside the full name or an editor's tag"
+
+    scope = models.CharField(
+        max_length=10,
+        choices=Scope.choices,
+        default=Scope.FROM_NAME,
+        blank=True,
+        help_text="A partial name (a surname, a short form) is tagged only in articles that "
+        "also name the entity in full or where an editor tagged it; elsewhere it is offered "
+        "as a possible mention. See docs/entities.md.",
+    )
+
     history = HistoricalRecords()
 
     class Meta:

@@ -201,9 +201,11 @@ def test_turkey_the_country_is_tagged_once_and_the_bird_not_at_all(seeds):
 
 
 def test_plurals_and_possessives(seeds):
-    article = Article(body="Turdi's lawyer said.\n\nUigurs and a Kazakh's family, not Kazakhstan.")
+    body = "Enver Turdi fled. Turdi's lawyer said.\n\nUigurs and a Kazakh's family, not Kazakhstan."
+    article = Article(body=body)
     mentions = tag_article(article)
     assert [(m.paragraph, m.surface, m.entity.name) for m in mentions] == [
+        (1, "Enver Turdi", "Enver Turdi"),
         (1, "Turdi", "Enver Turdi"),
         (2, "Uigurs", "Uyghurs"),  # only "Uigur" is an alias
         (2, "Kazakh", "Kazakhs"),

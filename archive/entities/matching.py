@@ -1,7 +1,11 @@
 """Find entity names in text with one Aho-Corasick pass, whole words only, longest match first.
 
 Pure functions, no database: the tagger, the suggestions and the benchmark
-all share them. Text and spellings are folded the same way (case,
+all share them. `NameFinder.find` leaves out a name inside a longer proper
+name (archive.entities.proper_names); `NameFinder.tags` then keeps a partial
+spelling (a surname, a short form) only where the article also names the
+entity in full or an editor tagged it, and offers the rest as possible
+mentions (docs/entities.md). Text and spellings are folded the same way (case,
 diacritics, curly apostrophes, dashes: "Ürümqi" = "urumqi", "Turkey’s" =
 "turkey's"); every match is then checked against the original text (word
 boundaries, case-sensitive spellings) and its offsets point into the
@@ -16,6 +20,7 @@ from functools import lru_cache
 
 import ahocorasick
 
+from archive.entities.proper_names import CapitalisedInside, LongerNames
 from archive.paragraphs import numbered
 from archive.search.text import fold, normalise_punctuation
 
@@ -27,6 +32,8 @@ class Spelling:
     text: str
     entity_id: int
     case_sensitive: bool
+    partial: bool = False  # a surname or short form: tags only beside the full name
+    kind: str = ""  # the entity's kind (Entity.Kind), for the longer-name rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +45,58 @@ class Found:
     start: int
     end: int
     surface: str
+    partial: bool = False  # found by a partial spelling
+
+
+@dataclass(frozen=True, slots=True)
+class Tags:
+    """What the tagger makes of an article: its `tags`, and the `possible` mentions that a
+    partial spelling found where nothing confirms them (for an editor to judge)."""
+
+    tags: list[Found]
+    possible: list[Found]
+
+
+# An alias is given as (text, case_sensitive) or (text, case_sensitive, partial), where
+# partial None means "decided from the name" (`is_partial_alias`).
+AliasSpec = tuple[str, bool] | tuple[str, bool, bool | None]
 
 
 def entity_spellings(
-    entity_id: int, name: str, aliases: Iterable[tuple[str, bool]]
+    entity_id: int, name: str, aliases: Iterable[AliasSpec], kind: str = ""
 ) -> list[Spelling]:
     """The spellings of one entity, following the vocabulary's convention.
 
     Every alias counts with its own case rule; the name counts too, matched
     in any case unless an alias of the same text (in any case) says otherwise.
+    The name is never partial; an alias is when it says so, or by default
+    when `is_partial_alias` says so.
     """
-    spellings = [Spelling(text, entity_id, case_sensitive) for text, case_sensitive in aliases]
+    spellings = []
+    for text, case_sensitive, *partial in aliases:
+        stated = partial[0] if partial else None
+        is_partial = is_partial_alias(text, name) if stated is None else stated
+        if text.casefold() == name.casefold():
+            is_partial = False
+        spellings.append(Spelling(text, entity_id, case_sensitive, is_partial, kind))
     if name.casefold() not in {s.text.casefold() for s in spellings}:
-        spellings.insert(0, Spelling(name, entity_id, False))
+        spellings.insert(0, Spelling(name, entity_id, False, False, kind))
     return spellings
+
+
+def is_partial_alias(alias: str, name: str) -> bool:
+    """Whether an alias is, by default, one word of the entity's longer name: "Zair" of
+    "Kerim Zair", "Xi" of "Xi Jinping". Lower-case particles and a leading "The" are not
+    words of the name, so "Volkskrant" of "de Volkskrant" is the whole name."""
+    words = [word for word in name.split() if not word.islower()]
+    if words and words[0].casefold() == "the":
+        words = words[1:]
+    folded = fold_text(" ".join(alias.split())).folded
+    return (
+        " " not in folded
+        and len(words) > 1
+        and folded in {fold_text(word).folded for word in words}
+    )
 
 
 # ASCII text folds character for character; whitespace and controls become a plain space.
@@ -126,6 +171,8 @@ def _plural(folded: str) -> str:
 class _Candidate:
     entity_id: int
     exact: str | None  # the form a case-sensitive spelling requires, None for any case
+    partial: bool = False
+    kind: str = ""
 
 
 class NameFinder:
@@ -139,10 +186,11 @@ class NameFinder:
             if not key:
                 continue
             exact = _exact_form(spelling.text) if spelling.case_sensitive else None
-            keys.setdefault(key, []).append(_Candidate(spelling.entity_id, exact))
+            candidate = _Candidate(spelling.entity_id, exact, spelling.partial, spelling.kind)
+            keys.setdefault(key, []).append(candidate)
             # Names that are also words ("Turkey") take no plural: "Turkeys" are birds.
             if exact is None and key[-1].isalpha():
-                plurals.setdefault(_plural(key), []).append(_Candidate(spelling.entity_id, None))
+                plurals.setdefault(_plural(key), []).append(candidate)
         # A spelling as written goes before a plural that happens to look the same.
         for key, candidates in plurals.items():
             keys.setdefault(key, []).extend(candidates)
@@ -157,7 +205,12 @@ class NameFinder:
         return fold_text(" ".join(name.split())).folded in self._automaton
 
     def find_in(self, text: str) -> list[tuple[int, int, int]]:
-        """(start, end, entity_id) of each name in `text`, longest first, none overlapping."""
+        """(start, end, entity_id) of each name in `text`, longest first, none overlapping.
+
+        Every spelling, wherever it stands: no longer-name or partial-spelling rule."""
+        return [(start, end, candidate.entity_id) for start, end, candidate in self._find(text)]
+
+    def _find(self, text: str) -> list[tuple[int, int, "_Candidate"]]:
         if not self.size or not text:
             return []
         folded = fold_text(text)
@@ -166,26 +219,46 @@ class NameFinder:
             start, end = last + 1 - length, last + 1
             if not _whole_word(folded.folded, start, end):
                 continue
-            entity_id = _accepted(folded, start, end, candidates)
-            if entity_id is not None:
-                matches.append((start, end, entity_id))
+            candidate = _accepted(folded, start, end, candidates)
+            if candidate is not None:
+                matches.append((start, end, candidate))
         matches.sort(key=lambda m: (m[0] - m[1], m[0]))
         taken = bytearray(len(folded.folded))
         found = []
-        for start, end, entity_id in matches:
+        for start, end, candidate in matches:
             if taken.find(1, start, end) == -1:
                 taken[start:end] = b"\x01" * (end - start)
-                found.append((*folded.original_span(start, end), entity_id))
-        found.sort()
+                found.append((*folded.original_span(start, end), candidate))
+        found.sort(key=lambda m: m[:2])
         return found
 
     def find(self, paragraphs: Sequence[str]) -> list[Found]:
-        """Every name in an article's paragraphs, in reading order."""
-        return [
-            Found(entity_id, number, start, end, paragraph[start:end])
-            for number, paragraph in numbered(paragraphs)
-            for start, end, entity_id in self.find_in(paragraph)
-        ]
+        """Every name in an article's paragraphs, in reading order, but for those inside a
+        longer proper name ("China" in "Bank of China"; archive.entities.proper_names)."""
+        capitalised = CapitalisedInside(paragraphs)
+        found = []
+        for number, paragraph in numbered(paragraphs):
+            matches = self._find(paragraph)
+            if not matches:
+                continue
+            longer = LongerNames(paragraph, [m[:2] for m in matches], capitalised)
+            found += [
+                Found(c.entity_id, number, start, end, paragraph[start:end], c.partial)
+                for start, end, c in matches
+                if not longer.takes_away(start, end, c.kind)
+            ]
+        return found
+
+    def tags(self, paragraphs: Sequence[str], confirmed: Iterable[int] = ()) -> Tags:
+        """What to tag in an article: every name `find` finds, except that a partial spelling
+        ("Zair") tags only where the article also names the entity by a full spelling or an
+        editor tagged the entity in it (`confirmed`, entity ids); the others are `possible`."""
+        found = self.find(paragraphs)
+        named = {f.entity_id for f in found if not f.partial}.union(confirmed)
+        tags, possible = [], []
+        for one in found:
+            (tags if not one.partial or one.entity_id in named else possible).append(one)
+        return Tags(tags, possible)
 
 
 def _whole_word(folded: str, start: int, end: int) -> bool:
@@ -211,12 +284,12 @@ def _whole_word(folded: str, start: int, end: int) -> bool:
     return True
 
 
-def _accepted(folded: FoldedText, start: int, end: int, candidates) -> int | None:
-    """The entity the first fitting candidate names, or None when case rules refuse them all."""
+def _accepted(folded: FoldedText, start: int, end: int, candidates) -> "_Candidate | None":
+    """The first fitting candidate, or None when case rules refuse them all."""
     for candidate in candidates:
         if candidate.exact is None:
-            return candidate.entity_id
+            return candidate
         original_start, original_end = folded.original_span(start, end)
         if _exact_form(folded.text[original_start:original_end]) == candidate.exact:
-            return candidate.entity_id
+            return candidate
     return None

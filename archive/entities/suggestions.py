@@ -18,34 +18,18 @@ from django.db.models import QuerySet
 from django.utils.text import slugify
 
 from archive.entities.matching import NameFinder
+from archive.entities.proper_names import (
+    NAME_PARTICLES,
+    NAME_WORD,
+    STOP_WORDS,
+    is_heading,
+    starts_sentence,
+)
 from archive.entities.vocabulary import current_vocabulary
 from archive.models import PARAGRAPH_SEPARATOR, Article, Entity, EntityRedirect
 from archive.search.text import fold, normalise_punctuation
 
-STOP_WORDS = frozenset(
-    """
-    A An The This That These Those It Its He She They We I You His Her Hers Their Our My Your
-    Him Them Us Me There Here Who Whom Whose What Which Where When Why How
-    In On At Of For From By With To Into Onto Over Under About After Before Since Until During
-    Between Among Against Through Without Within Across Behind Beyond Near
-    And Or Nor But So Yet If As While Although Though Because Unless Whether Than
-    However Meanwhile Moreover Furthermore Nevertheless Nonetheless Instead Also Then Now Just
-    Still Even Only Despite Indeed Thus Therefore Otherwise Perhaps Later Earlier Today Yesterday
-    Many Much Some Any All Most More Less Few Several Each Every Both Either Neither Other
-    Another Such No Not Yes One Two Three Four Five Six Seven Eight Nine Ten
-    According Mr Mrs Ms Dr Inc Co Corp Ltd Plc
-    Monday Tuesday Wednesday Thursday Friday Saturday Sunday
-    January February March April May June July August September October November December
-    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
-    """.split()
-)
-# Lower-case words that may sit inside a name: "Ministry of Justice", "de Volkskrant".
-NAME_PARTICLES = frozenset({"of", "de", "van", "von", "der", "den", "bin", "ibn", "al", "du", "la"})
-
-NAME_WORD = re.compile(r"\w+(?:[-']\w+)*")
 POSSESSIVE = re.compile(r"'s?$")
-# What may come between a sentence's end and its first word: spaces, opening quotes, brackets.
-OPENERS = frozenset(" \"'([")
 
 
 @dataclass(frozen=True)
@@ -82,7 +66,7 @@ def names_in(body: str, vocabulary: NameFinder) -> list[str]:
     names = []
     for paragraph in plain_body.split(PARAGRAPH_SEPARATOR):
         words = list(NAME_WORD.finditer(paragraph))
-        if _is_heading(paragraph, [match.group() for match in words]):
+        if is_heading(paragraph, [match.group() for match in words]):
             continue
         known = bytearray(len(paragraph))
         for start, end, _ in vocabulary.find_in(paragraph):
@@ -102,29 +86,12 @@ def names_in(body: str, vocabulary: NameFinder) -> list[str]:
                 run = []
             if is_known or not fits:
                 continue
-            run.append(_Word(word, _starts_sentence(paragraph, start)))
+            run.append(_Word(word, starts_sentence(paragraph, start)))
             if word != match.group():  # "Ayup's wife": the name ends here
                 names += _name_of(run, lower_case, vocabulary)
                 run = []
         names += _name_of(run, lower_case, vocabulary)
     return names
-
-
-def _is_heading(paragraph: str, words: list[str]) -> bool:
-    """A title-case line ("How the CCP Organized Its Surveillance Regime"): capitals say nothing."""
-    long_words = [w for w in words if len(w) > 3]
-    return (
-        len(words) <= 15
-        and len(long_words) >= 2
-        and all(w[0].isupper() for w in long_words)
-        and not paragraph.endswith((".", "!", "?", '"', ":"))
-    )
-
-
-def _starts_sentence(text: str, start: int) -> bool:
-    while start > 0 and text[start - 1] in OPENERS:
-        start -= 1
-    return start == 0 or text[start - 1] in ".!?:"
 
 
 def _name_of(run: list[_Word], lower_case: set[str], vocabulary: NameFinder) -> list[str]:

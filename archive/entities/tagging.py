@@ -6,6 +6,10 @@ twice changes nothing the second time):
 
 * a mention an editor added (origin "editor") is never touched, and the
   tagger does not add an automatic copy at the same place;
+* an editor's tag confirms its entity in the whole article: a partial
+  spelling of it ("Zair" for Kerim Zair) then tags there, as it does where
+  the article names the entity in full; elsewhere a partial spelling is only
+  a possible mention (`possible_mentions`, docs/entities.md);
 * an editor's rejection holds for the entity in the whole article: when any
   mention of entity E in article A is rejected, every automatic mention of E
   the tagger finds in A is stored rejected too, so E does not come back;
@@ -25,7 +29,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from simple_history.utils import bulk_create_with_history
 
-from archive.entities.matching import NameFinder
+from archive.entities.matching import Found, NameFinder
 from archive.entities.vocabulary import current_vocabulary
 from archive.models import Article, Mention
 from archive.search.indexing import (
@@ -60,10 +64,18 @@ class RetagReport:
         )
 
 
-def tag_article(article: Article, names: NameFinder | None = None) -> list[Mention]:
-    """The automatic mentions the tagger finds in `article`'s paragraphs, unsaved."""
+def tag_article(
+    article: Article, names: NameFinder | None = None, confirmed: Iterable[int] | None = None
+) -> list[Mention]:
+    """The automatic mentions the tagger finds in `article`'s paragraphs, unsaved.
+
+    `confirmed`: the entities editors tagged in the article (read from the
+    database when not given), whose partial spellings tag too.
+    """
     if names is None:
         names = current_vocabulary().names
+    if confirmed is None:
+        confirmed = confirmed_entities(article)
     return [
         Mention(
             article=article,
@@ -74,7 +86,42 @@ def tag_article(article: Article, names: NameFinder | None = None) -> list[Menti
             surface=found.surface,
             origin=Mention.Origin.AUTOMATIC,
         )
-        for found in names.find(article.paragraphs)
+        for found in names.tags(article.paragraphs, confirmed).tags
+    ]
+
+
+def confirmed_entities(article: Article) -> set[int]:
+    """The entities an editor tagged in `article` (their own tags, not rejected)."""
+    if article.pk is None:
+        return set()
+    return set(
+        article.mentions.filter(origin=Mention.Origin.EDITOR, rejected=False).values_list(
+            "entity_id", flat=True
+        )
+    )
+
+
+def possible_mentions(article: Article, names: NameFinder | None = None) -> list[Found]:
+    """Where `article` may name an entity by a partial spelling that the tagger does not tag.
+
+    "Zair" in an article that never writes "Kerim Zair" and that no editor
+    tagged with him: an editor confirms one by adding the tag (an editor's
+    mention at that place), which also confirms the entity's other partial
+    spellings in the article at the next re-tag, or leaves it. Places the
+    editors rejected the entity in are left out. In reading order; each
+    `Found` has the entity, the paragraph (¶1 first), offsets and surface.
+    """
+    if names is None:
+        names = current_vocabulary().names
+    if article.pk is None:
+        return names.tags(article.paragraphs).possible
+    rejected = set(
+        article.mentions.filter(rejected=True).values_list("entity_id", flat=True).distinct()
+    )
+    return [
+        found
+        for found in names.tags(article.paragraphs, confirmed_entities(article)).possible
+        if found.entity_id not in rejected
     ]
 
 
@@ -115,7 +162,12 @@ def _retag(articles: list[Article], names: NameFinder, report: RetagReport) -> l
         stored[mention.article_id].append(mention)
     to_create, to_delete, changed = [], [], []
     for article in articles:
-        found = tag_article(article, names)
+        confirmed = {
+            m.entity_id
+            for m in stored[article.pk]
+            if m.origin == Mention.Origin.EDITOR and not m.rejected
+        }
+        found = tag_article(article, names, confirmed)
         created, deleted = _reconcile(found, stored[article.pk])
         report.articles += 1
         report.found += len(found)

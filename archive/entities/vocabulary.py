@@ -54,15 +54,16 @@ def change_token() -> tuple:
 
 def read_spellings() -> list[Spelling]:
     """Every entity's spellings as the database holds them now, entities by id."""
+    partial = {Alias.Scope.FULL: False, Alias.Scope.PARTIAL: True}
     aliases = defaultdict(list)
-    for entity_id, name, case_sensitive in Alias.objects.order_by("entity_id", "name").values_list(
-        "entity_id", "name", "case_sensitive"
-    ):
-        aliases[entity_id].append((name, case_sensitive))
+    for entity_id, name, case_sensitive, scope in Alias.objects.order_by(
+        "entity_id", "name"
+    ).values_list("entity_id", "name", "case_sensitive", "scope"):
+        aliases[entity_id].append((name, case_sensitive, partial.get(scope)))
     return [
         spelling
-        for entity_id, name in Entity.objects.order_by("pk").values_list("pk", "name")
-        for spelling in entity_spellings(entity_id, name, aliases[entity_id])
+        for entity_id, name, kind in Entity.objects.order_by("pk").values_list("pk", "name", "kind")
+        for spelling in entity_spellings(entity_id, name, aliases[entity_id], kind)
     ]
 
 

@@ -708,6 +708,6 @@ def names_from_vocabulary(
     store them, with the capitalised names it does not spell: `find_quotes` without a database."""
     known = [
         Name(f.paragraph, f.start, f.end, f.surface, f.entity_id, kinds.get(f.entity_id))
-        for f in vocabulary.find(paragraphs)
+        for f in vocabulary.tags(paragraphs).tags
     ]
     return known + capitalised_names(paragraphs, known)

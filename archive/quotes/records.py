@@ -123,9 +123,14 @@ def _link_by_vocabulary(quotes: list[FoundQuote], rejected: list[Mention]) -> No
             for m in rejected
         ):
             continue
-        matches = names.find_in(quote.speaker_name)
-        if len(matches) == 1 and matches[0][:2] == (0, len(quote.speaker_name)):
-            candidates[id(quote)] = (quote, matches[0][2])
+        # The whole name, and a full spelling: a surname alone ("Zair") names no one for sure.
+        matches = names.find([quote.speaker_name])
+        if (
+            len(matches) == 1
+            and (matches[0].start, matches[0].end) == (0, len(quote.speaker_name))
+            and not matches[0].partial
+        ):
+            candidates[id(quote)] = (quote, matches[0].entity_id)
     kinds = dict(
         Entity.objects.filter(pk__in={e for _, e in candidates.values()}).values_list("pk", "kind")
     )
