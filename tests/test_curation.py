@@ -11,6 +11,7 @@ from haystack.query import SearchQuerySet
 from archive.articles import save_article
 from archive.curation import CurationError, tag_words, tags_by_entity, word_places
 from archive.models import Article, Entity, Mention
+from tests.old_tags import tag_every_occurrence
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +30,7 @@ BANK_BODY = "\n\n".join(
 @pytest.fixture
 def bank():
     call_command("loaddata", "fixtures/entities.json", verbosity=0)
-    return save_article(
+    article = save_article(
         Article(
             title="Millions go missing at China bank",
             slug="millions-go-missing-at-china-bank",
@@ -37,6 +38,8 @@ def bank():
             status=Article.Status.PUBLISHED,
         )
     )
+    # Tagged before the rules: every "China", in "Bank of China" and the rest too.
+    return tag_every_occurrence(article, "china", "China")
 
 
 def tags_page(article):
@@ -175,7 +178,11 @@ def test_hostile_names_and_text_are_escaped(admin_client, bank):
 def test_a_long_list_shows_the_first_sentences_and_counts_them_all(
     bank, django_assert_max_num_queries
 ):
-    long_read = save_article(Article(title="Long", slug="long", body="\n\n".join([BANK_BODY] * 30)))
+    long_read = tag_every_occurrence(
+        save_article(Article(title="Long", slug="long", body="\n\n".join([BANK_BODY] * 30))),
+        "china",
+        "China",
+    )
     with django_assert_max_num_queries(2):
         groups = tags_by_entity(long_read, shown=10)
     china = next(g for g in groups if g.entity.slug == "china")
@@ -212,7 +219,11 @@ def test_the_entitys_tags_across_the_archive_cost_the_same_for_any_number(
 ):
     china = Entity.objects.get(slug="china")
     for n in range(30):
-        save_article(Article(title=f"Copy {n}", slug=f"copy-{n}", body=BANK_BODY))
+        tag_every_occurrence(
+            save_article(Article(title=f"Copy {n}", slug=f"copy-{n}", body=BANK_BODY)),
+            "china",
+            "China",
+        )
     url = f"{reverse('admin:archive_mention_changelist')}?entity__id__exact={china.pk}"
     # The session, the user, the entity, the count of its tags, one page of them, the
     # paragraphs they stand in: the same six queries for 155 tags or for 305.
@@ -225,7 +236,11 @@ def test_the_entitys_tags_across_the_archive_cost_the_same_for_any_number(
     assert "Regulators in <mark>China</mark> have promised to act." in html
     assert "Copy 29" in html and "¶4</a>" in html  # newest articles first
     for n in range(30, 60):
-        save_article(Article(title=f"Copy {n}", slug=f"copy-{n}", body=BANK_BODY))
+        tag_every_occurrence(
+            save_article(Article(title=f"Copy {n}", slug=f"copy-{n}", body=BANK_BODY)),
+            "china",
+            "China",
+        )
     with django_assert_max_num_queries(len(small.captured_queries)):
         admin_client.get(url + "&p=2")
 
@@ -244,7 +259,12 @@ def test_bulk_reject_on_the_entitys_list_clears_it_from_the_chosen_articles(admi
 
     # Two articles chosen at once; a third, not chosen, keeps its tags.
     copies = [
-        save_article(Article(title=f"Copy {n}", slug=f"copy-{n}", body=BANK_BODY)) for n in range(3)
+        tag_every_occurrence(
+            save_article(Article(title=f"Copy {n}", slug=f"copy-{n}", body=BANK_BODY)),
+            "china",
+            "China",
+        )
+        for n in range(3)
     ]
     chosen = [copies[0].mentions.filter(entity=china).first().pk]
     chosen += list(copies[1].mentions.filter(entity=china).values_list("pk", flat=True)[:2])

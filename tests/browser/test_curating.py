@@ -14,6 +14,7 @@ from archive.articles import save_article
 from archive.editors import EDITORS_GROUP
 from archive.models import Article, Entity, Mention
 from tests.browser.conftest import VIEWPORTS
+from tests.old_tags import tag_every_occurrence
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +35,7 @@ BANK_BODY = "\n\n".join(
 @pytest.fixture
 def bank(db):
     call_command("loaddata", "fixtures/entities.json", verbosity=0)
-    return save_article(
+    article = save_article(
         Article(
             title="Millions go missing at China bank",
             slug="millions-go-missing-at-china-bank",
@@ -43,6 +44,8 @@ def bank(db):
             published_on=datetime.date(2022, 7, 11),
         )
     )
+    # Tagged before the rules: every "China", in "Bank of China" and the rest too.
+    return tag_every_occurrence(article, "china", "China")
 
 
 @pytest.fixture
