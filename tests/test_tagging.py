@@ -234,7 +234,9 @@ def test_retagging_stores_the_mentions_and_twice_changes_nothing(seeds):
     assert stored(article) == first
 
 
-def test_a_rejected_entity_stays_rejected_after_retagging(seeds):
+def test_one_rejected_place_stays_rejected_and_the_entitys_other_tags_stay(seeds):
+    """An editor who rejects one wrong tag among right ones of the same entity keeps the
+    right ones through every re-tag (the per-entity curation page rejects single tags)."""
     article = seeds["002"]
     retag_article(article)
     kazakhs = Mention.objects.filter(article=article, entity__name="Kazakhs")
@@ -246,12 +248,29 @@ def test_a_rejected_entity_stays_rejected_after_retagging(seeds):
     report = retag_article(article)
 
     assert Mention.objects.get(pk=wrong.pk).rejected  # the editor's own row is kept
-    assert not kazakhs.filter(rejected=False).exists()
+    assert list(kazakhs.filter(rejected=True)) == [wrong]
     assert kazakhs.count() == len([m for m in tag_article(article) if m.entity.name == "Kazakhs"])
-    assert report.rejected == kazakhs.count()
+    assert report.rejected == 1
     rows = stored(article)
     retag_article(article)
     assert stored(article) == rows
+
+
+def test_an_entity_rejected_everywhere_in_an_article_stays_rejected_there(seeds):
+    article = seeds["002"]
+    retag_article(article)
+    kazakhs = Mention.objects.filter(article=article, entity__name="Kazakhs")
+    kazakhs.update(rejected=True)
+
+    report = retag_article(article)
+
+    assert not kazakhs.filter(rejected=False).exists()
+    assert report.rejected == kazakhs.count()
+    # A new occurrence written later comes in rejected too: the entity is not in the article.
+    article.body += "\n\nMore Kazakhs were detained, a relative said."
+    save_article(article)
+    assert kazakhs.count() > report.rejected
+    assert not kazakhs.filter(rejected=False).exists()
 
 
 def test_a_rejection_outlives_an_edit_that_drops_the_word(seeds):

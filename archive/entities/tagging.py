@@ -10,9 +10,14 @@ twice changes nothing the second time):
   spelling of it ("Zair" for Kerim Zair) then tags there, as it does where
   the article names the entity in full; elsewhere a partial spelling is only
   a possible mention (`possible_mentions`, docs/entities.md);
-* an editor's rejection holds for the entity in the whole article: when any
-  mention of entity E in article A is rejected, every automatic mention of E
-  the tagger finds in A is stored rejected too, so E does not come back;
+* an editor's rejections hold: when every mention of entity E in article A
+  is rejected, E is rejected in the whole article, and every automatic
+  mention of E the tagger finds in A is stored rejected too, so E does not
+  come back; when only some are (one wrong "China" among right ones), those
+  places stay rejected and the others tagged. A place is where the mention
+  is (paragraph and offsets) with its words: an edit that moves a partly
+  rejected entity's words may bring its rejected place back as a new tag,
+  for the editor to reject again;
 * rejected rows are never deleted, even where the text has since changed,
   so the rejection outlives any edit;
 * every other automatic mention that the tagger no longer finds is deleted.
@@ -131,7 +136,9 @@ def _reconcile(found: list[Mention], stored: list[Mention]) -> tuple[list[Mentio
     Marks each found mention of an entity an editor rejected in the article as
     rejected (see the module's docstring for the rules).
     """
-    rejected_entities = {m.entity_id for m in stored if m.rejected}
+    kept = {m.entity_id for m in stored if not m.rejected}
+    rejected_entities = {m.entity_id for m in stored if m.rejected} - kept
+    rejected_places = {(_place(m), m.surface) for m in stored if m.rejected}
     editors_places = {_place(m) for m in stored if m.origin == Mention.Origin.EDITOR}
     automatic = defaultdict(list)
     for mention in stored:
@@ -141,7 +148,10 @@ def _reconcile(found: list[Mention], stored: list[Mention]) -> tuple[list[Mentio
     for mention in found:
         if _place(mention) in editors_places:
             continue
-        mention.rejected = mention.entity_id in rejected_entities
+        mention.rejected = (
+            mention.entity_id in rejected_entities
+            or (_place(mention), mention.surface) in rejected_places
+        )
         same = automatic.get((_place(mention), mention.surface, mention.rejected))
         if same:
             same.pop()
