@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from archive.citations import cite
 from archive.paragraphs import anchor
-from archive.search import cost
+from archive.search import cost, near
 from archive.search.health import with_index_notice
 from archive.search.near import NearPassage
 from archive.search.params import search_params
@@ -180,5 +180,7 @@ def search_help(request):
             "limits": cost,
             "time_limit": settings.SEARCH_TIME_LIMIT,
             "took_too_long": cost.TOOK_TOO_LONG,
+            "near": near,
+            "near_share": round(near.MIN_SHARE * 100),
         },
     )

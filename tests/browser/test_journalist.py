@@ -25,3 +25,24 @@ def test_a_person_never_quoted_says_so_and_leads_to_the_articles(live_server, pa
     note.get_by_role("link").click()
     page.wait_for_url("**/search/?entity=serikzhan-bilash")
     assert page.locator(".hit").count() >= 1
+
+
+def test_a_misremembered_quotation_finds_its_paragraph_with_the_differences_marked(
+    live_server, page, reader_archive
+):
+    """Pasted with curly quotes, one word wrong and one dropped: the right paragraph first,
+    the article's own words marked where the paste differs, one click to the paragraph."""
+    page.goto(live_server.url + "/")
+    box = page.get_by_label("Search the archive")
+    box.fill("“Kerim Zair, a Uighur who moved from Sweden to London, said received an anonymous”")
+    box.press("Enter")
+    near = page.locator("section.near")
+    near.wait_for()
+    first = near.locator("li.hit").first
+    assert "Not only in Xinjiang" in first.locator(".summary-title").inner_text()
+    assert first.locator("mark").all_inner_texts() == ["Norway", "he"]
+    assert "2 of 14 words differ" in first.inner_text()
+    first.locator(".snippet-link").click()
+    page.wait_for_url("**/articles/not-only-in-xinjiang-china-threatens-overseas-uighurs/#p-7")
+    assert page.locator("#p-7").is_visible()
+    assert "moved from Norway to London" in page.locator("#p-7").inner_text()
