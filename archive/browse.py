@@ -68,7 +68,7 @@ def readable_articles() -> QuerySet[Article]:
     mentions = (
         Mention.objects.filter(rejected=False)
         .select_related("entity")
-        .order_by(F("paragraph").asc(nulls_last=True), "start", "pk")
+        .order_by(F("paragraph").asc(nulls_last=True), "start", "-end", "pk")
     )
     return (
         Article.objects.published()
@@ -89,20 +89,33 @@ def linked_until(article: Article) -> int | None:
     return article.shown_mentions[-1].paragraph
 
 
-def mentions_by_paragraph(article: Article) -> dict[int, list[Mention]]:
-    """The article's shown mentions that have a place in its text, by paragraph number.
+def mentions_by_paragraph(article: Article, *, every: bool = False) -> dict[int, list[Mention]]:
+    """The article's shown mentions to link in its text, by paragraph number.
+
+    A reader follows a name once: by default only the first placed mention of
+    each entity is linked and the rest of the text stays plain (the list
+    beside the text counts them all). With `every`, a reader who asked for it
+    gets every mention linked. Each mention returned carries `labelled`: true
+    for the first of its entity, the only one that shows its kind's label.
 
     A mention whose words are no longer at its offsets (the text was edited
     after an editor placed it) is left out rather than linking the wrong words.
     """
     paragraphs = article.paragraphs
     placed: dict[int, list[Mention]] = {}
+    linked: set[int] = set()  # entities already linked
     for mention in article.shown_mentions:
         text, start, end = paragraph_text(paragraphs, mention.paragraph), mention.start, mention.end
         if text is None or start is None or end is None:
             continue
         if mention.surface and text[start:end] != mention.surface:
             continue
+        if any(m.start <= start and end <= m.end for m in placed.get(mention.paragraph, ())):
+            continue  # inside a name already linked ("Uyghur" in "World Uyghur Congress")
+        mention.labelled = mention.entity_id not in linked
+        if not (mention.labelled or every):
+            continue
+        linked.add(mention.entity_id)
         placed.setdefault(mention.paragraph, []).append(mention)
     return placed
 

@@ -12,6 +12,9 @@ from archive.search.results import highlight_groups
 from archive.search.snippets import mark_paragraph
 from archive.views.caching import revalidated
 
+# ?mentions=all links every mention of every name in the text, not only the first.
+EVERY_MENTION_PARAMETER = "mentions"
+
 
 @require_safe
 @revalidated
@@ -36,7 +39,8 @@ def article_detail(request, slug):
     article = get_object_or_404(browse.readable_articles(), slug=slug)
     permalink = request.build_absolute_uri(article.get_absolute_url())
     highlight = highlight_groups(request.GET.get("hl", ""))
-    mentions = browse.mentions_by_paragraph(article)
+    every_mention = request.GET.get(EVERY_MENTION_PARAMETER) == "all"
+    mentions = browse.mentions_by_paragraph(article, every=every_mention)
     paragraphs = [
         (
             number,
@@ -54,6 +58,7 @@ def article_detail(request, slug):
             "paragraphs": paragraphs,
             "entity_groups": browse.entities_in(article),
             "linked_until": browse.linked_until(article),
+            "every_mention": every_mention,
             "related": related_documents(article),
             "quoted": article_quotes(article),
             "neighbours": browse.source_neighbours(article),
