@@ -189,16 +189,18 @@ def entities_with_counts() -> QuerySet[Entity]:
 
 @dataclass
 class EntityGroup:
+    kind: str
     heading: str
     entities: list[Entity]
 
 
 def entities_by_kind() -> list[EntityGroup]:
-    """Entities with their counts, grouped by kind in the order the kinds are declared."""
+    """Entities named in published articles, with their counts, grouped by kind in the order
+    the kinds are declared. An entity no published article names has nothing to show a reader."""
     kind_order = Case(*(When(kind=kind, then=n) for n, kind in enumerate(Entity.Kind.values)))
-    entities = entities_with_counts().order_by(kind_order, "name")
+    entities = entities_with_counts().filter(article_count__gt=0).order_by(kind_order, "name")
     return [
-        EntityGroup(ENTITY_KIND_HEADINGS[kind], list(members))
+        EntityGroup(kind, ENTITY_KIND_HEADINGS[kind], list(members))
         for kind, members in groupby(entities, key=lambda entity: entity.kind)
     ]
 
@@ -416,11 +418,13 @@ class KindCount:
 
 
 def entity_kinds_with_counts() -> list[KindCount]:
-    """How many entities of each kind are curated, in the order the kinds are declared."""
+    """How many entities of each kind published articles name (as the entity list shows
+    them), in the order the kinds are declared."""
     counts = dict(
-        Entity.objects.order_by()
+        Entity.objects.filter(mentions__rejected=False, mentions__article__status=PUBLISHED)
+        .order_by()
         .values("kind")
-        .annotate(count=Count("id"))
+        .annotate(count=Count("id", distinct=True))
         .values_list("kind", "count")
     )
     return [

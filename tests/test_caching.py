@@ -113,7 +113,7 @@ def test_a_change_that_leaves_articles_alone_still_shows(client, archive, change
     before = client.get(url)
     assert shown not in before.content.decode()
     if change == "entity":
-        xinjiang.description = "East Turkestan region"
+        xinjiang.public_description = "East Turkestan region"
         xinjiang.save()
     elif change == "alias":
         Alias.objects.create(entity=xinjiang, name="Sinkiang")
