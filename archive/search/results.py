@@ -102,7 +102,8 @@ class Facet:
 
     @property
     def more(self) -> list[FacetValue]:
-        """The values behind "more": the active ones come first, so they are never hidden."""
+        """The values behind "more" (chosen sources and entities are sorted first, so they
+        are never behind it)."""
         return self.values[FACET_VALUES_SHOWN:]
 
     @property
