@@ -392,3 +392,26 @@ def test_an_article_with_exactly_as_many_names_as_are_linked_has_no_note(
     )
     page = client.get(SEED_001).content.decode()
     assert "names are linked up to paragraph" not in page
+
+
+def test_a_name_hidden_inside_a_longer_one_is_not_its_first_mention(client, db):
+    """An editor tagged "Uyghur" inside "World Uyghur Congress": the group's first visible
+    mention, later in the text, is its link; the congress is linked once."""
+    congress = Entity.objects.create(
+        name="World Uyghur Congress", slug="wuc", kind=Entity.Kind.ORGANISATION
+    )
+    uyghurs = Entity.objects.create(name="Uyghurs", slug="uyghurs", kind=Entity.Kind.GROUP)
+    text = "The World Uyghur Congress spoke. The World Uyghur Congress said Uyghur families wait."
+    article = Article.objects.create(
+        title="Congress", slug="congress", status=Article.Status.PUBLISHED, body=text
+    )
+    article.mentions.all().delete()
+    for named, word in [(congress, "World Uyghur Congress"), (uyghurs, "Uyghur")]:
+        for found in re.finditer(word, text):
+            Mention.objects.create(
+                article=article, entity=named, paragraph=1, start=found.start(),
+                end=found.end(), surface=word,
+            )  # fmt: skip
+    body = body_of(client.get(article.get_absolute_url()).content.decode())
+    assert links_in(body) == ["/entities/wuc/", "/entities/uyghurs/"]
+    assert 'title="Group: Uyghurs">Uyghur<sup' in body and body.index("said <a") > 0
