@@ -6,7 +6,7 @@ links, entity redirects, and the history of all of them), primary keys
 included, so a restore is the same archive: same addresses, same hashes,
 same history. One JSON object per line:
 
-    {"format": "uyghur-archive-export", "version": 2, "exported_at": "…"}
+    {"format": "uyghur-archive-export", "version": 3, "exported_at": "…"}
     {"model": "auth.user", "fields": {"username": "…", …}}      who made the history
     {"model": "archive.source", "pk": 1, "fields": {…}}          Django's serializer shape
     …
@@ -19,6 +19,9 @@ no password: a restored account must be given a new one.
 Version 2 numbers paragraphs as readers see them, ¶1 first (archive.paragraphs);
 version 1 counted them from 0. A version 1 file is still restored: its tags'
 and quotes' paragraph numbers, history included, are converted as they are read.
+Version 3 keeps an entity's notes for editors as `notes` and its text for
+readers as `public_description`; before it, the notes were its `description`,
+and they are restored as notes, never shown to readers.
 """
 
 import datetime
@@ -52,10 +55,16 @@ from archive.paragraphs import number_of
 from archive.search.indexing import bring_index_in_line
 
 FORMAT = "uyghur-archive-export"
-VERSION = 2
+VERSION = 3
 # Versions this code restores; before 2, tags and quotes counted paragraphs from 0.
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)
 COUNTED_FROM_ZERO_BEFORE = 2
+# Before 3, an entity's notes for editors were its "description" (migration 0010).
+NOTES_RENAMED_BEFORE = 3
+RENAMED_BEFORE_NOTES = {
+    "archive.entity": {"description": "notes"},
+    "archive.historicalentity": {"description": "notes"},
+}
 PARAGRAPH_NUMBERED = {
     "archive.mention",
     "archive.historicalmention",
@@ -351,7 +360,7 @@ def _load_line(line: str, state: dict, counts: dict, user_ids: dict) -> str | No
         if record.get("format") != FORMAT or version not in READABLE_VERSIONS:
             raise _BadRecord(
                 f"not an export of this archive (format {FORMAT!r}, version "
-                f"{' or '.join(map(str, READABLE_VERSIONS))})"
+                f"{', '.join(map(str, READABLE_VERSIONS[:-1]))} or {READABLE_VERSIONS[-1]})"
             )
         state["started"], state["version"] = True, version
         return None
@@ -383,6 +392,10 @@ def _load_line(line: str, state: dict, counts: dict, user_ids: dict) -> str | No
         fields["history_user"] = user_ids.get(username)
     if label in PARAGRAPH_NUMBERED and state["version"] < COUNTED_FROM_ZERO_BEFORE:
         _number_paragraph_from_one(fields)
+    if label in RENAMED_BEFORE_NOTES and state["version"] < NOTES_RENAMED_BEFORE:
+        for old, new in RENAMED_BEFORE_NOTES[label].items():
+            if old in fields:
+                fields[new] = fields.pop(old)
     _restore_row(record)
     return label
 

@@ -69,7 +69,7 @@ def readable_articles(articles: QuerySet[Article] | None = None) -> QuerySet[Art
     mentions = (
         Mention.objects.filter(rejected=False)
         .select_related("entity")
-        .order_by(F("paragraph").asc(nulls_last=True), "start", "pk")
+        .order_by(F("paragraph").asc(nulls_last=True), "start", "-end", "pk")
     )
     return (
         (Article.objects.published() if articles is None else articles)
@@ -90,20 +90,40 @@ def linked_until(article: Article) -> int | None:
     return article.shown_mentions[-1].paragraph
 
 
-def mentions_by_paragraph(article: Article) -> dict[int, list[Mention]]:
-    """The article's shown mentions that have a place in its text, by paragraph number.
+def mentions_by_paragraph(article: Article, *, every: bool = False) -> dict[int, list[Mention]]:
+    """The article's shown mentions to link in its text, by paragraph number.
+
+    A reader follows a name once: by default only the first placed mention of
+    each entity is linked and the rest of the text stays plain (the list
+    beside the text counts them all). With `every`, a reader who asked for it
+    gets every mention linked. Each mention returned carries `labelled`: true
+    for the first of its entity, the only one that shows its kind's label.
 
     A mention whose words are no longer at its offsets (the text was edited
     after an editor placed it) is left out rather than linking the wrong words.
     """
     paragraphs = article.paragraphs
     placed: dict[int, list[Mention]] = {}
+    linked: set[int] = set()  # entities already linked
+    # Mentions come by paragraph, then start, longest first: one that ends no later than
+    # an earlier one of its paragraph lies inside it, and is never seen ("Uyghur" in
+    # "World Uyghur Congress", where an editor tagged both), so it is no first mention.
+    paragraph, reach = None, -1
     for mention in article.shown_mentions:
         text, start, end = paragraph_text(paragraphs, mention.paragraph), mention.start, mention.end
         if text is None or start is None or end is None:
             continue
         if mention.surface and text[start:end] != mention.surface:
             continue
+        if mention.paragraph != paragraph:
+            paragraph, reach = mention.paragraph, -1
+        if end <= reach:
+            continue
+        reach = end
+        mention.labelled = mention.entity_id not in linked
+        if not (mention.labelled or every):
+            continue
+        linked.add(mention.entity_id)
         placed.setdefault(mention.paragraph, []).append(mention)
     return placed
 
@@ -177,16 +197,18 @@ def entities_with_counts() -> QuerySet[Entity]:
 
 @dataclass
 class EntityGroup:
+    kind: str
     heading: str
     entities: list[Entity]
 
 
 def entities_by_kind() -> list[EntityGroup]:
-    """Entities with their counts, grouped by kind in the order the kinds are declared."""
+    """Entities named in published articles, with their counts, grouped by kind in the order
+    the kinds are declared. An entity no published article names has nothing to show a reader."""
     kind_order = Case(*(When(kind=kind, then=n) for n, kind in enumerate(Entity.Kind.values)))
-    entities = entities_with_counts().order_by(kind_order, "name")
+    entities = entities_with_counts().filter(article_count__gt=0).order_by(kind_order, "name")
     return [
-        EntityGroup(ENTITY_KIND_HEADINGS[kind], list(members))
+        EntityGroup(kind, ENTITY_KIND_HEADINGS[kind], list(members))
         for kind, members in groupby(entities, key=lambda entity: entity.kind)
     ]
 
@@ -404,11 +426,13 @@ class KindCount:
 
 
 def entity_kinds_with_counts() -> list[KindCount]:
-    """How many entities of each kind are curated, in the order the kinds are declared."""
+    """How many entities of each kind published articles name (as the entity list shows
+    them), in the order the kinds are declared."""
     counts = dict(
-        Entity.objects.order_by()
+        Entity.objects.filter(mentions__rejected=False, mentions__article__status=PUBLISHED)
+        .order_by()
         .values("kind")
-        .annotate(count=Count("id"))
+        .annotate(count=Count("id", distinct=True))
         .values_list("kind", "count")
     )
     return [

@@ -220,7 +220,18 @@ class Entity(models.Model):
     name = models.CharField(max_length=300)
     slug = models.SlugField(max_length=300, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    description = models.TextField(blank=True)
+    # Two texts, for two audiences: what readers see, and what editors note for each other
+    # (where a fact comes from, "(seed 002)", doubts). Public pages show only the first.
+    public_description = models.TextField(
+        blank=True,
+        help_text="Shown to readers on the entity's page: one or two sentences written for "
+        "them, with no notes for editors.",
+    )
+    notes = models.TextField(
+        blank=True,
+        verbose_name="notes for editors",
+        help_text="Never shown on public pages: sources of the facts, doubts, work to do.",
+    )
     reference_url = models.URLField(max_length=1000, blank=True)
 
     history = HistoricalRecords()

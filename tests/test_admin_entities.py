@@ -103,8 +103,9 @@ def test_a_tag_rejected_in_the_admin_stays_rejected_when_the_article_is_retagged
 ):
     mention = Mention.objects.filter(entity__name="Muslims").first()
     article = mention.article
-    mention.rejected = True
-    mention.save()
+    for mention in Mention.objects.filter(article=article, entity__name="Muslims"):
+        mention.rejected = True  # the editor says: not Muslims, anywhere in this article
+        mention.save()
     retag_article(Article.objects.get(pk=article.pk))
     assert not Mention.objects.filter(
         article=article, entity__name="Muslims", rejected=False

@@ -222,9 +222,46 @@ def test_names_in_the_text_link_to_their_entity_pages(client, seeds):
     )
     assert 'title="Person: Kerim Zair">Kerim Zair<sup' in body
     assert 'title="Place: Norway">Norway<sup class="entity-kind" aria-hidden="true">place' in body
-    # The same entity under another spelling links to the same page.
-    assert 'href="/entities/uyghurs/" title="Group: Uyghurs">Uighurs<sup' in body
     Reader.of(body.removeprefix('<div class="body">'))
+    # The same entity under another spelling links to the same page (every mention linked).
+    every = body_of(client.get(SEED_001 + "?mentions=all").content.decode())
+    assert 'href="/entities/uyghurs/" title="Group: Uyghurs">Uighurs</a>' in every
+
+
+def links_in(body: str) -> list[str]:
+    return re.findall(r'<a class="entity entity-\w+" href="(/entities/[^"]+/)"', body)
+
+
+def test_only_the_first_mention_of_each_name_is_a_link(client, seeds):
+    """Not a tag cloud: "China" is linked once, and its later mentions read as plain text."""
+    body = body_of(client.get(SEED_001).content.decode())
+    links = links_in(body)
+    assert len(links) == len(set(links))  # each entity once
+    placed = {e for e in seeds.mentions.filter(rejected=False, paragraph__isnull=False)
+              .values_list("entity__slug", flat=True)}  # fmt: skip
+    assert {link.split("/")[2] for link in links} == placed
+    assert seeds.mentions.filter(entity__slug="china", rejected=False).count() > 1
+    assert links.count("/entities/china/") == 1
+    first_china = body.index('href="/entities/china/"')
+    assert "China" in re.sub(r"<[^>]+>", "", body[body.index("</a>", first_china) :])
+    # One kind label per link.
+    assert body.count('<sup class="entity-kind"') == len(links)
+
+
+def test_a_reader_can_ask_for_every_mention_linked_labelled_once(client, seeds):
+    page = client.get(SEED_001).content.decode()
+    assert '<a href="?mentions=all" rel="nofollow">Link every mention of each name</a>' in page
+    every = client.get(SEED_001 + "?mentions=all").content.decode()
+    body = body_of(every)
+    links = links_in(body)
+    assert len(links) == seeds.mentions.filter(rejected=False).count()
+    assert body.count('<sup class="entity-kind"') == len(set(links))
+    assert '<a href="/articles/' in every and "Link only the first mention of each name" in every
+
+
+def test_asking_for_every_mention_keeps_the_highlighted_words(client, seeds):
+    page = client.get(SEED_001 + "?hl=uyghur").content.decode()
+    assert 'href="?hl=uyghur&amp;mentions=all"' in page
 
 
 def test_the_side_panel_lists_entities_by_kind_with_their_mention_counts(client, seeds):
@@ -255,9 +292,9 @@ def test_an_article_without_mentions_has_no_panel(client, seeds):
 
 
 def test_search_highlights_and_entity_links_combine(client, seeds):
-    body = body_of(client.get(SEED_001 + "?hl=uyghur").content.decode())
+    body = body_of(client.get(SEED_001 + "?hl=uyghur&mentions=all").content.decode())
     assert 'title="Organisation: World Uyghur Congress">World <mark>Uyghur</mark> Congress' in body
-    assert 'title="Group: Uyghurs"><mark>Uighurs</mark><sup' in body
+    assert 'title="Group: Uyghurs"><mark>Uighurs</mark></a>' in body
     assert "<mark>" not in re.sub(r"<a [^>]*>.*?</a>", "", body)  # every Uyghur is a mention
 
 
@@ -311,7 +348,7 @@ def test_the_article_page_uses_a_fixed_number_of_queries_however_many_mentions(
     # article, mentions, entity counts, related documents (curated links, similar and
     # shared-entity ones), quotes
     with django_assert_max_num_queries(13):
-        page = client.get(SEED_001).content.decode()
+        page = client.get(SEED_001 + "?mentions=all").content.decode()
     assert page.count('class="entity entity-') > 40
 
 
@@ -330,7 +367,7 @@ def test_a_long_article_links_a_bounded_number_of_names_and_still_counts_them_al
     shown = seeds.mentions.filter(rejected=False)
     total = shown.count()
     monkeypatch.setattr(browse, "MAX_LINKED_MENTIONS", 10)
-    page = client.get(SEED_001).content.decode()
+    page = client.get(SEED_001 + "?mentions=all").content.decode()
     assert page.count('class="entity entity-') == 10
     last = list(shown.order_by("paragraph", "start", "pk"))[9]
     assert f"names are linked up to paragraph {last.paragraph};" in page
@@ -340,7 +377,7 @@ def test_a_long_article_links_a_bounded_number_of_names_and_still_counts_them_al
 
 
 def test_an_ordinary_article_links_every_name_without_a_note(client, seeds):
-    page = client.get(SEED_001).content.decode()
+    page = client.get(SEED_001 + "?mentions=all").content.decode()
     assert page.count('class="entity entity-') == seeds.mentions.filter(rejected=False).count()
     assert "names are linked up to paragraph" not in page
 
@@ -355,3 +392,26 @@ def test_an_article_with_exactly_as_many_names_as_are_linked_has_no_note(
     )
     page = client.get(SEED_001).content.decode()
     assert "names are linked up to paragraph" not in page
+
+
+def test_a_name_hidden_inside_a_longer_one_is_not_its_first_mention(client, db):
+    """An editor tagged "Uyghur" inside "World Uyghur Congress": the group's first visible
+    mention, later in the text, is its link; the congress is linked once."""
+    congress = Entity.objects.create(
+        name="World Uyghur Congress", slug="wuc", kind=Entity.Kind.ORGANISATION
+    )
+    uyghurs = Entity.objects.create(name="Uyghurs", slug="uyghurs", kind=Entity.Kind.GROUP)
+    text = "The World Uyghur Congress spoke. The World Uyghur Congress said Uyghur families wait."
+    article = Article.objects.create(
+        title="Congress", slug="congress", status=Article.Status.PUBLISHED, body=text
+    )
+    article.mentions.all().delete()
+    for named, word in [(congress, "World Uyghur Congress"), (uyghurs, "Uyghur")]:
+        for found in re.finditer(word, text):
+            Mention.objects.create(
+                article=article, entity=named, paragraph=1, start=found.start(),
+                end=found.end(), surface=word,
+            )  # fmt: skip
+    body = body_of(client.get(article.get_absolute_url()).content.decode())
+    assert links_in(body) == ["/entities/wuc/", "/entities/uyghurs/"]
+    assert 'title="Group: Uyghurs">Uyghur<sup' in body and body.index("said <a") > 0

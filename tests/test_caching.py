@@ -113,7 +113,7 @@ def test_a_change_that_leaves_articles_alone_still_shows(client, archive, change
     before = client.get(url)
     assert shown not in before.content.decode()
     if change == "entity":
-        xinjiang.description = "East Turkestan region"
+        xinjiang.public_description = "East Turkestan region"
         xinjiang.save()
     elif change == "alias":
         Alias.objects.create(entity=xinjiang, name="Sinkiang")
@@ -223,3 +223,17 @@ def test_publishing_a_draft_changes_every_public_page(client, archive, draft):
     draft.status = Article.Status.DRAFT  # and unpublishing it again
     draft.save()
     assert all(etag != after[url][0] for url, (etag, _) in validators_of_every_page(client).items())
+
+
+def test_the_page_with_every_mention_linked_is_never_taken_for_the_plain_one(client, archive):
+    """?mentions=all is another copy of the article: its own ETag, and the plain page's ETag
+    does not get a 304 for it."""
+    plain = client.get("/articles/camps-report/")
+    every = client.get("/articles/camps-report/?mentions=all")
+    assert every.status_code == 200
+    assert every["ETag"] != plain["ETag"]
+    again = client.get(
+        "/articles/camps-report/?mentions=all", headers={"If-None-Match": plain["ETag"]}
+    )
+    assert again.status_code == 200 and again.content == every.content
+    assert conditional_get(client, "/articles/camps-report/?mentions=all", every).status_code == 304

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from archive import browse
-from archive.models import Article, Entity, Source
+from archive.models import Article, Entity, Mention, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -198,10 +198,20 @@ def test_date_pages_can_only_be_read(client, spread):
 
 
 @pytest.fixture
-def curated():
-    Entity.objects.create(name="Xinjiang", slug="xinjiang", kind=Entity.Kind.PLACE)
-    Entity.objects.create(name="Urumqi", slug="urumqi", kind=Entity.Kind.PLACE)
-    Entity.objects.create(name="World Uyghur Congress", slug="wuc", kind=Entity.Kind.ORGANISATION)
+def curated(spread):
+    """Three entities named in published articles, one named only in a draft, one nowhere."""
+    named = [
+        Entity.objects.create(name="Xinjiang", slug="xinjiang", kind=Entity.Kind.PLACE),
+        Entity.objects.create(name="Urumqi", slug="urumqi", kind=Entity.Kind.PLACE),
+        Entity.objects.create(
+            name="World Uyghur Congress", slug="wuc", kind=Entity.Kind.ORGANISATION
+        ),
+    ]
+    for entity in named:
+        Mention.objects.create(article=spread["dec19"], entity=entity)
+    in_draft = Entity.objects.create(name="Ilham Tohti", slug="tohti", kind=Entity.Kind.PERSON)
+    Mention.objects.create(article=Article.objects.get(title="Unchecked draft"), entity=in_draft)
+    Entity.objects.create(name="Kashgar", slug="kashgar", kind=Entity.Kind.PLACE)
 
 
 def test_home_offers_years_with_months_for_the_latest_two(client, spread):
@@ -228,8 +238,8 @@ def test_home_offers_sources_and_entity_kinds_with_counts(client, spread, curate
     entity_list = text_of(client.get("/entities/"))
     for heading, count in (("Organisations", 1), ("Places", 2)):
         match = re.search(
-            rf'href="/entities/#(kind-\d+)">{heading}</a> <span class="count">'
-            rf"{count} curated</span>",
+            rf'href="/entities/#(kind-\w+)">{heading}</a> <span class="count">'
+            rf"{count} named</span>",
             page,
         )
         assert match, heading

@@ -8,6 +8,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
+from archive import browse
 from archive.browse import sentence_around
 from archive.entities.merge import merge_entities
 from archive.models import Alias, Article, Entity, Mention, Quote
@@ -56,7 +57,8 @@ def zair():
         name="Kerim Zair",
         slug="kerim-zair",
         kind=Entity.Kind.PERSON,
-        description="A Uighur who moved from Norway to London.",
+        public_description="A Uighur who moved from Norway to London.",
+        notes="From seed 001; the date of his move is not known (seed 001).",
         reference_url="https://example.org/zair",
     )
 
@@ -303,3 +305,33 @@ def test_a_person_never_quoted_is_said_to_have_no_quotation_and_why(client, seed
     zair = Entity.objects.get(slug="kerim-zair")
     page = text_of(client.get(zair.get_absolute_url()))
     assert "No quotation in the archive" not in page and "Quoted: Kerim Zair" in page
+
+
+# What readers see of the editors' work
+
+
+def test_editors_notes_never_reach_a_public_page(client, seeds):
+    """The starter vocabulary's notes cite their seeds ("(seed 002)"): for editors only."""
+    noted = Entity.objects.exclude(notes="")
+    assert noted.count() > 20
+    pages = [entity.get_absolute_url() for entity in Entity.objects.all()]
+    pages += [article.get_absolute_url() for article in Article.objects.published()]
+    pages += ["/", "/entities/", "/search/?q=Uighur", "/api/search?q=Uighur"]
+    pages += [f"/feeds/entities/{entity.slug}/" for entity in noted[:3]]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "(seed" not in response.content.decode(), url
+
+
+def test_the_public_description_is_shown_and_the_notes_are_not(client, zair):
+    page = text_of(client.get("/entities/kerim-zair/"))
+    assert '<p class="entity-description">A Uighur who moved from Norway to London.</p>' in page
+    assert "date of his move" not in page
+
+
+def test_the_entity_list_leaves_out_entities_no_published_article_names(client, seeds):
+    page = text_of(client.get("/entities/"))
+    for entity in browse.entities_with_counts():
+        listed = f'href="{entity.get_absolute_url()}"' in page
+        assert listed == (entity.article_count > 0), entity

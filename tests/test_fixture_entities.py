@@ -19,9 +19,11 @@ Conventions the fixture follows (and these tests enforce):
   is found in some seed when matched as described above.
 * The seeds' articles only count: seed 003 carries, after the line "You may
   like", an unrelated scraped article (Biden and fentanyl) that is cut off.
-* A description is one sentence that ends with the seed(s) it comes from, e.g.
-  "(seed 002)." or "(seeds 001, 004).", and each cited seed names the entity.
-  When the seeds say nothing beyond the name, the description is empty.
+* ``notes`` (for editors, never shown to readers) are one sentence that ends
+  with the seed(s) it comes from, e.g. "(seed 002)." or "(seeds 001, 004).",
+  and each cited seed names the entity. When the seeds say nothing beyond the
+  name, the notes are empty. ``public_description`` is empty throughout: no
+  editor has written one for readers yet.
   ``reference_url`` is empty throughout: nothing can be verified offline.
 """
 
@@ -208,10 +210,11 @@ def test_name_repeated_as_alias_only_to_make_it_case_sensitive(vocabulary):
                 assert alias.case_sensitive, f"{entity}: redundant alias equal to the name"
 
 
-def test_descriptions_cite_seeds_that_name_the_entity(vocabulary):
+def test_notes_cite_seeds_that_name_the_entity(vocabulary):
     problems = []
     for entity in vocabulary:
-        text = entity.description
+        assert entity.public_description == "", entity
+        text = entity.notes
         if not text:
             continue
         spellings = [entity.name] + [

@@ -327,7 +327,7 @@ def test_hostile_text_is_escaped_everywhere_it_appears(client, hostile):
         name=f"Entity {hostile}",
         slug="hostile-entity",
         kind=Entity.Kind.PERSON,
-        description=hostile,
+        public_description=hostile,
     )
     Alias.objects.create(entity=entity, name=f"Alias {hostile}")
     article = publish(
@@ -429,7 +429,8 @@ def xinjiang():
         name="Xinjiang",
         slug="xinjiang",
         kind=Entity.Kind.PLACE,
-        description="A region in north-west China.",
+        public_description="A region in north-west China.",
+        notes="From seed 004 (seed 004).",
     )
     Alias.objects.create(entity=entity, name="East Turkestan")
     return entity
@@ -443,9 +444,13 @@ def test_entity_list_groups_by_kind_and_counts_published_mentions(client, xinjia
     Mention.objects.create(article=publish(), entity=xinjiang)
     Mention.objects.create(article=draft(), entity=xinjiang)
     Mention.objects.create(article=publish(), entity=tohti, rejected=True)
+    named_in_a_draft = Entity.objects.create(name="Kashgar", slug="kashgar", kind="place")
+    Mention.objects.create(article=draft(), entity=named_in_a_draft)
     page = text_of(client.get("/entities/"))
-    assert in_order(page, "<h2", "People", "Ilham Tohti", "0 articles", "Places", "Xinjiang")
-    assert "2 articles" in page
+    assert in_order(page, "<h2", "Places", "Xinjiang", "2 articles")
+    # No published article names them (untagged, or only a draft): nothing to show a reader.
+    for hidden in ("Ilham Tohti", "Kashgar", ">People</h2>", "0 articles"):
+        assert hidden not in page.split("<h1>")[1]
 
 
 def test_entity_page_lists_articles_that_mention_it(client, xinjiang):
@@ -458,6 +463,7 @@ def test_entity_page_lists_articles_that_mention_it(client, xinjiang):
     assert "Place" in page
     assert "East Turkestan" in page
     assert "A region in north-west China." in page
+    assert "seed 004" not in page  # the editors' notes are theirs
     assert "Camps in Xinjiang" in page
     for absent in ("Wrongly tagged", "Draft about Xinjiang", "Unrelated"):
         assert absent not in page

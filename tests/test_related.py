@@ -204,3 +204,33 @@ def test_a_name_in_both_first_paragraphs_weighs_more(seeds):
     in_first = publish("named-in-the-first", lead, later)
     target = publish("target", lead, "Nobody was told where they are held.")
     assert [r.article for r in related_documents(target)][:2] == [in_first, in_second]
+
+
+COMMON = {"China", "Uyghurs", "Muslims", "Xinjiang"}  # named in 4 or 5 of the 5 seeds
+
+
+def shared_names(related):
+    return set(related.reason.removeprefix("shares: ").split(", "))
+
+
+def test_names_found_in_nearly_every_article_are_no_reason(seeds):
+    """Not "Shares: Muslims, China, Uyghurs": alike only in those, an article is alike in
+    wording."""
+    reasons = [r for article in seeds.values() for r in related_documents(article)]
+    assert reasons
+    for related in reasons:
+        assert not shared_names(related) & COMMON, related.reason
+    spying = {r.article: r.reason for r in related_documents(seeds["001"])}
+    assert spying[seeds["003"]] == SIMILAR_WORDING  # shares only Muslims, China, Uyghurs
+
+
+def test_without_wording_common_names_alone_relate_nothing(seeds, monkeypatch):
+    def broken(self, model_instance):
+        raise OSError("the index is locked")
+
+    monkeypatch.setattr(SearchQuerySet, "more_like_this", broken)
+    for article in seeds.values():
+        for related in related_documents(article):
+            assert related.reason.startswith("shares: ")
+            assert shared_names(related) - COMMON, related.reason
+    assert seeds["003"] not in [r.article for r in related_documents(seeds["001"])]

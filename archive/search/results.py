@@ -8,6 +8,7 @@ index cannot answer, or not completely, the outcome carries a notice saying so
 (archive.search.health) instead of raising.
 """
 
+import calendar
 import datetime
 import functools
 import logging
@@ -15,6 +16,7 @@ import operator
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
+from django.utils import dateformat
 from haystack.inputs import Exact, Raw
 from haystack.query import SQ, SearchQuerySet
 
@@ -30,13 +32,15 @@ from archive.search.health import (
 )
 from archive.search.near import NEAR_WHEN_FEWER, NearPassage, near_passages, pasted_quotation
 from archive.search.query import Clause, Group, ParsedQuery, make_clause, parse_query
-from archive.search.snippets import Snippet, best_snippets
+from archive.search.snippets import Snippet, article_matches
 from archive.search.text import fold
 from archive.search.variants import SpellingVariants, expand
 
 log = logging.getLogger(__name__)
 RESULTS_PER_PAGE = 20
-TOP_ENTITIES_PER_KIND = 5
+# Each facet shows its most frequent values, and up to FACET_VALUES in all behind "more".
+FACET_VALUES_SHOWN = 5
+FACET_VALUES = 50
 SORTS = {"relevance": None, "newest": "-sort_newest", "oldest": "sort_oldest"}
 
 
@@ -58,10 +62,18 @@ class Hit:
     article: Article
     snippets: list[Snippet]
     matched_spellings: list[str]
+    best: Snippet | None = None  # the paragraph that matches best, cut around the match
+    matching_paragraphs: list[int] = field(default_factory=list)  # every one, in reading order
 
     @property
     def best_paragraph(self) -> int | None:
         return self.snippets[0].paragraph if self.snippets else None
+
+    @property
+    def other_matching_paragraphs(self) -> list[int]:
+        """The paragraphs that match besides the best one, which the results page shows."""
+        best = self.best.paragraph if self.best else None
+        return [number for number in self.matching_paragraphs if number != best]
 
 
 @dataclass
@@ -73,14 +85,46 @@ class FacetValue:
 
 
 @dataclass
+class Facet:
+    """The values of one facet, most frequent first (years newest first), at most FACET_VALUES."""
+
+    values: list[FacetValue]
+    total: int  # how many values the results have, shown or not
+
+    def __iter__(self):
+        return iter(self.values)
+
+    def __len__(self):
+        return len(self.values)
+
+    @property
+    def shown(self) -> list[FacetValue]:
+        return self.values[:FACET_VALUES_SHOWN]
+
+    @property
+    def more(self) -> list[FacetValue]:
+        """The values behind "more" (chosen sources and entities are sorted first, so they
+        are never behind it)."""
+        return self.values[FACET_VALUES_SHOWN:]
+
+    @property
+    def left_out(self) -> int:
+        return self.total - len(self.values)
+
+
+def facet_of(values: list[FacetValue]) -> Facet:
+    return Facet(values[:FACET_VALUES], len(values))
+
+
+@dataclass
 class Outcome:
     params: SearchParams
     parsed: ParsedQuery
     page: Page | None
     hits: list[Hit]
     count: int
-    facets: dict[str, list[FacetValue]]
-    entity_facets: dict[str, list[FacetValue]]  # by entity kind label
+    facets: dict[str, Facet]
+    entity_facets: dict[str, Facet]  # by entity kind label
     notes: list[str]
     suggestion: str | None = None
     suggestion_count: int = 0
@@ -93,6 +137,11 @@ class Outcome:
     @property
     def searched(self) -> bool:
         return bool(self.parsed.groups or self.parsed.filters or self.has_filters)
+
+    @property
+    def period(self) -> str:
+        """The dates asked for, in words; empty when none were."""
+        return describe_period(self.params.date_from, self.params.date_to)
 
     @property
     def has_filters(self) -> bool:
@@ -330,8 +379,16 @@ def search_index(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outc
         article = articles.get(int(result.pk))
         if article is None or not article.is_published:
             continue  # changed since it was indexed; the queue will catch up
-        snippets, spellings = best_snippets(article.paragraphs, parsed.groups)
-        hits.append(Hit(article, snippets, sorted(spellings)))
+        matches = article_matches(article.paragraphs, parsed.groups)
+        hits.append(
+            Hit(
+                article,
+                matches.snippets,
+                sorted(matches.spellings),
+                matches.best,
+                matches.paragraphs,
+            )
+        )
 
     # What the archive's Whoosh backend says of its answer; other engines bound their own.
     notes.extend(getattr(sqs.query, "notes", ()))
@@ -371,18 +428,26 @@ def _facets(counts, sources, entities, params):
     source_ids = {int(k): n for k, n in counts.get("source", []) if k}
     source_names = Source.objects.in_bulk(source_ids)
     active_source_ids = {s.pk for s in sources}
+    chosen_year = whole_year(params.date_from, params.date_to)
     facets = {
-        "source": sorted(
-            (
-                FacetValue(s.slug, s.name, source_ids[pk], pk in active_source_ids)
-                for pk, s in source_names.items()
-            ),
-            key=lambda v: (-v.count, v.label),
+        "source": facet_of(
+            sorted(
+                (
+                    FacetValue(s.slug, s.name, source_ids[pk], pk in active_source_ids)
+                    for pk, s in source_names.items()
+                ),
+                key=lambda v: (-v.active, -v.count, v.label),
+            )
         ),
         # Newest year first, "date unknown" last.
-        "year": sorted(
-            (FacetValue(k or "", k or "date unknown", n) for k, n in counts.get("year", [])),
-            key=lambda v: (v.key == "", -int(v.key or 0)),
+        "year": facet_of(
+            sorted(
+                (
+                    FacetValue(k or "", k or "date unknown", n, bool(k) and k == chosen_year)
+                    for k, n in counts.get("year", [])
+                ),
+                key=lambda v: (v.key == "", -int(v.key or 0)),
+            )
         ),
     }
     entity_counts = {int(k): n for k, n in counts.get("entities", []) if k}
@@ -395,7 +460,40 @@ def _facets(counts, sources, entities, params):
             )
         )
     entity_facets = {
-        kind: sorted(values, key=lambda v: (-v.count, v.label))[:TOP_ENTITIES_PER_KIND]
+        kind: facet_of(sorted(values, key=lambda v: (-v.active, -v.count, v.label)))
         for kind, values in sorted(by_kind.items())
     }
     return facets, entity_facets
+
+
+def describe_period(date_from, date_to) -> str:
+    """The period in words, as the results page names the one filter it makes:
+    "2021", "2019 to 2021", "June 2020", "17 June 2020 to 2021", "from 2020", "until May 2021"."""
+
+    def start(day):
+        if (day.month, day.day) == (1, 1):
+            return str(day.year)
+        return dateformat.format(day, "F Y" if day.day == 1 else "j F Y")
+
+    def end(day):
+        if (day.month, day.day) == (12, 31):
+            return str(day.year)
+        last = calendar.monthrange(day.year, day.month)[1]
+        return dateformat.format(day, "F Y" if day.day == last else "j F Y")
+
+    if date_from and date_to:
+        first, last = start(date_from), end(date_to)
+        return first if first == last else f"{first} to {last}"
+    if date_from:
+        return f"from {start(date_from)}"
+    if date_to:
+        return f"until {end(date_to)}"
+    return ""
+
+
+def whole_year(date_from, date_to) -> str | None:
+    """The year the period is, if it is exactly one whole year (as the year facet asks)."""
+    if date_from and date_to and date_from.year == date_to.year:
+        if (date_from.month, date_from.day, date_to.month, date_to.day) == (1, 1, 12, 31):
+            return str(date_from.year)
+    return None

@@ -79,8 +79,22 @@ def _may_match(text: str, groups: list[Group]) -> bool:
     return any(present.issuperset(c.terms) for c in clauses)
 
 
-def best_snippets(paragraphs: list[str], groups: list[Group]) -> tuple[list[Snippet], set[str]]:
-    """Up to MAX_SNIPPETS paragraphs that match best, and the spellings that matched."""
+@dataclass
+class ArticleMatches:
+    """Where a query matches in one article."""
+
+    snippets: list[Snippet]  # up to MAX_SNIPPETS paragraphs that match best, in reading order
+    best: Snippet | None  # the one that matches best
+    paragraphs: list[int]  # the number of every paragraph that matches, in reading order
+    spellings: set[str]  # the spellings of entities that matched
+
+
+def article_matches(paragraphs: list[str], groups: list[Group]) -> ArticleMatches:
+    """The paragraphs of an article that match, the best of them cut into snippets.
+
+    A paragraph matches better when it has more of the query's groups, then a
+    longer match (a phrase), then more matches; among equals the earlier wins.
+    """
     scored = []
     surfaces = set()
     for number, paragraph in numbered(paragraphs):
@@ -93,9 +107,11 @@ def best_snippets(paragraphs: list[str], groups: list[Group]) -> tuple[list[Snip
         longest = max(m.end - m.start for m in matches)
         score = (len({m.group for m in matches}), longest, len(matches))
         scored.append((score, number, paragraph, matches))
+    matching = [number for _, number, _, _ in scored]
     scored.sort(key=lambda item: (item[0], -item[1]), reverse=True)
     snippets = [cut(number, text, matches) for _, number, text, matches in scored[:MAX_SNIPPETS]]
-    return sorted(snippets, key=lambda s: s.paragraph), surfaces
+    best = snippets[0] if snippets else None
+    return ArticleMatches(sorted(snippets, key=lambda s: s.paragraph), best, matching, surfaces)
 
 
 def cut(number: int, text: str, matches: list[Match]) -> Snippet:

@@ -11,7 +11,8 @@ from archive.models import Entity, Mention
 
 register = template.Library()
 
-# Shown after each linked mention so its kind does not rest on colour alone.
+# Shown after the first linked mention of each entity so its kind does not rest on colour
+# alone.
 KIND_TAGS = {
     Entity.Kind.PERSON: "person",
     Entity.Kind.ORGANISATION: "org",
@@ -67,15 +68,21 @@ def _link(mention: Mention | None, run: list[tuple]) -> SafeString:
     if mention is None:
         return inner
     entity = mention.entity
+    # The written kind follows the first link to an entity only (see
+    # browse.mentions_by_paragraph); later links carry it in their title alone.
+    label = (
+        format_html('<sup class="entity-kind" aria-hidden="true">{}</sup>', kind_tag(entity.kind))
+        if getattr(mention, "labelled", True)
+        else ""
+    )
     return format_html(
-        '<a class="entity entity-{}" href="{}" title="{}: {}">{}'
-        '<sup class="entity-kind" aria-hidden="true">{}</sup></a>',
+        '<a class="entity entity-{}" href="{}" title="{}: {}">{}{}</a>',
         entity.kind,
         entity.get_absolute_url(),
         entity.get_kind_display(),
         entity.name,
         inner,
-        kind_tag(entity.kind),
+        label,
     )
 
 

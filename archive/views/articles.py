@@ -13,6 +13,9 @@ from archive.search.results import highlight_groups
 from archive.search.snippets import mark_paragraph
 from archive.views.caching import revalidated
 
+# ?mentions=all links every mention of every name in the text, not only the first.
+EVERY_MENTION_PARAMETER = "mentions"
+
 
 @require_safe
 @revalidated
@@ -50,7 +53,8 @@ def published_article(request, slug):
 def render_article(request, article, *, preview=False):
     permalink = request.build_absolute_uri(article.get_absolute_url())
     highlight = highlight_groups(request.GET.get("hl", ""))
-    mentions = browse.mentions_by_paragraph(article)
+    every_mention = request.GET.get(EVERY_MENTION_PARAMETER) == "all"
+    mentions = browse.mentions_by_paragraph(article, every=every_mention)
     paragraphs = [
         (
             number,
@@ -69,6 +73,7 @@ def render_article(request, article, *, preview=False):
             "paragraphs": paragraphs,
             "entity_groups": browse.entities_in(article),
             "linked_until": browse.linked_until(article),
+            "every_mention": every_mention,
             "related": related_documents(article),
             "quoted": article_quotes(article),
             "neighbours": browse.source_neighbours(article),

@@ -5,7 +5,9 @@ The validators date the latest change to anything a public page shows
 and templates that render it, so a new design is not hidden behind a 304.
 The pages are the same for every visitor (no user name, no CSRF token), so one
 validator serves everybody; `Cache-Control: no-cache` has every cache ask
-again before reusing a copy.
+again before reusing a copy. The ETag also names the page's address with its
+query: an article with every mention linked (?mentions=all) or with words
+highlighted (?hl=) is another copy of the page, never taken for the plain one.
 """
 
 import datetime
@@ -34,14 +36,16 @@ def released_at() -> datetime.datetime:
     return datetime.datetime.fromtimestamp(newest, datetime.UTC)
 
 
-def page_validators() -> tuple[str, int] | None:
-    """The ETag and Last-Modified time (a Unix timestamp) of every public page right now."""
+def page_validators(address: str = "") -> tuple[str, int] | None:
+    """The ETag and Last-Modified time (a Unix timestamp) of the public page at `address`
+    (its path and query) right now."""
     changed = browse.archive_changed_at()
     if changed is None:
         return None
     release = released_at()
     moment = max(changed, release)
-    digest = hashlib.sha256(f"{changed.isoformat()} {release.isoformat()}".encode()).hexdigest()
+    state = f"{changed.isoformat()} {release.isoformat()} {address}"
+    digest = hashlib.sha256(state.encode()).hexdigest()
     return quote_etag(digest[:32]), int(moment.timestamp())
 
 
@@ -54,7 +58,7 @@ def revalidated(view):
 
     @functools.wraps(view)
     def conditional_view(request, *args, **kwargs):
-        validators = page_validators()
+        validators = page_validators(request.get_full_path())
         response = None
         if validators is not None:
             etag, last_modified = validators

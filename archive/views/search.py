@@ -66,6 +66,9 @@ def search(request):
         passage.citation = _cite_passage(request, passage)
     for hit in outcome.hits:
         hit.url = hit_url(hit, outcome.params.q)
+        if hit.other_matching_paragraphs:
+            first_other = hit.other_matching_paragraphs[0]
+            hit.other_matches_url = hit_url(hit, outcome.params.q, first_other)
         for snippet in hit.snippets:
             snippet.url = hit_url(hit, outcome.params.q, snippet.paragraph)
         hit.citation = cite(hit.article, _absolute_article_url(request, hit), hit.best_paragraph)

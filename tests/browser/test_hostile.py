@@ -51,7 +51,7 @@ def hostile_archive():
         name=ENTITY_NAME,
         slug="zorbistan",
         kind=Entity.Kind.PLACE,
-        description='<script>alert("description")</script>',
+        public_description='<script>alert("description")</script>',
         reference_url="javascript:alert('reference')",
     )
     Alias.objects.create(entity=entity, name="Zorbistan")
