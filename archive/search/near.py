@@ -46,7 +46,7 @@ NEAR_WHEN_FEWER = 3  # exact hits below which nearly-same passages are looked fo
 NEAR_CANDIDATES = 20
 RETRIEVAL_WORDS = 8
 RUN = 3  # words in a row that the candidates are searched by
-MAX_RUNS = 18
+MAX_RUNS = 5
 MIN_SHARE = 0.6
 ALIGNMENTS_TRIED = 3
 SLACK = 3  # words either side of where the quotation would start and end
@@ -125,17 +125,34 @@ def pasted_quotation(parsed: ParsedQuery) -> list[str] | None:
     return text.split() if len(tokens(text)) >= needed else None
 
 
+def separate_runs(words: list[str]) -> list[tuple[str, ...]]:
+    """At most MAX_RUNS runs of RUN words that do not overlap, the most distinctive (longest
+    words) first: one changed word breaks one of them, the others still find the article."""
+    starts = sorted(
+        range(len(words) - RUN + 1),
+        key=lambda i: (-sum(len(word) for word in words[i : i + RUN]), i),
+    )
+    taken: list[int] = []
+    for start in starts:
+        if all(abs(start - other) >= RUN for other in taken):
+            taken.append(start)
+        if len(taken) == MAX_RUNS:
+            break
+    return [tuple(words[i : i + RUN]) for i in sorted(taken)]
+
+
 def candidate_articles(quotation: list[Token], narrowed: SearchQuerySet) -> list[int]:
     """The ids of the articles the engine ranks best for the quotation's runs of three words.
 
     A changed, dropped or swapped word, a cut or another spelling breaks the
-    runs it is in and leaves the others: the article the quotation comes from
-    has most of them, any other article few. Without any run found (every
+    run it is in and leaves the others (`separate_runs`): the article the
+    quotation comes from has most of them, any other article few. Without any run found (every
     one broken), its most distinctive (longest) words, any of which may match.
     """
     words = [t.word for t in quotation]
-    runs = list(dict.fromkeys(" ".join(words[i : i + RUN]) for i in range(len(words) - RUN + 1)))
-    query = functools.reduce(operator.or_, (SQ(content=Exact(run)) for run in runs[:MAX_RUNS]))
+    query = functools.reduce(
+        operator.or_, (SQ(content=Exact(" ".join(run))) for run in separate_runs(words))
+    )
     found = [int(result.pk) for result in narrowed.filter(query)[:NEAR_CANDIDATES]]
     if found:
         return found
