@@ -60,7 +60,8 @@ def assert_no_formula(rows):
 def test_search_export_writes_hostile_titles_sources_and_snippets_as_text(client, hostile_article):
     header, *rows = csv_rows(client, "search-csv", q="Kashgar")
     assert_no_formula([header, *rows])
-    (row,) = rows
+    row, second = rows  # Kashgar is in both paragraphs: a row each
+    assert dict(zip(header, second, strict=True))["paragraph"] == "2"
     found = dict(zip(header, row, strict=True))
     assert found["title"] == "'" + LINK
     assert found["source"] == "'" + CALC
@@ -120,3 +121,25 @@ def test_exports_open_in_a_spreadsheet_as_utf8_with_iso_dates_or_empty_cells(
     assert by_title["“Quoted” in Ürümqi"]["source"] == "'" + CALC  # known, made safe
     assert by_title["Dated"]["date"] == "2020-06-17"
     assert by_title["Dated"]["source"] == ""
+
+
+def test_the_search_export_has_a_row_for_every_matching_paragraph(client):
+    article = Article.objects.create(
+        title="Three paragraphs",
+        slug="three-paragraphs",
+        status=Article.Status.PUBLISHED,
+        body="Kashgar at dawn.\n\nNothing here.\n\nKashgar at night.\n\nKashgar again, at noon.",
+    )
+    call_command("update_index", verbosity=0)
+    rows = [r for r in csv_rows(client, "search-csv", q="Kashgar") if r and r[0] == article.title]
+    header = csv_rows(client, "search-csv", q="Kashgar")[0]
+    by_column = [dict(zip(header, row, strict=True)) for row in rows]
+    assert [row["paragraph"] for row in by_column] == ["1", "3", "4"]
+    assert [row["snippet"] for row in by_column] == [
+        "Kashgar at dawn.",
+        "Kashgar at night.",
+        "Kashgar again, at noon.",
+    ]
+    for row in by_column:
+        assert row["url"].endswith(f"#p-{row['paragraph']}")
+        assert f"/three-paragraphs/#p-{row['paragraph']}" in row["citation"]

@@ -89,8 +89,11 @@ class ArticleMatches:
     spellings: set[str]  # the spellings of entities that matched
 
 
-def article_matches(paragraphs: list[str], groups: list[Group]) -> ArticleMatches:
-    """The paragraphs of an article that match, the best of them cut into snippets.
+def article_matches(
+    paragraphs: list[str], groups: list[Group], snippets: int | None = MAX_SNIPPETS
+) -> ArticleMatches:
+    """The paragraphs of an article that match, the best `snippets` of them (all with None)
+    cut into snippets.
 
     A paragraph matches better when it has more of the query's groups, then a
     longer match (a phrase), then more matches; among equals the earlier wins.
@@ -109,9 +112,9 @@ def article_matches(paragraphs: list[str], groups: list[Group]) -> ArticleMatche
         scored.append((score, number, paragraph, matches))
     matching = [number for _, number, _, _ in scored]
     scored.sort(key=lambda item: (item[0], -item[1]), reverse=True)
-    snippets = [cut(number, text, matches) for _, number, text, matches in scored[:MAX_SNIPPETS]]
-    best = snippets[0] if snippets else None
-    return ArticleMatches(sorted(snippets, key=lambda s: s.paragraph), best, matching, surfaces)
+    cuts = [cut(number, text, matches) for _, number, text, matches in scored[:snippets]]
+    best = cuts[0] if cuts else None
+    return ArticleMatches(sorted(cuts, key=lambda s: s.paragraph), best, matching, surfaces)
 
 
 def cut(number: int, text: str, matches: list[Match]) -> Snippet:

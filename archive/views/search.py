@@ -14,6 +14,7 @@ from archive.search.health import with_index_notice
 from archive.search.near import NearPassage
 from archive.search.params import search_params
 from archive.search.results import Hit, Outcome, run_search
+from archive.search.snippets import article_matches
 from archive.spreadsheets import SpreadsheetWriter
 
 EXPORT_LIMIT = 500
@@ -26,6 +27,10 @@ def hit_url(hit: Hit, query: str, paragraph: int | None = None) -> str:
     if query:
         url += "?" + urlencode({"hl": query})
     return url + (f"#{anchor(paragraph)}" if paragraph else "")
+
+
+def _cite_hit(request, hit: Hit, paragraph: int | None):
+    return cite(hit.article, _absolute_article_url(request, hit), paragraph)
 
 
 def _absolute_article_url(request, hit: Hit) -> str:
@@ -156,19 +161,22 @@ def search_csv(request):
     )
     for hit in outcome.hits:
         data = hit_as_dict(request, hit, params.q)
-        first = data["snippets"][0] if data["snippets"] else {}
-        writer.writerow(
-            [
-                data["title"],
-                data["source"] or "",  # empty: not known
-                data["date"] or "",  # ISO, or empty: not known
-                data["url"],
-                first.get("paragraph", ""),
-                first.get("text", ""),
-                "; ".join(data["matched_spellings"]),
-                data["citation"]["text"],
-            ]
-        )
+        # One row per matching paragraph (an article without one, matched by its title: one).
+        every = article_matches(hit.article.paragraphs, outcome.parsed.groups, snippets=None)
+        for snippet in every.snippets or [None]:
+            paragraph = snippet.paragraph if snippet else None
+            writer.writerow(
+                [
+                    data["title"],
+                    data["source"] or "",  # empty: not known
+                    data["date"] or "",  # ISO, or empty: not known
+                    request.build_absolute_uri(hit_url(hit, params.q, paragraph)),
+                    paragraph or "",
+                    snippet.text if snippet else "",
+                    "; ".join(data["matched_spellings"]),
+                    _cite_hit(request, hit, paragraph).text,
+                ]
+            )
     writer.write_notes(outcome.notes)
     return with_index_notice(response, outcome.index_notice)
 
