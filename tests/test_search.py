@@ -354,12 +354,15 @@ def test_json_api_shape(client, seeds):
     assert set(data["facets"]) == {"source", "year", "entity"}
 
 
-def test_csv_export_has_one_row_per_hit_with_snippet_and_citation(client, seeds):
+def test_csv_export_has_one_row_per_matching_paragraph_with_snippet_and_citation(client, seeds):
     response = client.get(reverse("search-csv"), {"q": "Kazakhs"})
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert len(rows) == search("Kazakhs").count
+    outcome = search("Kazakhs")
+    assert len(rows) == sum(len(hit.matching_paragraphs) for hit in outcome.hits) > outcome.count
+    assert {row["title"] for row in rows} == {hit.article.title for hit in outcome.hits}
     assert all(row["citation"] and row["url"] and row["snippet"] for row in rows)
+    assert all(row["url"].endswith(f"#p-{row['paragraph']}") for row in rows)
 
 
 def test_the_help_page_documents_the_query_language_and_the_api(client):
