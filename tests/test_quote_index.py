@@ -264,3 +264,32 @@ def test_a_page_past_the_end_answers_the_last_page_with_a_note(client, seeds):
         assert data["count"] and data["results"], url
         assert data["page"] == data["num_pages"] < 50, url
         assert f"There is no page 50; this is the last page, {data['page']}." in data["notes"]
+
+
+def test_a_name_that_is_no_curated_entity_leads_to_the_quotes_it_speaks(client, seeds, committed):
+    """As on BBC data, where "Blair" finds quotes about Blair and a link to Blair's own."""
+    with committed():
+        save_article(
+            Article(
+                title="Roe on Roe",
+                slug="roe-on-roe",
+                status=Article.Status.PUBLISHED,
+                body=(
+                    '"Jane Roe was never told why," her brother said.\n\n'
+                    '"We were told to keep silent about the camps," Jane Roe said.\n\n'
+                    '"Nobody listened to us at the border," Jane Roe said.'
+                ),
+            )
+        )
+    data = api(client, q="Jane Roe")
+    assert data["count"] == 1  # the brother's words about her
+    note = " ".join(data["notes"])
+    assert "1 quotation has the words “Jane Roe”; 2 have Jane Roe as the speaker" in note
+    page = client.get(reverse("quote-search"), {"q": "Jane Roe"}).content.decode()
+    assert "2 quotations have Jane Roe as the speaker" in page
+    link = 'href="?q=speaker%3A%22Jane+Roe%22"'
+    assert f"{link}>what Jane Roe said</a>" in page
+    spoken = api(client, q='speaker:"Jane Roe"')
+    assert {hit["text"][:9] for hit in spoken["results"]} == {"We were t", "Nobody li"}
+    # Words that are no one's name get no such note.
+    assert "as the speaker" not in " ".join(api(client, q="border")["notes"])

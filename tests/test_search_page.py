@@ -30,6 +30,9 @@ def test_the_search_page_has_one_search_box(client, seeds):
     page = page_of(client, "/search/?q=Uyghur")
     assert page.count('type="search"') == 1
     assert 'id="q" type="search" name="q" value="Uyghur"' in page
+    # The quotes search too: its own box, no article search in the header.
+    quotes = page_of(client, "/quotes/?q=mercy")
+    assert quotes.count('type="search"') == 1 and 'id="site-search-q"' not in quotes
     # Every other page keeps the box in its header.
     assert page_of(client, "/").count('type="search"') == 1
     assert 'id="site-search-q"' in page_of(client, "/about/")

@@ -43,6 +43,7 @@ from archive.search.variants import expand
 
 log = logging.getLogger(__name__)
 QUOTES_PER_PAGE = 20
+MAX_NAME_WORDS = 4  # a search of more words is not taken for a name
 FACET_SIZE = 15
 EXPORT_LIMIT = 500
 # A quote's place: its article's date, then the article, then where in it.
@@ -71,6 +72,18 @@ class Speakers:
 
 
 @dataclass
+class SpokenBy:
+    """Someone the words of a search name, who is quoted: `count` quotes are theirs."""
+
+    name: str
+    count: int
+
+    @property
+    def query(self) -> str:
+        return f'speaker:"{self.name}"'
+
+
+@dataclass
 class QuoteResults:
     params: SearchParams
     parsed: ParsedQuery
@@ -83,11 +96,11 @@ class QuoteResults:
     speaker_facet: list[FacetValue] = field(default_factory=list)  # most quoted first
     source_facet: list[FacetValue] = field(default_factory=list)
     index_notice: IndexNotice | None = None
-    spoken_by: Entity | None = None  # the words found nothing but name this speaker
+    spoken_by: SpokenBy | None = None  # the words name someone quoted: what they said
 
     @property
     def spoken_by_query(self) -> str:
-        return f'speaker:"{self.spoken_by.name}"' if self.spoken_by else ""
+        return self.spoken_by.query if self.spoken_by else ""
 
 
 def _entity_by_slug(slug: str) -> Entity | None:
@@ -120,12 +133,17 @@ def resolve_speakers(
     return speakers
 
 
-def build_quote_search(parsed, params, sources, speakers: Speakers) -> SearchQuerySet:
+def matching_quotes(parsed, params, sources, speakers: Speakers) -> SearchQuerySet:
     sqs = matching(SearchQuerySet().models(Quote), parsed, params, sources)
     for entity in speakers.entities:
         sqs = sqs.filter(speaker=str(entity.pk))
     for name in speakers.names:
         sqs = sqs.filter(speaker_name=Exact(name))
+    return sqs
+
+
+def build_quote_search(parsed, params, sources, speakers: Speakers) -> SearchQuerySet:
+    sqs = matching_quotes(parsed, params, sources, speakers)
     # Relevance means nothing without words: then the newest come first.
     by = params.sort if parsed.positive_groups or params.sort != "relevance" else "newest"
     if QUOTE_SORTS[by]:
@@ -167,11 +185,15 @@ def _search_index(params: SearchParams, per_page: int) -> QuoteResults:
     page = page_of_results(sqs, params.page, per_page, notes)
     count = page.paginator.count if page else 0
     found = list(page.object_list) if page else []
-    spoken_by = None if count else _speaker_named(parsed, params, vocabulary)
+    spoken_by = _speaker_named(parsed, params, sources, vocabulary)
     if spoken_by is not None:
+        found_words = {0: "No quotation has", 1: "1 quotation has"}.get(
+            count, f"{count:,} quotations have"
+        )
+        speaker_has = "1 has" if spoken_by.count == 1 else f"{spoken_by.count:,} have"
         notes.append(
-            f"No quotation has the words “{params.q[:60]}”; for what {spoken_by.name} said, "
-            f'search speaker:"{spoken_by.name}".'
+            f"{found_words} the words “{params.q[:60]}”; {speaker_has} "
+            f"{spoken_by.name} as the speaker: search {spoken_by.query}."
         )
 
     quotes = Quote.objects.with_articles().in_bulk([int(r.pk) for r in found])
@@ -206,15 +228,24 @@ def _search_index(params: SearchParams, per_page: int) -> QuoteResults:
     )
 
 
-def _speaker_named(parsed: ParsedQuery, params: SearchParams, vocabulary) -> Entity | None:
-    """The quoted person or organisation the words of a search name, when they are the whole
-    search: its words are looked for inside quotations, not in who spoke them."""
-    if parsed.filters or params.speakers or len(parsed.groups) != len(parsed.positive_groups):
+def _speaker_named(parsed: ParsedQuery, params: SearchParams, sources, vocabulary):
+    """Someone quoted whom the words of a search name, when they are the whole search (a
+    curated entity by any of its spellings, else a name as articles write it): the words
+    are looked for inside quotations, not in who spoke them. None if nobody is."""
+    words = params.q.split()
+    if (
+        not words
+        or len(words) > MAX_NAME_WORDS
+        or parsed.filters
+        or params.speakers
+        or len(parsed.groups) != len(parsed.positive_groups)
+    ):
         return None
-    entity = named_entity(params.q, vocabulary) if params.q else None
-    if entity is None or not Quote.objects.filter(speaker=entity, rejected=False).exists():
-        return None
-    return entity
+    entity = named_entity(params.q, vocabulary)
+    speakers = Speakers(entities=[entity]) if entity else Speakers(names=[params.q])
+    name = entity.name if entity else params.q.strip('"')
+    count = matching_quotes(ParsedQuery(), params, sources, speakers).count()
+    return SpokenBy(name, count) if count else None
 
 
 def _facet(model, counts, active) -> list[FacetValue]:
