@@ -293,3 +293,29 @@ def test_a_name_that_is_no_curated_entity_leads_to_the_quotes_it_speaks(client, 
     assert {hit["text"][:9] for hit in spoken["results"]} == {"We were t", "Nobody li"}
     # Words that are no one's name get no such note.
     assert "as the speaker" not in " ".join(api(client, q="border")["notes"])
+
+
+def test_every_speaker_of_the_quotes_found_can_be_chosen(client, db, committed):
+    """Past the first five speakers, the rest are behind "more", as in the article search."""
+    from archive.models import Entity
+
+    names = [f"Person {letter}" for letter in "ABCDEFG"]
+    for name in names:
+        Entity.objects.create(name=name, slug=name.lower().replace(" ", "-"), kind="person")
+    with committed():
+        save_article(
+            Article(
+                title="Seven voices",
+                slug="seven-voices",
+                status=Article.Status.PUBLISHED,
+                body="\n\n".join(
+                    f'"We saw the camp from the road that day," {name} said.' for name in names
+                ),
+            )
+        )
+    page = client.get(reverse("quote-search"), {"q": "camp"}).content.decode()
+    facets = page.split('id="facets-heading"')[1]
+    assert "2 more" in facets
+    for name in names:
+        slug = name.lower().replace(" ", "-")
+        assert f'href="?q=camp&amp;speaker={slug}"' in facets, name

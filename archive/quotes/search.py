@@ -31,8 +31,10 @@ from archive.search.health import (
 )
 from archive.search.query import QUOTE_FILTER_FIELDS, ParsedQuery, parse_query
 from archive.search.results import (
+    Facet,
     FacetValue,
     SearchParams,
+    facet_of,
     matching,
     named_entity,
     page_of_results,
@@ -44,7 +46,6 @@ from archive.search.variants import expand
 log = logging.getLogger(__name__)
 QUOTES_PER_PAGE = 20
 MAX_NAME_WORDS = 4  # a search of more words is not taken for a name
-FACET_SIZE = 15
 EXPORT_LIMIT = 500
 # A quote's place: its article's date, then the article, then where in it.
 QUOTE_SORTS = {
@@ -93,8 +94,8 @@ class QuoteResults:
     notes: list[str]
     speakers: Speakers = field(default_factory=Speakers)
     sources: list[Source] = field(default_factory=list)
-    speaker_facet: list[FacetValue] = field(default_factory=list)  # most quoted first
-    source_facet: list[FacetValue] = field(default_factory=list)
+    speaker_facet: Facet = field(default_factory=lambda: facet_of([]))  # most quoted first
+    source_facet: Facet = field(default_factory=lambda: facet_of([]))
     index_notice: IndexNotice | None = None
     spoken_by: SpokenBy | None = None  # the words name someone quoted: what they said
 
@@ -248,15 +249,16 @@ def _speaker_named(parsed: ParsedQuery, params: SearchParams, sources, vocabular
     return SpokenBy(name, count) if count else None
 
 
-def _facet(model, counts, active) -> list[FacetValue]:
-    """The FACET_SIZE speakers (or sources) with most of the quotes found, with their names."""
+def _facet(model, counts, active) -> Facet:
+    """The speakers (or sources) of the quotes found, chosen ones first, then most quoted
+    (as the article search's facets: `search.results.Facet`, the first few, more behind)."""
     by_id = {int(key): n for key, n in counts if key}
     active_ids = {obj.pk for obj in active}
     values = [
         FacetValue(obj.slug, obj.name, by_id[pk], pk in active_ids)
         for pk, obj in model.objects.in_bulk(by_id).items()
     ]
-    return sorted(values, key=lambda v: (-v.count, v.label))[:FACET_SIZE]
+    return facet_of(sorted(values, key=lambda v: (not v.active, -v.count, v.label)))
 
 
 def quotes_spoken_by(entity: Entity, limit: int) -> tuple[list[Quote], int]:
