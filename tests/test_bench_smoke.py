@@ -119,3 +119,21 @@ def test_quote_search_benchmark_times_every_query_kind(tmp_path):
     assert "| query | hits | JSON p50 ms |" in done.stdout
     for kind in ("common word", "phrase", "wildcard", "every quote, page 1"):
         assert f"| {kind} (" in done.stdout or f"| {kind} |" in done.stdout
+
+
+def test_near_quotes_benchmark_measures_every_change(tmp_path):
+    bbc = ROOT.parent / "shared" / "corpus" / "bbc" / "bbc.jsonl.gz"
+    if not bbc.exists():
+        pytest.skip(f"the BBC corpus is not at {bbc}")
+    done = run_bench(
+        "bench/near_quotes.py",
+        "--articles",
+        "60",
+        "--quotes",
+        "4",
+        "--data-dir",
+        str(tmp_path / "near"),
+        timeout=180,
+    )
+    for change in ("exact", "a word changed", "a word dropped", "two words swapped", "cut"):
+        assert f"| {change} | " in done.stdout
