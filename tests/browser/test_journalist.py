@@ -46,3 +46,47 @@ def test_a_misremembered_quotation_finds_its_paragraph_with_the_differences_mark
     page.wait_for_url("**/articles/not-only-in-xinjiang-china-threatens-overseas-uighurs/#p-7")
     assert page.locator("#p-7").is_visible()
     assert "said he received an anonymous call" in page.locator("#p-7").inner_text()
+
+
+def test_a_quotation_published_twice_says_which_came_first_only_where_the_dates_tell(
+    live_server, page, reader_archive
+):
+    """Two copies of a quotation, one article undated: the quotes search says the order is
+    unknown; the CSV a journalist downloads says so too, opens as UTF-8 and has no guessed
+    date."""
+    import csv
+    import io
+
+    from archive.articles import save_article
+    from archive.models import Article
+
+    words = "The officers came at night and took my father away, and we never saw him again"
+    for slug, day in (("told-first", "2020-01-05"), ("told-undated", None)):
+        save_article(
+            Article(
+                title=slug.replace("-", " ").capitalize(),
+                slug=slug,
+                status=Article.Status.PUBLISHED,
+                published_on=day,
+                body=f"“{words},” said Jane Roe’s sister.",
+            )
+        )
+    page.goto(live_server.url + "/quotes/")
+    box = page.get_by_role("search", name="Search quotes").get_by_role("searchbox")
+    box.fill("“took my father away”")
+    box.press("Enter")
+    traces = page.locator(".hit .trace")
+    assert traces.count() == 2
+    for text in traces.all_inner_texts():
+        assert "Which came first is unknown: an article is undated." in text
+        assert "First published" not in text
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    content = open(download.value.path(), "rb").read()
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    dated = {row["title"]: row for row in rows if row["quote"]}
+    assert dated["Told undated"]["date"] == "" and dated["Told first"]["date"] == "2020-01-05"
+    assert {row["first_published_in"] for row in dated.values()} == {"order unknown"}
+    assert "’" in dated["Told first"]["citation"] or "“" in dated["Told first"]["citation"]
