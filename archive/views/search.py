@@ -37,9 +37,11 @@ def _absolute_article_url(request, hit: Hit) -> str:
     return request.build_absolute_uri(hit.article.get_absolute_url())
 
 
-def near_url(passage: NearPassage) -> str:
-    """The article at the paragraph of a passage nearly the same as the pasted quotation."""
-    return f"{passage.article.get_absolute_url()}#{anchor(passage.paragraph)}"
+def near_url(passage: NearPassage, query: str) -> str:
+    """The article at the paragraph of a passage nearly the same as the pasted quotation, the
+    query's words highlighted there as from any hit."""
+    url = passage.article.get_absolute_url() + "?" + urlencode({"hl": query})
+    return f"{url}#{anchor(passage.paragraph)}"
 
 
 def _cite_passage(request, passage: NearPassage):
@@ -47,11 +49,11 @@ def _cite_passage(request, passage: NearPassage):
     return cite(passage.article, article_url, passage.paragraph)
 
 
-def near_as_dict(request, passage: NearPassage) -> dict:
+def near_as_dict(request, passage: NearPassage, query: str) -> dict:
     article = passage.article
     return {
         "title": article.title,
-        "url": request.build_absolute_uri(near_url(passage)),
+        "url": request.build_absolute_uri(near_url(passage, query)),
         "source": article.source.name if article.source_id else None,
         "date": article.published_on.isoformat() if article.published_on else None,
         "paragraph": passage.paragraph,
@@ -67,7 +69,7 @@ def near_as_dict(request, passage: NearPassage) -> dict:
 def search(request):
     outcome = run_search(search_params(request.GET))
     for passage in outcome.near:
-        passage.url = near_url(passage)
+        passage.url = near_url(passage, outcome.params.q)
         passage.citation = _cite_passage(request, passage)
     for hit in outcome.hits:
         hit.url = hit_url(hit, outcome.params.q)
@@ -128,7 +130,7 @@ def outcome_as_dict(request, outcome: Outcome) -> dict:
             "year": values(outcome.facets.get("year", [])),
             "entity": {kind: values(v) for kind, v in outcome.entity_facets.items()},
         },
-        "near": [near_as_dict(request, passage) for passage in outcome.near],
+        "near": [near_as_dict(request, passage, outcome.params.q) for passage in outcome.near],
         "suggestion": outcome.suggestion,
         "notes": outcome.notes,
         "index_notice": outcome.index_notice.text if outcome.index_notice else None,

@@ -94,7 +94,8 @@ def open_tags_by_entity(page, article):
 
 
 def china_links(reader, article):
-    reader.goto(reader.base + article.get_absolute_url())
+    # Every mention linked, not only the first of each name (what a reader can ask for).
+    reader.goto(reader.base + article.get_absolute_url() + "?mentions=all")
     return reader.locator("div.body a.entity", has_text="China")
 
 
@@ -185,7 +186,7 @@ def test_an_editor_tags_an_entity_by_selecting_its_name_in_the_text(log_in, read
     assert set(bank.mentions.filter(entity=bank_of_china).values_list("origin", flat=True)) == {
         Mention.Origin.EDITOR
     }
-    reader.goto(reader.base + bank.get_absolute_url())
+    reader.goto(reader.base + bank.get_absolute_url() + "?mentions=all")
     expect(reader.locator("#p-2 a.entity", has_text="Bank of China")).to_have_count(1)
 
     # Words the text does not hold are refused, saying why.

@@ -43,7 +43,7 @@ def test_a_misremembered_quotation_finds_its_paragraph_with_the_differences_mark
     assert first.locator("mark").all_inner_texts() == ["Norway", "he"]
     assert "2 of 14 words differ" in first.inner_text()
     first.locator(".snippet-link").click()
-    page.wait_for_url("**/articles/not-only-in-xinjiang-china-threatens-overseas-uighurs/#p-7")
+    page.wait_for_url("**/articles/not-only-in-xinjiang-china-threatens-overseas-uighurs/?hl=*#p-7")
     assert page.locator("#p-7").is_visible()
     assert "said he received an anonymous call" in page.locator("#p-7").inner_text()
 

@@ -47,7 +47,8 @@ def archive_with_both(seed_dir, tmp_path):
 def test_the_bank_article_links_china_the_country_and_never_inside_a_banks_name(
     live_server, page, archive_with_both, screenshots
 ):
-    page.goto(live_server.url + archive_with_both["bank"])
+    # Every mention linked ("Link every mention of each name"), not only each name's first.
+    page.goto(live_server.url + archive_with_both["bank"] + "?mentions=all")
     assert page.get_by_role("heading", level=1).inner_text() == "Millions go missing at China bank"
     # Each link to China with the words around it, as the reader's page shows them.
     links = page.locator("a.entity", has_text="China").evaluate_all(
