@@ -12,6 +12,7 @@ from archive.related import related_documents
 from archive.search.results import highlight_groups
 from archive.search.snippets import mark_paragraph
 from archive.views.caching import revalidated
+from archive.webcapture.records import capture_history
 
 
 @require_safe
@@ -71,6 +72,7 @@ def render_article(request, article, *, preview=False):
             "linked_until": browse.linked_until(article),
             "related": related_documents(article),
             "quoted": article_quotes(article),
+            "captures": capture_history(article),
             "neighbours": browse.source_neighbours(article),
             "permalink": permalink,
             "citation": cite(article, permalink),

@@ -188,3 +188,23 @@ def _unique_slug(title: str, text_sha256: str) -> str:
     while slug_in_use(slug):
         slug, number = f"{base}-{text_sha256[:8]}-{number}", number + 1
     return slug
+
+
+@dataclass
+class CaptureEntry:
+    """One capture as the article page lists it."""
+
+    capture: Capture
+    text_changed: bool | None  # since the capture before; None for the first
+
+
+def capture_history(article: Article) -> list[CaptureEntry]:
+    """The article's captures, oldest first, each saying whether its text differs from the
+    one before (by the SHA-256 of the extracted texts), in one query without the texts."""
+    captures = article.captures.defer("text").order_by("fetched_at", "pk")
+    entries, before = [], None
+    for capture in captures:
+        changed = None if before is None else capture.text_sha256 != before
+        entries.append(CaptureEntry(capture, changed))
+        before = capture.text_sha256
+    return entries
