@@ -81,6 +81,8 @@ def _handler(site: Site):
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
+            if headers.get("Connection") == "close":
+                self.close_connection = True
             self.end_headers()
             self.wfile.write(body)
 

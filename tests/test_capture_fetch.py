@@ -95,6 +95,13 @@ def test_a_page_is_fetched_through_its_redirects_and_kept_as_warc(site):  # noqa
     assert b"url-asked: " + start.encode() in records[0][2]
 
 
+def test_a_server_that_closes_the_connection_after_the_page_is_read_whole(site):  # noqa: F811
+    url = site.page("/closing", ARTICLE, Connection="close")
+    fetched = fetch(url, limits(allowed_networks=LOOPBACK_ONLY))
+    assert fetched.body == ARTICLE.encode()
+    assert b"Connection: close" in fetched.final.response
+
+
 def test_limits_on_size_and_redirects_say_which_setting(site):  # noqa: F811
     big = site.page("/big", "x" * 5000)
     with pytest.raises(FetchError, match="larger than 1,000 bytes .ARCHIVE_CAPTURE_MAX_BYTES"):

@@ -281,17 +281,23 @@ def _get(connection, url, host, path, ip, recorder, limits, deadline) -> tuple[E
         connection.putheader("Accept-Encoding", "gzip, deflate")
         connection.putheader("Connection", "close")
         connection.endheaders()
-        connection.sock.settimeout(_remaining(deadline, limits))
+        # Kept: the connection forgets its socket once a response that closes it is read.
+        sock = connection.sock
+        sock.settimeout(_remaining(deadline, limits))
         response = connection.getresponse()
         body = bytearray()
-        while chunk := response.read(CHUNK):
+        while True:
+            if not response.isclosed():
+                sock.settimeout(_remaining(deadline, limits))
+            chunk = response.read(CHUNK)
+            if not chunk:
+                break
             body += chunk
             if len(body) > limits.max_bytes:
                 raise FetchError(
                     f"the page is larger than {limits.max_bytes:,} bytes "
                     "(ARCHIVE_CAPTURE_MAX_BYTES)"
                 )
-            connection.sock.settimeout(_remaining(deadline, limits))
     except TimeoutError:
         raise FetchError(
             f"the page took longer than {limits.timeout:g} seconds (ARCHIVE_CAPTURE_TIMEOUT)"
