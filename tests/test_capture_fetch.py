@@ -135,3 +135,36 @@ def test_a_page_slower_than_the_limit_fails_with_its_setting():
             fetch(url, limits(timeout=0.5, allowed_networks=LOOPBACK_ONLY))
     finally:
         listener.close()
+
+
+def test_a_server_trickling_its_page_is_cut_off_at_the_time_limit():
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def trickle():
+        connection, _ = listener.accept()
+        connection.recv(4096)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+        connection.sendall(b"Content-Length: 100000\r\n\r\n")
+        try:
+            for _ in range(100):
+                connection.sendall(b"x")
+                time.sleep(0.05)
+        except OSError:
+            pass
+        connection.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match="longer than 1 seconds .ARCHIVE_CAPTURE_TIMEOUT"):
+            fetch(url, limits(timeout=1.0, allowed_networks=LOOPBACK_ONLY))
+    finally:
+        listener.close()
+    assert time.monotonic() - started < 2.5

@@ -11,6 +11,7 @@ import datetime
 import http.client
 import ipaddress
 import socket
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -274,6 +275,13 @@ def _exchange(url: str, limits: Limits, deadline: float) -> tuple[Exchange, byte
 
 
 def _get(connection, url, host, path, ip, recorder, limits, deadline) -> tuple[Exchange, bytes]:
+    # Kept: the connection forgets its socket once a response that closes it is read.
+    sock = connection.sock
+    # Socket timeouts bound each wait, not a server trickling a byte at a time: at the
+    # deadline the watchdog shuts the socket, and the next read ends.
+    watchdog = threading.Timer(_remaining(deadline, limits), _shut, args=(sock,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.putrequest("GET", path, skip_accept_encoding=True)
         connection.putheader("User-Agent", USER_AGENT)
@@ -281,31 +289,28 @@ def _get(connection, url, host, path, ip, recorder, limits, deadline) -> tuple[E
         connection.putheader("Accept-Encoding", "gzip, deflate")
         connection.putheader("Connection", "close")
         connection.endheaders()
-        # Kept: the connection forgets its socket once a response that closes it is read.
-        sock = connection.sock
         sock.settimeout(_remaining(deadline, limits))
         response = connection.getresponse()
         body = bytearray()
-        while True:
-            if not response.isclosed():
-                sock.settimeout(_remaining(deadline, limits))
-            chunk = response.read(CHUNK)
-            if not chunk:
-                break
+        while chunk := response.read1(CHUNK):
             body += chunk
             if len(body) > limits.max_bytes:
                 raise FetchError(
                     f"the page is larger than {limits.max_bytes:,} bytes "
                     "(ARCHIVE_CAPTURE_MAX_BYTES)"
                 )
-    except TimeoutError:
-        raise FetchError(
-            f"the page took longer than {limits.timeout:g} seconds (ARCHIVE_CAPTURE_TIMEOUT)"
-        ) from None
+            _remaining(deadline, limits)
+        _remaining(deadline, limits)  # a body cut short by the watchdog is not a page
     except (OSError, http.client.HTTPException) as exc:
+        if isinstance(exc, TimeoutError) or time.monotonic() >= deadline:
+            raise FetchError(
+                f"the page took longer than {limits.timeout:g} seconds (ARCHIVE_CAPTURE_TIMEOUT)"
+            ) from None
         raise FetchError(
             f"{host} did not answer properly ({exc.__class__.__name__}: {exc})"
         ) from None
+    finally:
+        watchdog.cancel()
     exchange = Exchange(
         url=url,
         ip=ip,
@@ -315,6 +320,13 @@ def _get(connection, url, host, path, ip, recorder, limits, deadline) -> tuple[E
         headers=response.headers,
     )
     return exchange, bytes(body)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed: the fetch has ended
 
 
 def _decoded(body: bytes, encoding: str, limits: Limits) -> bytes:
