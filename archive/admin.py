@@ -1057,6 +1057,7 @@ class QuoteAdmin(ArticlePartsAdmin):
 class CaptureAdmin(admin.ModelAdmin):
     """Captures are evidence: listed and downloaded, never changed here."""
 
+    formfield_overrides = URL_FIELDS
     list_display = ["final_url", "article", "fetched_at", "http_status", "warc_size"]
     list_select_related = ["article"]
     search_fields = ["url", "final_url", "article__title"]

@@ -128,6 +128,12 @@ def test_editors_download_the_warc_and_others_may_not(client, editor, captured, 
     assert response["Content-Disposition"] == f'attachment; filename="capture-{row.pk}.warc.gz"'
     assert b"".join(response.streaming_content) == (settings.DATA_DIR / row.warc_path).read_bytes()
 
+    listing = client.get(reverse("admin:archive_capture_changelist")).content.decode()
+    assert row.final_url in listing
+    detail = client.get(reverse("admin:archive_capture_change", args=[row.pk])).content.decode()
+    assert download in detail and row.get_absolute_url() in detail
+    assert 'name="_save"' not in detail  # evidence: seen, never changed
+
     client.logout()
     assert client.get(download).status_code == 302  # to the login page
     stranger = User.objects.create_user("s", password="a long enough passphrase", is_staff=True)
