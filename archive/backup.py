@@ -402,7 +402,7 @@ def _load_line(line: str, state: dict, counts: dict, user_ids: dict) -> str | No
         if record.get("format") != FORMAT or version not in READABLE_VERSIONS:
             raise _BadRecord(
                 f"not an export of this archive (format {FORMAT!r}, version "
-                f"{' or '.join(map(str, READABLE_VERSIONS))})"
+                f"{', '.join(map(str, READABLE_VERSIONS[:-1]))} or {READABLE_VERSIONS[-1]})"
             )
         state["started"], state["version"] = True, version
         return None

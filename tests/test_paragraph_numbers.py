@@ -139,8 +139,8 @@ def test_a_version_1_export_restores_with_the_paragraph_numbers_readers_see(
 @pytest.mark.django_db(transaction=True)
 def test_an_export_of_an_unknown_version_is_refused(version_1_lines, tmp_path):
     header = json.loads(version_1_lines[0])
-    with pytest.raises(RestoreError, match="not an export of this archive .*version 1 or 2"):
-        restore_lines([json.dumps({**header, "version": 3}), *version_1_lines[1:]], tmp_path / "f")
+    with pytest.raises(RestoreError, match="not an export of this archive .*version 1, 2 or 3"):
+        restore_lines([json.dumps({**header, "version": 4}), *version_1_lines[1:]], tmp_path / "f")
     assert not Article.objects.exists()
 
 
@@ -156,7 +156,7 @@ def test_a_version_1_paragraph_that_is_not_a_count_is_refused(version_1_lines, t
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_new_export_is_version_2_and_keeps_the_readers_numbers(tmp_path, seed_dir):
+def test_a_new_export_is_version_3_and_keeps_the_readers_numbers(tmp_path, seed_dir):
     call_command("loaddata", "fixtures/entities.json", verbosity=0)
     call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
     before = sorted(Quote.objects.values_list("text", "paragraph"))
@@ -164,7 +164,7 @@ def test_a_new_export_is_version_2_and_keeps_the_readers_numbers(tmp_path, seed_
     path = tmp_path / "archive.jsonl"
     call_command("export_archive", str(path), stdout=io.StringIO())
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert json.loads(lines[0])["version"] == 2
+    assert json.loads(lines[0])["version"] == 3  # version 3 added captures; ¶1 first since 2
     call_command("flush", interactive=False, verbosity=0)
     restore_archive(path)
     assert sorted(Quote.objects.values_list("text", "paragraph")) == before
