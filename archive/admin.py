@@ -9,12 +9,12 @@ from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
@@ -35,6 +35,7 @@ from archive.entities.suggestions import create_entity, suggest_entities
 from archive.models import (
     Alias,
     Article,
+    Capture,
     Entity,
     Mention,
     Quote,
@@ -46,6 +47,7 @@ from archive.paragraphs import FIRST, numbers_held, paragraph_text
 from archive.quotes.editing import QuoteEditError, merge_quotes, place_words, split_quote
 from archive.supplied_text import supplied_line, supplied_text
 from archive.templatetags.highlighting import marked
+from archive.webcapture.records import CaptureError, capture_address
 
 admin.site.site_header = "Archive editors"
 admin.site.site_title = "Archive editors"
@@ -215,6 +217,22 @@ class TagWordsForm(forms.Form):
     )
 
 
+class CaptureAddressForm(forms.Form):
+    url = forms.CharField(
+        label="Address",
+        max_length=2000,
+        help_text="The page's address (http or https), as in the browser's address bar.",
+    )
+    draft = forms.BooleanField(
+        required=False, label="Keep as a draft", help_text="Readers see it once published."
+    )
+    source = forms.ModelChoiceField(
+        Source.objects.all(),
+        required=False,
+        help_text="Leave empty to file it under the publisher the page names, if it names one.",
+    )
+
+
 class ArticleForm(forms.ModelForm):
     """Refuses to overwrite an article that someone else saved after this form was opened.
 
@@ -296,6 +314,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     actions = ["publish", "unpublish"]
     readonly_fields = [
         "public_page",
+        "captures_from_the_web",
         "tags_and_quotations",
         "title_origin",
         "date_origin",
@@ -330,6 +349,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             {
                 "classes": ["collapse"],
                 "fields": [
+                    "captures_from_the_web",
                     "original_text_as_received",
                     "body_sha256",
                     "original_sha256",
@@ -402,12 +422,76 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             article_add_url("quote", article),
         )
 
+    @admin.display(description="captures from the web")
+    def captures_from_the_web(self, article):
+        if article.pk is None:
+            return "None: this article was not captured from the web."
+        captures = list(article.captures.all())
+        if not captures:
+            return "None: this article was not captured from the web."
+        rows = format_html_join(
+            "",
+            '<li>{} from <a href="{}" rel="noreferrer">{}</a> (HTTP {}): '
+            '<a href="{}">download the WARC</a> ({} bytes, SHA-256 <code>{}</code>)'
+            ' · <a href="{}">the page as captured</a></li>',
+            (
+                (
+                    capture.fetched_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                    capture.final_url,
+                    capture.final_url,
+                    capture.http_status,
+                    reverse("admin:archive_capture_warc", args=[capture.pk]),
+                    capture.warc_size,
+                    capture.warc_sha256,
+                    capture.get_absolute_url(),
+                )
+                for capture in captures
+            ),
+        )
+        return format_html("<ul>{}</ul>", rows)
+
     def get_urls(self):
         tags = self.admin_site.admin_view(self.tags_view)
+        from_address = self.admin_site.admin_view(self.add_from_address_view)
         return [
+            path("add-from-address/", from_address, name="archive_article_add_from_address"),
             path("<path:object_id>/tags/", tags, name="archive_article_tags"),
             *super().get_urls(),
         ]
+
+    def add_from_address_view(self, request):
+        """Capture a page by its address (archive.webcapture) and open the article it made."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CaptureAddressForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = capture_address(
+                    form.cleaned_data["url"],
+                    draft=form.cleaned_data["draft"],
+                    source=form.cleaned_data["source"],
+                )
+            except CaptureError as error:
+                form.add_error("url", f"The page could not be captured: {error}.")
+            else:
+                if result.created:
+                    message = "Captured the page as a new article; check its title and date."
+                else:
+                    change = "changed" if result.text_changed else "did not change"
+                    message = (
+                        "This address was captured before: a new capture was added and the "
+                        f"article left as it was. Its text {change} since the capture before."
+                    )
+                self.message_user(request, message, messages.SUCCESS)
+                return redirect("admin:archive_article_change", result.article.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Add an article from its address",
+            "opts": self.model._meta,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/archive/article/add_from_address.html", context)
 
     def tags_view(self, request, object_id):
         """The article's tags by entity, each in its sentences: reject or restore an entity's
@@ -967,3 +1051,57 @@ class QuoteAdmin(ArticlePartsAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "quotes/admin_split.html", context)
+
+
+@admin.register(Capture)
+class CaptureAdmin(admin.ModelAdmin):
+    """Captures are evidence: listed and downloaded, never changed here."""
+
+    formfield_overrides = URL_FIELDS
+    list_display = ["final_url", "article", "fetched_at", "http_status", "warc_size"]
+    list_select_related = ["article"]
+    search_fields = ["url", "final_url", "article__title"]
+    date_hierarchy = "fetched_at"
+    readonly_fields = ["warc_download", "article_page"]
+    exclude = ["text"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        download = self.admin_site.admin_view(self.warc_view)
+        return [
+            path("<int:capture_id>/warc/", download, name="archive_capture_warc"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="WARC file")
+    def warc_download(self, capture):
+        return format_html(
+            '<a href="{}">download {}</a>',
+            reverse("admin:archive_capture_warc", args=[capture.pk]),
+            capture.warc_path,
+        )
+
+    @admin.display(description="the page as captured")
+    def article_page(self, capture):
+        return format_html('<a href="{}">{}</a>', capture.get_absolute_url(), capture)
+
+    def warc_view(self, request, capture_id):
+        """The capture's WARC file as a download, for editors who may see captures."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        capture = Capture.objects.filter(pk=capture_id).first()
+        if capture is None or not capture.warc_file.is_file():
+            raise Http404("No such capture, or its WARC file is missing (run manage.py verify).")
+        response = FileResponse(
+            open(capture.warc_file, "rb"),  # noqa: SIM115 (FileResponse closes it)
+            as_attachment=True,
+            filename=f"capture-{capture.pk}.warc.gz",
+            content_type="application/warc",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

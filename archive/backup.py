@@ -6,11 +6,14 @@ links, entity redirects, and the history of all of them), primary keys
 included, so a restore is the same archive: same addresses, same hashes,
 same history. One JSON object per line:
 
-    {"format": "uyghur-archive-export", "version": 3, "exported_at": "…"}
+    {"format": "uyghur-archive-export", "version": 4, "exported_at": "…"}
     {"model": "auth.user", "fields": {"username": "…", …}}      who made the history
     {"model": "archive.source", "pk": 1, "fields": {…}}          Django's serializer shape
     …
     {"end": "uyghur-archive-export", "counts": {"archive.source": 3, …}}
+
+    {"file": "captures/2026/1.warc.gz", "sha256": "…", "base64": "…"}  a capture's WARC
+    …
 
 The last line says how many records of each kind came before it, so a file
 cut short is refused rather than restored in part. Editors' accounts carry
@@ -22,10 +25,18 @@ and quotes' paragraph numbers, history included, are converted as they are read.
 Version 3 keeps an entity's notes for editors as `notes` and its text for
 readers as `public_description`; before it, the notes were its `description`,
 and they are restored as notes, never shown to readers.
+
+Version 4 adds captures from the web (archive.webcapture): their rows, and after all the
+rows each capture's WARC file, base64-encoded, with its SHA-256. A restore writes the files
+back under ARCHIVE_DATA_DIR, checks each against its capture, and removes those it wrote if
+anything fails. Versions 1 to 3, which hold no captures, are still restored.
 """
 
+import base64
+import binascii
 import datetime
 import gzip
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -35,6 +46,7 @@ from pathlib import Path
 from typing import TextIO
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core import serializers
 from django.core.exceptions import ValidationError
@@ -50,16 +62,17 @@ from haystack.management.commands.update_index import Command as HaystackUpdateI
 
 from archive.articles import article_changed
 from archive.integrity import text_hash_problems
-from archive.models import Article, IndexQueue
+from archive.models import Article, Capture, IndexQueue
 from archive.paragraphs import number_of
 from archive.search.indexing import bring_index_in_line
 
 FORMAT = "uyghur-archive-export"
-VERSION = 3
-# Versions this code restores; before 2, tags and quotes counted paragraphs from 0.
-READABLE_VERSIONS = (1, 2, 3)
+VERSION = 4
+# Versions this code restores; before 2, tags and quotes counted paragraphs from 0; before 4
+# there were no captures.
+READABLE_VERSIONS = (1, 2, 3, 4)
 COUNTED_FROM_ZERO_BEFORE = 2
-# Before 3, an entity's notes for editors were its "description" (migration 0010).
+# Before 3, an entity's notes for editors were its "description" (migration 0011).
 NOTES_RENAMED_BEFORE = 3
 RENAMED_BEFORE_NOTES = {
     "archive.entity": {"description": "notes"},
@@ -72,6 +85,7 @@ PARAGRAPH_NUMBERED = {
     "archive.historicalquote",
 }
 USER_LABEL = "auth.user"
+FILE_LABEL = "files"
 # Derived from the rest: a restore rebuilds the search index from the articles.
 NOT_EXPORTED = {"archive.indexqueue"}
 BATCH = 1000
@@ -136,6 +150,12 @@ def export_archive(path: Path, progress: Callable[[str, int], None] | None = Non
                     counts[label] += 1
                 if progress:
                     progress(label, counts[label])
+            counts[FILE_LABEL] = 0
+            for record in _warc_file_records():
+                _write(out, record)
+                counts[FILE_LABEL] += 1
+            if progress:
+                progress(FILE_LABEL, counts[FILE_LABEL])
             _write(out, {"end": FORMAT, "counts": counts})
         os.replace(partial, path)
     finally:
@@ -225,6 +245,17 @@ def _model_records(model: type[Model]) -> Iterator[dict]:
         last = batch[-1].pk
 
 
+def _warc_file_records() -> Iterator[dict]:
+    """Each capture's WARC file, as it is on disk (verify says if one is missing or altered)."""
+    for capture in Capture.objects.order_by("pk").only("warc_path").iterator():
+        content = capture.warc_file.read_bytes()
+        yield {
+            "file": capture.warc_path,
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "base64": base64.b64encode(content).decode("ascii"),
+        }
+
+
 # Restore.
 
 
@@ -248,24 +279,44 @@ def restore_archive(path: Path, progress: Callable[[str], None] | None = None) -
     path = Path(path)
     _refuse_unless_empty()
     report = RestoreReport()
-    with _open_for_reading(path) as lines, transaction.atomic():
-        report.counts = _load(path, lines, progress)
-        models = exported_models()
-        _check_references(models)
-        for sql in connection.ops.sequence_reset_sql(no_style(), models):
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-        # The tags and quotes came with the texts: only the index must follow.
-        # Queued in the same transaction: should the rebuild below fail, the
-        # queue still knows every article the index must take.
-        article_changed(
-            Article.objects.values_list("pk", flat=True), text_changed=False, flush=False
-        )
-        restored_queue = IndexQueue.objects.aggregate(last=Max("id"))["last"]
+    written: list[Path] = []
+    try:
+        with _open_for_reading(path) as lines, transaction.atomic():
+            report.counts = _load(path, lines, progress, written)
+            _check_warc_files(path)
+            restored_queue = _finish_restore()
+    except BaseException:
+        for file in written:
+            file.unlink(missing_ok=True)
+        raise
     if progress:
         progress("rebuilding the search index")
     report.index_problem = _rebuild_index(restored_queue)
     return report
+
+
+def _finish_restore() -> int | None:
+    """Check the restored rows' references, reset the keys' sequences, queue the index."""
+    models = exported_models()
+    _check_references(models)
+    for sql in connection.ops.sequence_reset_sql(no_style(), models):
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    # The tags and quotes came with the texts: only the index must follow.
+    # Queued in the same transaction: should the rebuild below fail, the
+    # queue still knows every article the index must take.
+    article_changed(Article.objects.values_list("pk", flat=True), text_changed=False, flush=False)
+    return IndexQueue.objects.aggregate(last=Max("id"))["last"]
+
+
+def _check_warc_files(path: Path) -> None:
+    """Every restored capture found its WARC file in the export (checked before the commit)."""
+    for capture in Capture.objects.only("warc_path", "warc_sha256"):
+        if not capture.warc_file.is_file():
+            raise RestoreError(
+                f"{path}: capture {capture.pk}'s WARC file {capture.warc_path} is not in the "
+                "file. Nothing was restored."
+            )
 
 
 def _refuse_unless_empty() -> None:
@@ -323,10 +374,10 @@ class _BadRecord(Exception):
     """What is wrong with one line of the file; _load adds the line number."""
 
 
-def _load(path: Path, lines, progress) -> dict[str, int]:
+def _load(path: Path, lines, progress, written: list[Path]) -> dict[str, int]:
     counts: dict[str, int] = {}
     user_ids: dict[str, int] = {}
-    state = {"started": False, "ended": False}
+    state = {"started": False, "ended": False, "written": written}
     number = 0
     for number, line in lines:
         try:
@@ -375,6 +426,9 @@ def _load_line(line: str, state: dict, counts: dict, user_ids: dict) -> str | No
             )
         state["ended"] = True
         return None
+    if "file" in record:
+        _restore_file(record, state["written"])
+        return FILE_LABEL
     label = record.get("model")
     if label == USER_LABEL:
         username, user_id = _restore_user(record)
@@ -408,6 +462,33 @@ def _number_paragraph_from_one(fields: dict) -> None:
     if not isinstance(position, int) or isinstance(position, bool) or position < 0:
         raise _BadRecord(f"a paragraph of {position!r}, not a count from 0")
     fields["paragraph"] = number_of(position)
+
+
+def _restore_file(record: dict, written: list[Path]) -> None:
+    """Write a capture's WARC file back, after checking it is the one its capture names."""
+    name = record.get("file")
+    capture = Capture.objects.filter(warc_path=name).only("warc_sha256", "warc_path").first()
+    if capture is None:
+        raise _BadRecord(f"a WARC file, {name!r}, of no capture restored before it")
+    try:
+        content = base64.b64decode(record.get("base64") or "", validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise _BadRecord(f"the WARC file {name!r} is not valid base64") from None
+    computed = hashlib.sha256(content).hexdigest()
+    if computed != capture.warc_sha256:
+        raise _BadRecord(
+            f"the WARC file {name!r} does not match the SHA-256 stored with its capture "
+            f"({capture.warc_sha256}, the file hashes to {computed}): the file was altered"
+        )
+    target = capture.warc_file
+    captures_dir = (Path(settings.DATA_DIR) / "captures").resolve()
+    if not target.resolve().is_relative_to(captures_dir):
+        raise _BadRecord(f"the WARC file {name!r} would be written outside the captures folder")
+    if target.exists():
+        raise _BadRecord(f"the WARC file {name!r} is already in the data directory")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    written.append(target)
 
 
 def _restore_user(record: dict) -> tuple[str, int]:

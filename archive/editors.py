@@ -21,6 +21,8 @@ EDITOR_PERMISSIONS = {
     "relatedlink": ("add", "change", "delete", "view"),
     # Merging or splitting quotes replaces them; their history keeps the old ones.
     "quote": ("add", "change", "delete", "view"),
+    # Captures are evidence: made by capturing an address (adding an article), never edited.
+    "capture": ("view",),
     "historicalarticle": ("view",),
     "historicalsource": ("view",),
     "historicalentity": ("view",),

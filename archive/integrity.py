@@ -15,7 +15,14 @@ from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
 from haystack.utils import get_model_ct
 
-from archive.models import Article, IndexQueue, Quote, original_sha256_hex, sha256_hex
+from archive.models import (
+    Article,
+    Capture,
+    IndexQueue,
+    Quote,
+    original_sha256_hex,
+    sha256_hex,
+)
 from archive.search.indexes import database_versions
 
 BATCH = 1000
@@ -98,6 +105,48 @@ def verify_hashes(
         )
         if progress and report.revisions % batch_size == 0:
             progress(report)
+    return report
+
+
+@dataclass
+class CaptureReport:
+    """What checking the captures' WARC files found: each one missing or altered."""
+
+    captures: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def __str__(self):
+        checked = f"Checked the WARC files of {self.captures} capture(s)"
+        if not self.problems:
+            return f"{checked}: all present and matching their SHA-256."
+        return f"{checked}: {len(self.problems)} problem(s)."
+
+
+CAPTURE_COLUMNS = ("pk", "article__slug", "warc_path", "warc_sha256", "text", "text_sha256")
+
+
+def verify_captures(batch_size: int = BATCH) -> CaptureReport:
+    """Check that every capture's WARC file is there and hashes to the SHA-256 stored with it,
+    and that its extracted text matches its own hash."""
+    from archive.webcapture.warc import file_sha256
+
+    report = CaptureReport()
+    captures = Capture.objects.all()
+    for pk, slug, path, stored, text, text_sha256 in _in_batches(
+        captures, CAPTURE_COLUMNS, batch_size
+    ):
+        report.captures += 1
+        where = f"capture {pk} of article {slug!r}"
+        warc = Capture(warc_path=path).warc_file
+        if not warc.is_file():
+            report.problems.append(f"{where}: its WARC file {path} is missing")
+        elif (computed := file_sha256(warc)) != stored:
+            report.problems.append(
+                f"{where}: its WARC file {path} does not match its SHA-256 "
+                f"(stored {stored}, the file hashes to {computed})"
+            )
+        if sha256_hex(text) != text_sha256:
+            report.problems.append(f"{where}: its extracted text does not match its SHA-256")
     return report
 
 

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import re
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -498,3 +499,52 @@ class QuoteShingle(models.Model):
 
     def __str__(self):
         return f"{self.hash:x} of quote {self.quote_id}"
+
+
+class Capture(models.Model):
+    """A copy of an article's page fetched from the web, kept as a WARC file (the evidence).
+
+    A capture is never changed or replaced: capturing the address again adds another. What
+    the page's metadata gave (title, author, publisher, publication date) is kept with where
+    it was found; a blank `…_found_in` means the page did not say.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="captures")
+    url = models.URLField(max_length=2000, help_text="The address asked for.")
+    final_url = models.URLField(max_length=2000, help_text="The address the redirects led to.")
+    fetched_at = models.DateTimeField()
+    http_status = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=200, blank=True)
+    warc_path = models.CharField(
+        max_length=300, unique=True, help_text="The WARC file, under ARCHIVE_DATA_DIR."
+    )
+    warc_sha256 = models.CharField(max_length=64)
+    warc_size = models.PositiveBigIntegerField()
+    text = models.TextField(blank=True, help_text="The text extracted, exactly as extracted.")
+    text_sha256 = models.CharField(max_length=64, editable=False, db_index=True)
+    title = models.CharField(max_length=500, blank=True)
+    title_found_in = models.CharField(max_length=100, blank=True)
+    author = models.CharField(max_length=500, blank=True)
+    author_found_in = models.CharField(max_length=100, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    publisher_found_in = models.CharField(max_length=100, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    date_found_in = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["article", "fetched_at", "id"]
+        indexes = [models.Index(fields=["article", "fetched_at"])]
+
+    def __str__(self):
+        return f"{self.final_url} captured {self.fetched_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        self.text_sha256 = sha256_hex(self.text)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("article-capture", args=[self.article.slug, self.pk])
+
+    @property
+    def warc_file(self) -> Path:
+        return Path(settings.DATA_DIR) / self.warc_path

@@ -146,6 +146,15 @@ ARCHIVE_MAX_ARTICLE_CHARS = env.int("ARCHIVE_MAX_ARTICLE_CHARS", default=500_000
 # (Uyghur, Chinese), and Django's default 2.5 MB for the rest of the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * ARCHIVE_MAX_ARTICLE_CHARS + 2_621_440
 
+# Capture from the web (archive.webcapture). Editors type the addresses the server fetches:
+# only public addresses unless ARCHIVE_CAPTURE_ALLOW_PRIVATE=1 (tests, a trusted network).
+ARCHIVE_CAPTURE_ALLOW_PRIVATE = env.bool("ARCHIVE_CAPTURE_ALLOW_PRIVATE", default=False)
+# The largest page kept, in bytes (after decompression), the seconds one capture may take,
+# redirects included, and how many redirects it follows.
+ARCHIVE_CAPTURE_MAX_BYTES = env.int("ARCHIVE_CAPTURE_MAX_BYTES", default=10 * 1024 * 1024)
+ARCHIVE_CAPTURE_TIMEOUT = env.float("ARCHIVE_CAPTURE_TIMEOUT", default=30.0)
+ARCHIVE_CAPTURE_MAX_REDIRECTS = env.int("ARCHIVE_CAPTURE_MAX_REDIRECTS", default=5)
+
 # Where readers report an error, shown on the about page; empty: "contact the editors".
 ARCHIVE_CONTACT_EMAIL = env.str("ARCHIVE_CONTACT_EMAIL", default="").strip()
 

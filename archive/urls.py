@@ -11,6 +11,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("articles/", views.article_list, name="article-list"),
     path("articles/<slug:slug>/", views.article_detail, name="article-detail"),
+    path(
+        "articles/<slug:slug>/captures/<int:capture_id>/",
+        views.capture_detail,
+        name="article-capture",
+    ),
     path("sources/", views.source_list, name="source-list"),
     path("sources/unknown/", views.unknown_source, name="source-unknown"),
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),

@@ -346,15 +346,16 @@ def test_the_article_page_uses_a_fixed_number_of_queries_however_many_mentions(
 ):
     assert seeds.mentions.count() > 40
     # article, mentions, entity counts, related documents (curated links, similar and
-    # shared-entity ones), quotes
-    with django_assert_max_num_queries(13):
+    # shared-entity ones), quotes, captures from the web
+    with django_assert_max_num_queries(14):
         page = client.get(SEED_001 + "?mentions=all").content.decode()
     assert page.count('class="entity entity-') > 40
 
 
 def test_highlighting_adds_a_fixed_number_of_queries(client, seeds, django_assert_max_num_queries):
     client.get(SEED_001 + "?hl=uyghur")  # the spelling vocabulary is read once and kept
-    with django_assert_max_num_queries(17):  # + the vocabulary's change token (4 queries)
+    # + the vocabulary's change token (4 queries); + its captures from the web (1)
+    with django_assert_max_num_queries(18):
         page = client.get(SEED_001 + "?hl=uyghur+beijing").content.decode()
     assert "<mark>Beijing</mark>" in page
 

@@ -1,6 +1,7 @@
 """Thin views: parse the request, call one function, render."""
 
 from archive.views.articles import article_detail, article_list, home
+from archive.views.captures import capture_detail
 from archive.views.dates import date_index, date_month, date_unknown, date_year
 from archive.views.entities import entity_detail, entity_list
 from archive.views.pages import about
@@ -12,6 +13,7 @@ __all__ = [
     "about",
     "article_detail",
     "article_list",
+    "capture_detail",
     "date_index",
     "date_month",
     "date_unknown",

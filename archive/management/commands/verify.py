@@ -2,14 +2,15 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.integrity import INDEXED_MODELS, index_differences, verify_hashes
+from archive.integrity import INDEXED_MODELS, index_differences, verify_captures, verify_hashes
 from archive.search.health import servers_report
 
 
 class Command(BaseCommand):
     help = (
         "Recompute the SHA-256 of every article's body and text as received, and of every "
-        "revision in its history, and report each one that does not match what is stored. "
+        "revision in its history, and of every capture's WARC file, and report each one that "
+        "does not match what is stored. "
         "With --index, also check that the search index holds exactly the published articles, "
         "each as last saved, and that every running server process searches its current state. "
         "Exits non-zero on any mismatch."
@@ -44,6 +45,11 @@ class Command(BaseCommand):
             self.stderr.write(f"MISMATCH {mismatch}")
         self.stdout.write(str(hashes))
         problems = len(hashes.mismatches)
+        captures = verify_captures(batch_size=batch_size)
+        for problem in captures.problems:
+            self.stderr.write(f"MISMATCH {problem}")
+        self.stdout.write(str(captures))
+        problems += len(captures.problems)
         if index:
             for model in INDEXED_MODELS:
                 differences = index_differences(model=model)

@@ -1,0 +1,210 @@
+"""Capturing an address into the archive: the fetch, its WARC file, the Capture and the article.
+
+A first capture of an address creates its article through the one save path
+(`archive.articles.save_article`: tagging, quotes, index, history). A later capture of the
+same address never overwrites it: it adds a Capture beside the others, and says whether the
+extracted text changed since the one before.
+"""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from django.db import transaction
+from django.db.models import Q
+
+from archive.articles import save_article
+from archive.ingest.cleaning import derive_title
+from archive.ingest.slugs import SLUG_LENGTH, slug_base, slug_in_use, unique_source_slug
+from archive.models import Article, Capture, Source, article_length_problem, sha256_hex
+from archive.webcapture.extract import ExtractedArticle, ExtractionError, extract_article
+from archive.webcapture.fetch import Fetched, FetchError, Limits, fetch
+from archive.webcapture.warc import warc_bytes
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class CaptureError(Exception):
+    """The address could not be captured; the message says why, for the editor."""
+
+
+@dataclass
+class CaptureResult:
+    capture: Capture
+    created: bool  # a new article, or a new capture of one the archive had
+    text_changed: bool | None = None  # against the capture before; None for a first one
+
+    @property
+    def article(self) -> Article:
+        return self.capture.article
+
+    def __str__(self):
+        where = self.article.get_absolute_url()
+        if self.created:
+            return where
+        change = "text changed" if self.text_changed else "text unchanged"
+        return f"{where} (captured again; {change} since the capture before)"
+
+
+def capture_address(
+    url: str, *, draft: bool = False, source: Source | None = None, limits: Limits | None = None
+) -> CaptureResult:
+    """Fetch `url`, keep its WARC, and file it as an article (or a new capture of one)."""
+    try:
+        fetched = fetch(url, limits)
+    except FetchError as exc:
+        raise CaptureError(str(exc)) from None
+    _check_page(fetched)
+    try:
+        extracted = extract_article(fetched.body, fetched.final_url)
+    except ExtractionError as exc:
+        raise CaptureError(str(exc)) from None
+    problem = article_length_problem(extracted.text)
+    if problem:
+        raise CaptureError(problem)
+    return _store(fetched, extracted, warc_bytes(fetched), draft=draft, source=source)
+
+
+def _check_page(fetched: Fetched) -> None:
+    if fetched.status != 200:
+        try:
+            reason = f" {HTTPStatus(fetched.status).phrase}"
+        except ValueError:
+            reason = ""
+        raise CaptureError(
+            f"{fetched.final_url} answered HTTP {fetched.status}{reason}, not the page"
+        )
+    media_type = fetched.content_type.split(";", 1)[0].strip().lower()
+    if media_type not in HTML_TYPES:
+        raise CaptureError(
+            f"{fetched.final_url} is {media_type or 'of no stated type'}, not an HTML page"
+        )
+
+
+def captured_article(url: str, final_url: str) -> Article | None:
+    """The article this address was captured or imported as before, if any."""
+    return (
+        Article.objects.filter(
+            Q(original_url__in=[url, final_url])
+            | Q(captures__url=url)
+            | Q(captures__final_url=final_url)
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def _store(fetched, extracted, warc: bytes, *, draft, source) -> CaptureResult:
+    written = None
+    try:
+        with transaction.atomic():
+            article = captured_article(fetched.url, fetched.final_url)
+            created = article is None
+            previous = None
+            if created:
+                article = save_article(_new_article(fetched, extracted, draft=draft, source=source))
+            else:
+                previous = article.captures.order_by("-fetched_at", "-pk").first()
+            capture = _new_capture(article, fetched, extracted, warc)
+            written = capture.warc_file
+            written.parent.mkdir(parents=True, exist_ok=True)
+            written.write_bytes(warc)
+    except BaseException:
+        if written is not None:
+            written.unlink(missing_ok=True)
+        raise
+    text_changed = None if previous is None else previous.text_sha256 != capture.text_sha256
+    return CaptureResult(capture=capture, created=created, text_changed=text_changed)
+
+
+def _new_capture(article, fetched: Fetched, extracted: ExtractedArticle, warc: bytes) -> Capture:
+    year = fetched.fetched_at.year
+    capture = Capture.objects.create(
+        article=article,
+        url=fetched.url,
+        final_url=fetched.final_url,
+        fetched_at=fetched.fetched_at,
+        http_status=fetched.status,
+        content_type=fetched.content_type[:200],
+        # Named after its id once it has one, in the same transaction.
+        warc_path=f"captures/{year}/pending-{uuid.uuid4().hex}.warc.gz",
+        warc_sha256=hashlib.sha256(warc).hexdigest(),
+        warc_size=len(warc),
+        text=extracted.text,
+        title=extracted.title.value or "",
+        title_found_in=extracted.title.found_in,
+        author=extracted.author.value or "",
+        author_found_in=extracted.author.found_in,
+        publisher=extracted.publisher.value or "",
+        publisher_found_in=extracted.publisher.found_in,
+        published_on=extracted.published_on.value,
+        date_found_in=extracted.published_on.found_in,
+    )
+    capture.warc_path = f"captures/{year}/{capture.pk}.warc.gz"
+    capture.save(update_fields=["warc_path"])
+    return capture
+
+
+def _new_article(fetched, extracted: ExtractedArticle, *, draft, source) -> Article:
+    paragraphs = extracted.paragraphs
+    title = extracted.title.value
+    if title and paragraphs and len(paragraphs) > 1 and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]  # the headline, repeated at the top of the text
+    article = Article(
+        title=(title or derive_title(paragraphs[0]))[:500],
+        title_origin=Article.TitleOrigin.STATED if title else Article.TitleOrigin.DERIVED,
+        published_on=extracted.published_on.value,
+        date_origin=Article.DateOrigin.METADATA if extracted.published_on.known else "",
+        authors=(extracted.author.value or "")[:500],
+        source=source or _source_named(extracted.publisher.value),
+        body="\n\n".join(paragraphs),
+        original_text=extracted.text,
+        original_url=fetched.url,
+        captured_at=fetched.fetched_at,
+        status=Article.Status.DRAFT if draft else Article.Status.PUBLISHED,
+    )
+    if extracted.language:
+        article.language = extracted.language
+    article.slug = _unique_slug(article.title, sha256_hex(extracted.text))
+    return article
+
+
+def _source_named(name: str | None) -> Source | None:
+    """The source the page names (in any capitalisation), created if it is new."""
+    if not name:
+        return None
+    name = name[:200]
+    return Source.objects.filter(name__iexact=name).first() or Source.objects.create(
+        name=name, slug=unique_source_slug(name)
+    )
+
+
+def _unique_slug(title: str, text_sha256: str) -> str:
+    base = slug_base(title)[:SLUG_LENGTH]
+    slug, number = base, 2
+    if slug_in_use(slug):
+        slug = f"{base}-{text_sha256[:8]}"
+    while slug_in_use(slug):
+        slug, number = f"{base}-{text_sha256[:8]}-{number}", number + 1
+    return slug
+
+
+@dataclass
+class CaptureEntry:
+    """One capture as the article page lists it."""
+
+    capture: Capture
+    text_changed: bool | None  # since the capture before; None for the first
+
+
+def capture_history(article: Article) -> list[CaptureEntry]:
+    """The article's captures, oldest first, each saying whether its text differs from the
+    one before (by the SHA-256 of the extracted texts), in one query without the texts."""
+    captures = article.captures.defer("text").order_by("fetched_at", "pk")
+    entries, before = [], None
+    for capture in captures:
+        changed = None if before is None else capture.text_sha256 != before
+        entries.append(CaptureEntry(capture, changed))
+        before = capture.text_sha256
+    return entries

@@ -1,0 +1,71 @@
+"""An editor pastes an address in the admin and gets the article; a reader opens the page as
+captured, in Chromium: nothing in it runs, and no request leaves for another host."""
+
+import pytest
+from capture_pages import ARTICLE, captures_allowed_on_loopback, site  # noqa: F401 (fixtures)
+from django.contrib.auth.models import Group, User
+from playwright.sync_api import expect
+
+from archive.editors import EDITORS_GROUP
+from archive.models import Article
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("captures_allowed_on_loopback"),
+]
+
+PASSWORD = "a long enough passphrase"
+
+
+@pytest.fixture
+def editor_page(live_server, browser):
+    user = User.objects.create_user("editor", password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+    yield page
+    context.close()
+
+
+def test_an_editor_pastes_an_address_and_a_reader_opens_the_page_as_captured(
+    live_server,
+    editor_page,
+    browser,
+    site,  # noqa: F811
+):
+    address = site.page("/2021/03/almaty-relatives", ARTICLE)
+    page = editor_page
+    page.goto(f"{live_server.url}/admin/archive/article/")
+    page.get_by_role("link", name="Add from address").click()
+    page.get_by_label("Address").fill(address)
+    page.get_by_role("button", name="Capture the page").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("Captured the page")
+    expect(page.locator("#id_title")).to_have_value(
+        "Relatives of detained Uyghurs gather in Almaty"
+    )
+    article = Article.objects.get(original_url=address)
+    assert article.is_published and article.captures.count() == 1
+
+    context = browser.new_context()
+    reader = context.new_page()
+    requests = []
+    reader.on("request", lambda request: requests.append(request.url))
+    reader.goto(live_server.url + article.get_absolute_url())
+    site_requests = len(site.requests)
+    reader.get_by_role("link", name="the page as captured").click()
+    expect(reader.locator("#archive-banner")).to_contain_text("Archived copy, not the live page")
+    expect(reader.get_by_text("Dozens of relatives of people detained")).to_be_visible()
+    reader.wait_for_load_state("networkidle")
+    # The page's script would have renamed the page and marked the body on load.
+    assert reader.title() == "Relatives of detained Uyghurs gather in Almaty | Steppe Herald"
+    assert reader.evaluate("document.body.dataset.ran") is None
+    assert requests and all(url.startswith(live_server.url) for url in requests), requests
+    assert len(site.requests) == site_requests  # the original site was not asked again
+    context.close()
