@@ -23,7 +23,9 @@ from archive.articles import article_changed, delete_articles
 from archive.capture import capture_date_problem, capture_moment, captured_on
 from archive.curation import (
     CurationError,
+    confirm_possible_tag,
     occurrence,
+    possible_tags,
     reject_entities_in_articles,
     set_entity_rejected,
     set_rejected,
@@ -516,6 +518,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             "opts": self.model._meta,
             "article": article,
             "groups": tags_by_entity(article),
+            "possible": possible_tags(article),
             "form": form,
             "media": self.media + form.media,
             "tag_list_url": article_list_url("mention", article),
@@ -547,6 +550,16 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             name = Entity.objects.filter(pk=entity_id).values_list("name", flat=True).first()
             state = "rejected: re-tagging keeps them rejected" if rejected else "restored"
             message = f"{changed} tag(s) of {name} in this article {state}."
+        elif "confirm_possible" in post:
+            try:
+                mention = confirm_possible_tag(article, post["confirm_possible"], user)
+            except CurationError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return True
+            message = (
+                f"{mention.entity.name} tagged where the article writes “{mention.surface}” "
+                f"(¶{mention.paragraph}); the article was tagged again."
+            )
         elif "reject_selected" in post or "restore_selected" in post:
             rejected = "reject_selected" in post
             chosen = [pk for pk in post.getlist("mention") if pk.isdigit()]

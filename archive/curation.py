@@ -2,7 +2,9 @@
 whole entity at a time, and an entity tagged by its words as the article writes them.
 
 Every change here is one transaction that ends with `article_changed(...,
-text_changed=False)`, so the search index follows the tags (archive.articles).
+text_changed=False)`, so the search index follows the tags (archive.articles);
+confirming a possible mention re-tags the article (`article_changed(...)`), so the
+entity's other partial spellings and its quotes follow.
 """
 
 from collections.abc import Iterable
@@ -15,6 +17,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from archive.articles import article_changed
 from archive.browse import Sentence, sentence_around
+from archive.entities.matching import Found
+from archive.entities.tagging import possible_mentions
 from archive.models import Article, Entity, Mention
 from archive.paragraphs import numbered, paragraph_text
 
@@ -251,3 +255,66 @@ def tag_words(article: Article, entity: Entity, typed: str, user=None) -> Tagged
             )
         article_changed([article.pk], text_changed=False)
     return TaggedWords(entity, words, len(places), len(added), len(confirmed))
+
+
+@dataclass
+class PossibleTag:
+    """A place where the article may name an entity by a partial spelling ("Zair") that the
+    tagger leaves untagged (docs/entities.md, rule 3), in its sentence, for an editor to
+    confirm."""
+
+    entity: Entity
+    found: Found
+    sentence: Sentence | None
+
+    @property
+    def key(self) -> str:
+        """What the page's button sends back: entity, paragraph, start, end."""
+        f = self.found
+        return f"{f.entity_id}:{f.paragraph}:{f.start}:{f.end}"
+
+
+def possible_tags(article: Article) -> list[PossibleTag]:
+    """The article's possible mentions (`entities.tagging.possible_mentions`), each in its
+    sentence; two queries beside the vocabulary's."""
+    found = possible_mentions(article)
+    entities = Entity.objects.in_bulk({f.entity_id for f in found})
+    paragraphs = article.paragraphs
+    return [
+        PossibleTag(
+            entities[f.entity_id],
+            f,
+            sentence_around(paragraph_text(paragraphs, f.paragraph), f.start, f.end),
+        )
+        for f in found
+        if f.entity_id in entities
+    ]
+
+
+def confirm_possible_tag(article: Article, key: str, user=None) -> Mention:
+    """Tag the entity where the article names it by a partial spelling, as an editor's tag:
+    the key must be one of the article's possible mentions now (never a place the text does
+    not hold). The article is then re-tagged and its quotes re-read: the confirmation also
+    confirms the entity's other partial spellings in the article, and its quotes' speaker."""
+    chosen = next((p for p in possible_tags(article) if p.key == key), None)
+    if chosen is None:
+        raise CurationError(
+            "That possible mention is no longer in the article (its text or tags changed); "
+            "the page shows the current ones."
+        )
+    f = chosen.found
+    with transaction.atomic():
+        mention = Mention(
+            article=article,
+            entity=chosen.entity,
+            paragraph=f.paragraph,
+            start=f.start,
+            end=f.end,
+            surface=f.surface,
+            origin=Mention.Origin.EDITOR,
+        )
+        mention._history_user = user
+        mention._change_reason = "Confirmed by an editor"
+        mention.save()
+        article_changed([article.pk])
+    return mention

@@ -286,3 +286,39 @@ def test_the_entitys_form_links_to_its_tags_across_the_archive(admin_client, ban
     count = Mention.objects.filter(entity=china).count()
     assert f"{count} tags across the archive, 0 rejected" in html
     assert f"/admin/archive/mention/?entity__id__exact={china.pk}" in html
+
+
+ZAIR_ONLY = (
+    'The call came at night.\n\n"They knew my address," Zair said, and the police came again.'
+)
+
+
+def test_a_possible_mention_is_offered_and_one_click_tags_it(admin_client):
+    """A surname alone ("Zair") is not tagged; the editor sees it in its sentence and tags
+    it, and the article's quote by "Zair" then has Kerim Zair as its speaker."""
+    call_command("loaddata", "fixtures/entities.json", verbosity=0)
+    article = save_article(
+        Article(title="Zair", slug="zair-only", body=ZAIR_ONLY, status=Article.Status.PUBLISHED)
+    )
+    zair = Entity.objects.get(slug="kerim-zair")
+    assert not article.mentions.filter(entity=zair).exists()
+    assert article.quotes.get().speaker is None
+    html = admin_client.get(tags_page(article)).content.decode()
+    section = html.split('id="possible-tags-heading"')[1].split("</section>")[0]
+    assert "<mark>Zair</mark> said" in section and "Kerim Zair?" in section
+    key = f"{zair.pk}:2:"
+    value = section.split(f'value="{key}')[1].split('"')[0]
+
+    response = admin_client.post(tags_page(article), {"confirm_possible": key + value})
+    assert response.status_code == 302
+    tag = article.mentions.get(entity=zair)
+    assert (tag.origin, tag.paragraph, tag.surface) == (Mention.Origin.EDITOR, 2, "Zair")
+    assert article.quotes.get().speaker == zair
+    assert article.pk in indexed_with("kerim-zair")
+    html = admin_client.get(tags_page(article)).content.decode()
+    assert 'id="possible-tags-heading"' not in html  # nothing left to confirm
+
+    # A stale button (the text changed since) is refused, saying why, and tags nothing.
+    stale = admin_client.post(tags_page(article), {"confirm_possible": f"{zair.pk}:9:0:4"})
+    assert "no longer in the article" in admin_client.get(stale.url).content.decode()
+    assert article.mentions.filter(entity=zair).count() == 1

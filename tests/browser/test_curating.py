@@ -293,3 +293,31 @@ def test_an_editor_sets_the_capture_date_of_an_article_added_by_hand(log_in, rea
     page.goto(f"{page.base}/admin/archive/article/{bank.pk}/history/")
     expect(page.locator("#change-history tbody tr")).to_have_count(2)
     expect(page.locator("#change-history")).to_contain_text(written)
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_an_editor_confirms_a_surname_the_tagger_only_offered(log_in, reader, bank, viewport):
+    """ "Zair" alone is only a possible mention (it may be someone else): the editor reads
+    it in its sentence and tags it; readers then see Kerim Zair linked there."""
+    article = save_article(
+        Article(
+            title="The call",
+            slug="the-call",
+            status=Article.Status.PUBLISHED,
+            body="The call came at night.\n\n"
+            '"They knew my address," Zair said, and the police came again.',
+        )
+    )
+    reader.goto(reader.base + article.get_absolute_url())
+    expect(reader.locator("div.body a.entity", has_text="Zair")).to_have_count(0)
+    page = log_in(viewport)
+    open_tags_by_entity(page, article)
+    possible = page.locator("section.possible-tags")
+    expect(possible.locator("li")).to_have_count(1)
+    expect(possible.locator("mark")).to_have_text("Zair")
+    fits_the_screen(page)
+    possible.get_by_role("button", name="Tag Kerim Zair at ¶2").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("Kerim Zair tagged")
+    expect(page.locator("section.possible-tags")).to_have_count(0)
+    reader.goto(reader.base + article.get_absolute_url())
+    expect(reader.locator("div.body a.entity", has_text="Zair")).to_have_count(1)
