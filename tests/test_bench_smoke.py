@@ -26,7 +26,7 @@ def test_search_benchmark_runs_and_prints_its_table(tmp_path):
     done = run_bench(
         "bench/search.py",
         "--articles",
-        "200",
+        "80",
         "--queries-per-kind",
         "3",
         "--repeats",
@@ -35,7 +35,7 @@ def test_search_benchmark_runs_and_prints_its_table(tmp_path):
         str(tmp_path / "bench"),
         timeout=120,
     )
-    assert "200 new, 0 unchanged, 0 updated" in done.stdout
+    assert "80 new, 0 unchanged, 0 updated" in done.stdout
     assert "| kind | archive p50 / p95 ms |" in done.stdout
     for kind in ("term", "phrase", "filtered", "faceted", "**all**"):
         assert f"| {kind} | " in done.stdout
@@ -109,7 +109,7 @@ def test_quote_search_benchmark_times_every_query_kind(tmp_path):
         "--corpus",
         "reuters-financial-2006",
         "--articles",
-        "100",
+        "40",
         "--repeats",
         "1",
         "--data-dir",
@@ -128,9 +128,9 @@ def test_near_quotes_benchmark_measures_every_change(tmp_path):
     done = run_bench(
         "bench/near_quotes.py",
         "--articles",
-        "60",
+        "30",
         "--quotes",
-        "4",
+        "3",
         "--data-dir",
         str(tmp_path / "near"),
         timeout=180,

@@ -37,7 +37,7 @@ from archive.search.engines import WHOOSH_ENGINE
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
-LOAD_SECONDS = float(os.environ.get("LOAD_TEST_SECONDS", "15"))
+LOAD_SECONDS = float(os.environ.get("LOAD_TEST_SECONDS", "6"))
 READERS = 6
 EDITORS = 2
 
