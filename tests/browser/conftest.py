@@ -44,6 +44,16 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def reader(browser, live_server):
+    """A second browser, not logged in, for the public pages (`reader.base`: the server)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.base = live_server.url
+    yield page
+    context.close()
+
+
 # The reader's archive as the browser tests see it: the five seed articles,
 # tagged with the starter vocabulary, two of them given a (made-up) source so
 # that source pages, source feeds and previous/next links have something to show.

@@ -73,15 +73,6 @@ def log_in(live_server, browser):
         context.close()
 
 
-@pytest.fixture
-def reader(browser, live_server):
-    context = browser.new_context()
-    page = context.new_page()
-    page.base = live_server.url
-    yield page
-    context.close()
-
-
 def fits_the_screen(page):
     widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], f"the page is {widths[0]} px wide on a {widths[1]} px screen"

@@ -43,16 +43,6 @@ def admin_page(live_server, browser, seeds):
     context.close()
 
 
-@pytest.fixture
-def reader(browser, live_server):
-    """A second browser, not logged in, for the public pages."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.base = live_server.url
-    yield page
-    context.close()
-
-
 def open_change_page(page, article):
     page.goto(f"{page.base}/admin/archive/article/{article.pk}/change/")
     expect(page.locator("#article_form")).to_be_visible()
