@@ -32,7 +32,7 @@ from archive.search.health import (
 )
 from archive.search.near import NEAR_WHEN_FEWER, NearPassage, near_passages, pasted_quotation
 from archive.search.query import Clause, Group, ParsedQuery, make_clause, parse_query
-from archive.search.snippets import Snippet, article_matches
+from archive.search.snippets import MAX_SNIPPETS, Snippet, article_matches
 from archive.search.text import fold
 from archive.search.variants import SpellingVariants, expand
 
@@ -335,11 +335,14 @@ def page_of_results(sqs: SearchQuerySet, number: int, per_page: int, notes) -> P
     return paginator.page(number)
 
 
-def run_search(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcome:
-    """The search; with a notice if the index holds too few articles or cannot answer at all."""
+def run_search(
+    params: SearchParams, per_page: int = RESULTS_PER_PAGE, snippets: int | None = MAX_SNIPPETS
+) -> Outcome:
+    """The search; with a notice if the index holds too few articles or cannot answer at all.
+    Each hit has its `snippets` best matching paragraphs (every one with None: the CSV)."""
 
     def answer() -> Outcome:
-        outcome = search_index(params, per_page)
+        outcome = search_index(params, per_page, snippets)
         if outcome.searched:
             outcome.index_notice = index_completeness_notice()
         return outcome
@@ -355,7 +358,9 @@ def run_search(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcom
     return Outcome(params, parsed, None, [], 0, {}, {}, notes, index_notice=SEARCH_UNAVAILABLE)
 
 
-def search_index(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outcome:
+def search_index(
+    params: SearchParams, per_page: int = RESULTS_PER_PAGE, snippets: int | None = MAX_SNIPPETS
+) -> Outcome:
     parsed = parse_query(params.q)
     notes = [*params.notes, *parsed.notes]
     variants = current_vocabulary().variants
@@ -379,7 +384,7 @@ def search_index(params: SearchParams, per_page: int = RESULTS_PER_PAGE) -> Outc
         article = articles.get(int(result.pk))
         if article is None or not article.is_published:
             continue  # changed since it was indexed; the queue will catch up
-        matches = article_matches(article.paragraphs, parsed.groups)
+        matches = article_matches(article.paragraphs, parsed.groups, snippets)
         hits.append(
             Hit(
                 article,
