@@ -90,3 +90,32 @@ def test_a_quotation_published_twice_says_which_came_first_only_where_the_dates_
     assert dated["Told undated"]["date"] == "" and dated["Told first"]["date"] == "2020-01-05"
     assert {row["first_published_in"] for row in dated.values()} == {"order unknown"}
     assert "’" in dated["Told first"]["citation"] or "“" in dated["Told first"]["citation"]
+
+
+def test_a_speaker_behind_more_can_be_chosen_without_javascript(
+    live_server, open_page, reader_archive
+):
+    from archive.articles import save_article
+    from archive.models import Article, Entity
+
+    names = [f"Person {letter}" for letter in "ABCDEFG"]
+    for name in names:
+        Entity.objects.create(name=name, slug=name.lower().replace(" ", "-"), kind="person")
+    save_article(
+        Article(
+            title="Seven voices",
+            slug="seven-voices",
+            status=Article.Status.PUBLISHED,
+            body="\n\n".join(f'"We saw the camp from the road that day," {n} said.' for n in names),
+        )
+    )
+    page = open_page("phone", javascript=False)
+    page.goto(live_server.url + "/quotes/?q=road")
+    facets = page.locator("aside.facets")
+    facets.get_by_text("2 more").click()  # a <details>: no script needed
+    hidden = facets.locator("details.facet-more a").first
+    name = hidden.inner_text()
+    hidden.click()
+    page.wait_for_url("**/quotes/?q=road&speaker=*")
+    assert page.locator(".hit").count() == 1
+    assert page.locator(".hit .speaker").inner_text() == f"— {name}"
