@@ -18,7 +18,17 @@ from django.db.models import (
     When,
 )
 
-from archive.models import Alias, Article, Entity, Mention, Quote, RelatedLink, Source
+from archive.models import (
+    Alias,
+    Article,
+    Capture,
+    Entity,
+    Mention,
+    OriginalCheck,
+    Quote,
+    RelatedLink,
+    Source,
+)
 from archive.paragraphs import paragraph_text
 from archive.sentences import cut_around, sentence_bounds
 
@@ -525,9 +535,19 @@ def public_article_revisions() -> QuerySet:
 
 
 def public_histories() -> dict[str, QuerySet]:
-    """The history of each other table the public pages show, limited to published articles."""
+    """The history of each other table the public pages show, limited to published articles.
+
+    Captures and checks of the originals are never changed, only added: each row is its own
+    history, dated by when it was made.
+    """
     published = Article.Status.PUBLISHED
     return {
+        "capture": Capture.objects.filter(article__status=published).annotate(
+            history_date=F("fetched_at")
+        ),
+        "originalcheck": OriginalCheck.objects.filter(article__status=published).annotate(
+            history_date=F("checked_at")
+        ),
         "source": Source.history.all(),
         "entity": Entity.history.all(),
         "alias": Alias.history.all(),

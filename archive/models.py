@@ -533,7 +533,10 @@ class Capture(models.Model):
 
     class Meta:
         ordering = ["article", "fetched_at", "id"]
-        indexes = [models.Index(fields=["article", "fetched_at"])]
+        indexes = [
+            models.Index(fields=["article", "fetched_at"]),
+            models.Index(fields=["fetched_at"]),  # the newest, for the pages' validators
+        ]
 
     def __str__(self):
         return f"{self.final_url} captured {self.fetched_at:%Y-%m-%d %H:%M:%S}"
@@ -601,6 +604,7 @@ class OriginalCheck(models.Model):
         indexes = [
             models.Index(fields=["article", "checked_at"]),
             models.Index(fields=["outcome", "checked_at"]),
+            models.Index(fields=["checked_at"]),  # the newest, for the pages' validators
         ]
 
     def __str__(self):

@@ -41,6 +41,7 @@ urlpatterns = [
     path("quotes/", views.quote_search, name="quote-search"),
     path("quotes/export.csv", views.quote_search_csv, name="quote-csv"),
     path("api/quotes", views.quote_search_api, name="quote-api"),
+    path("api/articles/<slug:slug>", views.article_api, name="article-api"),
     path("feeds/latest/", LatestArticlesFeed(), name="feed-latest"),
     path("feeds/sources/<slug:slug>/", SourceFeed(), name="feed-source"),
     path("feeds/entities/<slug:slug>/", EntityFeed(), name="feed-entity"),

@@ -206,7 +206,7 @@ def describe(check: OriginalCheck) -> str:
     """The check in one sentence, with its date, as the article page, the feed and the API
     say it."""
     day = _day(check.checked_at)
-    compared = check.compared_with
+    compared = check.compared_with  # (select_related by original_status)
     since = f" since the capture of {_day(compared.fetched_at)}" if compared else ""
     if check.outcome == Outcome.GONE:
         return f"The original was no longer online on {day}: {check.detail}."
@@ -226,10 +226,17 @@ def describe(check: OriginalCheck) -> str:
 
 
 @dataclass
+class Finding:
+    check: OriginalCheck
+    sentence: str
+
+
+@dataclass
 class OriginalStatus:
     """What is known of an article's original: its last check, and the last one that found
     something out when the last could not (a time-out does not undo a "gone")."""
 
+    address: str
     latest: OriginalCheck | None
     last_known: OriginalCheck | None
 
@@ -238,22 +245,31 @@ class OriginalStatus:
         return self.latest is not None
 
     @property
-    def sentences(self) -> list[str]:
+    def findings(self) -> list[Finding]:
+        """What to tell: the last finding, then the last check if it could not find out."""
         checks = [self.last_known] if self.last_known else []
         if self.latest is not None and self.latest != self.last_known:
             checks.append(self.latest)
-        return [describe(check) for check in checks]
+        return [Finding(check, describe(check)) for check in checks]
+
+    @property
+    def sentences(self) -> list[str]:
+        return [finding.sentence for finding in self.findings]
 
 
-def original_status(article: Article) -> OriginalStatus:
-    """The article's original as last checked (two indexed queries)."""
+def original_status(article: Article) -> OriginalStatus | None:
+    """The article's original as last checked (two indexed queries); None when the article
+    has no original address."""
+    address = address_to_check(article)
+    if address is None:
+        return None
     checks = article.original_checks.select_related("compared_with", "evidence").order_by(
         "-checked_at", "-pk"
     )
     latest = checks.first()
     if latest is None or latest.conclusive:
-        return OriginalStatus(latest, latest)
-    return OriginalStatus(latest, checks.exclude(outcome=Outcome.UNCHECKED).first())
+        return OriginalStatus(address, latest, latest)
+    return OriginalStatus(address, latest, checks.exclude(outcome=Outcome.UNCHECKED).first())
 
 
 def vanishings() -> QuerySet[OriginalCheck]:
