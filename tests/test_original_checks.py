@@ -272,3 +272,44 @@ def test_the_feed_lists_each_vanishing_once_and_only_of_published_articles(clien
     assert article.title in feed and "was no longer online on" in feed
     Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
     assert "<entry>" not in client.get("/feeds/originals-gone/").content.decode()
+
+
+def test_editors_list_the_originals_gone_moved_or_changed_latest_first(
+    client,
+    editor,
+    site,  # noqa: F811
+):
+    from django.urls import reverse
+
+    gone = capture(site.page("/gone", ARTICLE))
+    steady = capture(site.page("/steady", CHANGED_ARTICLE))
+    site.page("/gone", "<p>down</p>", status=503)
+    check()
+    site.gone("/gone")
+    check()
+    listing = reverse("admin:archive_originalcheck_changelist")
+    page = client.get(listing).content.decode()
+    # One row an article, its latest check: the 503 before the 410 is not listed.
+    assert page.count('class="field-outcome"') == 2
+    assert "HTTP 410 Gone" in page and "HTTP 503" not in page
+    only_gone = client.get(listing + "?outcome=gone").content.decode()
+    assert gone.title in only_gone and steady.get_absolute_url() not in only_gone
+    every = client.get(listing + "?checks=all").content.decode()
+    assert every.count('class="field-outcome"') == 4
+    form = client.get(reverse("admin:archive_article_change", args=[gone.pk])).content.decode()
+    assert "The original was no longer online on" in form
+    history = f"{listing}?article__id__exact={gone.pk}&amp;checks=all"
+    assert history in form
+    rows = client.get(history.replace("&amp;", "&")).content.decode()
+    assert rows.count('class="field-outcome"') == 2
+    # The record of the originals is kept whole: nobody changes or deletes a check here.
+    one = OriginalCheck.objects.first()
+    assert (
+        client.get(reverse("admin:archive_originalcheck_delete", args=[one.pk])).status_code == 403
+    )
+    assert (
+        'name="_save"'
+        not in client.get(
+            reverse("admin:archive_originalcheck_change", args=[one.pk])
+        ).content.decode()
+    )
