@@ -67,6 +67,7 @@ def test_a_page_taken_down_is_gone_with_its_date(site, status):  # noqa: F811
     )
     row = article.original_checks.get()
     assert (row.outcome, row.http_status, row.evidence) == (Outcome.GONE, status, None)
+    assert row.compared_with is None and row.text_changed is None  # no page to compare
 
 
 def test_a_host_name_that_no_longer_exists_is_gone_but_a_failed_lookup_is_not(
@@ -372,3 +373,26 @@ def test_an_export_of_version_4_without_checks_still_restores(site, settings, tm
     assert not OriginalCheck.objects.exists()
     assert Capture.objects.count() == captures
     assert not verify_captures().problems
+
+
+def test_a_page_the_archive_fails_on_does_not_stop_the_others(site, monkeypatch):  # noqa: F811
+    from archive.webcapture import originals
+
+    broken = capture(site.page("/broken", ARTICLE))
+    fine = capture(site.page("/fine", CHANGED_ARTICLE))
+    real_extract = originals.extract_article
+
+    def extract(content, url):
+        if url.endswith("/broken"):
+            raise RuntimeError("the extractor crashed")
+        return real_extract(content, url)
+
+    monkeypatch.setattr(originals, "extract_article", extract)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 address.es. could not be checked because of an"):
+        call_command("check_originals", "--delay", "0", stdout=out, stderr=io.StringIO())
+    assert f"{broken.original_url}\tnot recorded\tRuntimeError: the extractor crashed" in (
+        out.getvalue()
+    )
+    assert not broken.original_checks.exists()
+    assert fine.original_checks.get().outcome == Outcome.ONLINE

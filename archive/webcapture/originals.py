@@ -50,7 +50,7 @@ def check_original(article: Article, limits: Limits | None = None) -> OriginalCh
     if url is None:
         raise ValueError(f"article {article.slug!r} has no original address to check")
     latest = article.captures.defer("text").order_by("-fetched_at", "-pk").first()
-    check = OriginalCheck(article=article, url=url, compared_with=latest)
+    check = OriginalCheck(article=article, url=url)
     started = timezone.now()
     try:
         fetched = fetch(url, limits)
@@ -84,6 +84,7 @@ def _judge(check: OriginalCheck, fetched: Fetched, latest: Capture | None) -> No
         return
     page, why_no_text = _page_text(fetched)
     if latest is not None:
+        check.compared_with = latest
         # The SHA-256 of the extracted text, as captures compare (trafilatura evens white space).
         check.text_changed = page is None or sha256_hex(page.text) != latest.text_sha256
     expected = {check.url, latest.final_url if latest else check.url}

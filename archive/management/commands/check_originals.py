@@ -88,9 +88,15 @@ class Command(BaseCommand):
         )
         pacer = Pacer(delay)
         counts: dict[str, int] = {}
+        failed = 0
         for chosen, url in taking_turns(articles, per_host):
             pacer.wait_for(host_of(url))
-            check = check_original(chosen)
+            try:
+                check = check_original(chosen)
+            except Exception as exc:  # one page the archive cannot handle: the others go on
+                failed += 1
+                self.stdout.write(f"{url}\tnot recorded\t{exc.__class__.__name__}: {exc}")
+                continue
             counts[check.outcome] = counts.get(check.outcome, 0) + 1
             line = f"{check.url}\t{check.outcome}\t{describe(check)}"
             if check.evidence_id:
@@ -100,3 +106,8 @@ class Command(BaseCommand):
         if options["verbosity"] >= 1:
             summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items()))
             self.stderr.write(f"Checked {sum(counts.values())} address(es): {summary or 'none'}.")
+        if failed:
+            raise CommandError(
+                f"{failed} address(es) could not be checked because of an error in the archive "
+                "(above); nothing was recorded for them."
+            )
