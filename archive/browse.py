@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -538,14 +539,15 @@ def public_histories() -> dict[str, QuerySet]:
     """The history of each other table the public pages show, limited to published articles.
 
     Captures and checks of the originals are never changed, only added: each row is its own
-    history, dated by when it was made.
+    history, dated by when it was made. Their article is tested row by row (EXISTS), newest
+    first along their date's index: joined instead, SQLite sorted every check of every
+    published article first (64 ms for 200,000 checks against 0.7 ms, bench/originals.py).
     """
     published = Article.Status.PUBLISHED
+    of_published = Exists(Article.objects.filter(pk=OuterRef("article_id"), status=published))
     return {
-        "capture": Capture.objects.filter(article__status=published).annotate(
-            history_date=F("fetched_at")
-        ),
-        "originalcheck": OriginalCheck.objects.filter(article__status=published).annotate(
+        "capture": Capture.objects.filter(of_published).annotate(history_date=F("fetched_at")),
+        "originalcheck": OriginalCheck.objects.filter(of_published).annotate(
             history_date=F("checked_at")
         ),
         "source": Source.history.all(),
