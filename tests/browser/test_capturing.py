@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
+from test_accessibility import serious_violations
 
 from archive.editors import EDITORS_GROUP
 from archive.models import Article
@@ -80,6 +81,8 @@ def test_a_reader_learns_the_original_has_gone_and_an_editor_finds_it_listed(
     live_server,
     editor_page,
     browser,
+    open_page,
+    axe_script,
     site,  # noqa: F811
 ):
     address = site.page("/2021/03/almaty-relatives", ARTICLE)
@@ -97,6 +100,13 @@ def test_a_reader_learns_the_original_has_gone_and_an_editor_finds_it_listed(
         f"The original was no longer online on {today}: it answered HTTP 410 Gone."
     )
     context.close()
+    # The notice stands out, and is readable in both colour schemes.
+    checked = open_page(axe=True)
+    checked.goto(live_server.url + article.get_absolute_url())
+    checked.add_script_tag(path=axe_script)
+    for scheme in ("light", "dark"):
+        checked.emulate_media(color_scheme=scheme)
+        assert not serious_violations(checked, scheme), scheme
 
     page = editor_page
     page.get_by_role("link", name="Original checks").click()
