@@ -9,6 +9,8 @@ import io
 import pytest
 from capture_pages import ARTICLE, captures_allowed_on_loopback, site  # noqa: F401 (fixtures)
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from lxml import html as lxml_html
@@ -227,3 +229,25 @@ def test_checks_are_dated_in_the_archives_time_zone(client, captured):
     assert status_on_page(client, captured) == (
         "The original was no longer online on 3 December 2026: it answered HTTP 410 Gone."
     )
+
+
+def test_the_json_costs_the_same_queries_however_many_captures_and_checks(
+    client,
+    captured,
+    site,  # noqa: F811
+):
+    def queries():
+        with CaptureQueriesContext(connection) as context:
+            assert api(client, captured).status_code == 200
+        return len(context.captured_queries)
+
+    site.page("/2021/almaty", "busy", status=503)
+    check_originals()  # a latest check that could not find out: one query more, at most
+    few = queries()
+    for text in ("fourth", "fifth", "sixth"):
+        site.page("/2021/almaty", ARTICLE.replace("third", text))
+        check_originals()  # each one changed: a check and a capture kept as evidence
+    site.page("/2021/almaty", "busy", status=503)
+    check_originals()
+    assert captured.captures.count() == 4 and captured.original_checks.count() == 5
+    assert queries() == few

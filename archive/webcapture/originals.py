@@ -264,9 +264,10 @@ def original_status(article: Article) -> OriginalStatus | None:
     address = address_to_check(article)
     if address is None:
         return None
-    checks = article.original_checks.select_related("compared_with", "evidence").order_by(
-        "-checked_at", "-pk"
-    )
+    checks = article.original_checks.select_related(
+        "compared_with",
+        "evidence__article",  # the evidence's address names its article
+    ).order_by("-checked_at", "-pk")
     latest = checks.first()
     if latest is None or latest.conclusive:
         return OriginalStatus(address, latest, latest)
