@@ -572,15 +572,17 @@ class OriginalCheck(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="original_checks")
     url = models.URLField(max_length=2000, help_text="The address asked.")
-    final_url = models.URLField(
-        max_length=2000, blank=True, help_text="Where its redirects led, if anywhere answered."
+    # Text, not a bounded URLField: a redirect may lead to an address of any length, and a
+    # check records it whole or not at all.
+    final_url = models.TextField(
+        blank=True, help_text="Where its redirects led, if anywhere answered."
     )
     checked_at = models.DateTimeField()
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     http_status = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="The final response's status; empty if none came."
     )
-    detail = models.CharField(max_length=1000, blank=True, help_text="What was found, in words.")
+    detail = models.TextField(blank=True, help_text="What was found, in words.")
     text_changed = models.BooleanField(
         null=True,
         blank=True,

@@ -57,7 +57,7 @@ def check_original(article: Article, limits: Limits | None = None) -> OriginalCh
     except FetchError as exc:
         check.checked_at = started
         check.outcome = Outcome.GONE if exc.host_unknown else Outcome.UNCHECKED
-        check.detail = str(exc)[:1000]
+        check.detail = str(exc)
         check.save()
         return check
     check.checked_at = fetched.fetched_at
