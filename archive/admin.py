@@ -1171,6 +1171,32 @@ class LatestCheckFilter(admin.SimpleListFilter):
         return queryset.filter(pk=Subquery(latest))
 
 
+class OutcomeFilter(admin.SimpleListFilter):
+    """Each outcome, and the three that mean the archived copy now matters most."""
+
+    title = "outcome"
+    parameter_name = "outcome"
+    LOST_OR_ALTERED = "lost"
+    LOST_OR_ALTERED_OUTCOMES = [
+        OriginalCheck.Outcome.GONE,
+        OriginalCheck.Outcome.MOVED,
+        OriginalCheck.Outcome.CHANGED,
+    ]
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.LOST_OR_ALTERED, "gone, moved or changed"),
+            *OriginalCheck.Outcome.choices,
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.LOST_OR_ALTERED:
+            return queryset.filter(outcome__in=self.LOST_OR_ALTERED_OUTCOMES)
+        if self.value() in OriginalCheck.Outcome.values:
+            return queryset.filter(outcome=self.value())
+        return queryset
+
+
 @admin.register(OriginalCheck)
 class OriginalCheckAdmin(admin.ModelAdmin):
     """What the originals answered when asked again (`manage.py check_originals`): by default
@@ -1190,7 +1216,7 @@ class OriginalCheckAdmin(admin.ModelAdmin):
     list_display_links = None
     list_filter = [
         LatestCheckFilter,
-        "outcome",
+        OutcomeFilter,
         "checked_at",
         ("article__source", admin.RelatedOnlyFieldListFilter),
     ]

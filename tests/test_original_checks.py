@@ -295,14 +295,21 @@ def test_editors_list_the_originals_gone_moved_or_changed_latest_first(
     assert "HTTP 410 Gone" in page and "HTTP 503" not in page
     only_gone = client.get(listing + "?outcome=gone").content.decode()
     assert gone.title in only_gone and steady.get_absolute_url() not in only_gone
+    lost = client.get(listing + "?outcome=lost").content.decode()
+    assert "gone, moved or changed" in lost
+    assert gone.get_absolute_url() in lost and steady.get_absolute_url() not in lost
+    site.page("/steady", ARTICLE)  # its text changes
+    check()
+    lost = client.get(listing + "?outcome=lost").content.decode()
+    assert gone.get_absolute_url() in lost and steady.get_absolute_url() in lost
     every = client.get(listing + "?checks=all").content.decode()
-    assert every.count('class="field-outcome"') == 4
+    assert every.count('class="field-outcome"') == 6
     form = client.get(reverse("admin:archive_article_change", args=[gone.pk])).content.decode()
     assert "The original was no longer online on" in form
     history = f"{listing}?article__id__exact={gone.pk}&amp;checks=all"
     assert history in form
     rows = client.get(history.replace("&amp;", "&")).content.decode()
-    assert rows.count('class="field-outcome"') == 2
+    assert rows.count('class="field-outcome"') == 3
     # The record of the originals is kept whole: nobody changes or deletes a check here.
     one = OriginalCheck.objects.first()
     assert (
