@@ -8,7 +8,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
@@ -40,6 +40,7 @@ from archive.models import (
     Capture,
     Entity,
     Mention,
+    OriginalCheck,
     Quote,
     RelatedLink,
     Source,
@@ -49,6 +50,7 @@ from archive.paragraphs import FIRST, numbers_held, paragraph_text
 from archive.quotes.editing import QuoteEditError, merge_quotes, place_words, split_quote
 from archive.supplied_text import supplied_line, supplied_text
 from archive.templatetags.highlighting import marked
+from archive.webcapture.originals import original_status
 from archive.webcapture.records import CaptureError, capture_address
 
 admin.site.site_header = "Archive editors"
@@ -316,6 +318,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
     actions = ["publish", "unpublish"]
     readonly_fields = [
         "public_page",
+        "original_now",
         "captures_from_the_web",
         "tags_and_quotations",
         "title_origin",
@@ -338,6 +341,7 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
                     "published_on",
                     "date_origin",
                     "original_url",
+                    "original_now",
                     "authors",
                     "language",
                     "captured_on",
@@ -423,6 +427,23 @@ class ArticleAdmin(SuppliedTextAdmin, SimpleHistoryAdmin):
             article_list_url("quote", article),
             article_add_url("quote", article),
         )
+
+    @admin.display(description="original now")
+    def original_now(self, article):
+        status = original_status(article) if article.pk else None
+        if status is None:
+            return "No original address."
+        said = " ".join(status.sentences) or (
+            "Not checked yet (manage.py check_originals): whether it is still online is unknown."
+        )
+        if not status.checked:
+            return said
+        checks = (
+            reverse("admin:archive_originalcheck_changelist")
+            + "?"
+            + urlencode({"article__id__exact": article.pk, "checks": "all"})
+        )
+        return format_html('{} <a href="{}">Every check of the original</a>', said, checks)
 
     @admin.display(description="captures from the web")
     def captures_from_the_web(self, article):
@@ -1118,3 +1139,118 @@ class CaptureAdmin(admin.ModelAdmin):
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class LatestCheckFilter(admin.SimpleListFilter):
+    """By default one row an article, its latest check: what is known of each original now."""
+
+    title = "checks shown"
+    parameter_name = "checks"
+
+    def lookups(self, request, model_admin):
+        return [("all", "Every check")]
+
+    def choices(self, changelist):
+        for value, label in ((None, "The latest of each article"), ("all", "Every check")):
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: value} if value else {}, [self.parameter_name]
+                ),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        latest = (
+            OriginalCheck.objects.filter(article=OuterRef("article"))
+            .order_by("-checked_at", "-pk")
+            .values("pk")[:1]
+        )
+        return queryset.filter(pk=Subquery(latest))
+
+
+class OutcomeFilter(admin.SimpleListFilter):
+    """Each outcome, and the three that mean the archived copy now matters most."""
+
+    title = "outcome"
+    parameter_name = "outcome"
+    LOST_OR_ALTERED = "lost"
+    LOST_OR_ALTERED_OUTCOMES = [
+        OriginalCheck.Outcome.GONE,
+        OriginalCheck.Outcome.MOVED,
+        OriginalCheck.Outcome.CHANGED,
+    ]
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.LOST_OR_ALTERED, "gone, moved or changed"),
+            *OriginalCheck.Outcome.choices,
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.LOST_OR_ALTERED:
+            return queryset.filter(outcome__in=self.LOST_OR_ALTERED_OUTCOMES)
+        if self.value() in OriginalCheck.Outcome.values:
+            return queryset.filter(outcome=self.value())
+        return queryset
+
+
+@admin.register(OriginalCheck)
+class OriginalCheckAdmin(admin.ModelAdmin):
+    """What the originals answered when asked again (`manage.py check_originals`): by default
+    the latest of each article, newest first; filter for those gone, moved or changed."""
+
+    formfield_overrides = URL_FIELDS
+    list_display = [
+        "checked_at",
+        "outcome",
+        "article_link",
+        "url",
+        "where_it_led",
+        "http_status",
+        "detail",
+        "evidence_link",
+    ]
+    list_display_links = None
+    list_filter = [
+        LatestCheckFilter,
+        OutcomeFilter,
+        "checked_at",
+        ("article__source", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["article", "evidence"]
+    search_fields = ["url", "final_url", "article__title", "article__slug"]
+    date_hierarchy = "checked_at"
+    ordering = ["-checked_at", "-pk"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the history of the original: kept whole
+
+    @admin.display(description="article", ordering="article__title")
+    def article_link(self, check):
+        return format_html(
+            '<a href="{}">{}</a> (<a href="{}">public page</a>)',
+            reverse("admin:archive_article_change", args=[check.article_id]),
+            check.article.title,
+            check.article.get_absolute_url(),
+        )
+
+    @admin.display(description="led to")
+    def where_it_led(self, check):
+        return check.final_url if check.final_url and check.final_url != check.url else "—"
+
+    @admin.display(description="kept as")
+    def evidence_link(self, check):
+        if check.evidence is None:
+            return "—"
+        return format_html(
+            '<a href="{}">the page as it answered</a>', check.evidence.get_absolute_url()
+        )

@@ -6,7 +6,7 @@ links, entity redirects, and the history of all of them), primary keys
 included, so a restore is the same archive: same addresses, same hashes,
 same history. One JSON object per line:
 
-    {"format": "uyghur-archive-export", "version": 4, "exported_at": "…"}
+    {"format": "uyghur-archive-export", "version": 5, "exported_at": "…"}
     {"model": "auth.user", "fields": {"username": "…", …}}      who made the history
     {"model": "archive.source", "pk": 1, "fields": {…}}          Django's serializer shape
     …
@@ -30,6 +30,11 @@ Version 4 adds captures from the web (archive.webcapture): their rows, and after
 rows each capture's WARC file, base64-encoded, with its SHA-256. A restore writes the files
 back under ARCHIVE_DATA_DIR, checks each against its capture, and removes those it wrote if
 anything fails. Versions 1 to 3, which hold no captures, are still restored.
+
+Version 5 adds the checks of the originals (`archive.originalcheck`, manage.py
+check_originals): what each original address answered when asked again, with the capture
+kept as evidence when it had changed or moved. Versions 1 to 4 hold none and are still
+restored: the restored archive has simply never checked its originals.
 """
 
 import base64
@@ -67,10 +72,10 @@ from archive.paragraphs import number_of
 from archive.search.indexing import bring_index_in_line
 
 FORMAT = "uyghur-archive-export"
-VERSION = 4
+VERSION = 5
 # Versions this code restores; before 2, tags and quotes counted paragraphs from 0; before 4
-# there were no captures.
-READABLE_VERSIONS = (1, 2, 3, 4)
+# there were no captures; before 5, no checks of the originals.
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 COUNTED_FROM_ZERO_BEFORE = 2
 # Before 3, an entity's notes for editors were its "description" (migration 0011).
 NOTES_RENAMED_BEFORE = 3

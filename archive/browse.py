@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -18,7 +19,17 @@ from django.db.models import (
     When,
 )
 
-from archive.models import Alias, Article, Entity, Mention, Quote, RelatedLink, Source
+from archive.models import (
+    Alias,
+    Article,
+    Capture,
+    Entity,
+    Mention,
+    OriginalCheck,
+    Quote,
+    RelatedLink,
+    Source,
+)
 from archive.paragraphs import paragraph_text
 from archive.sentences import cut_around, sentence_bounds
 
@@ -525,9 +536,20 @@ def public_article_revisions() -> QuerySet:
 
 
 def public_histories() -> dict[str, QuerySet]:
-    """The history of each other table the public pages show, limited to published articles."""
+    """The history of each other table the public pages show, limited to published articles.
+
+    Captures and checks of the originals are never changed, only added: each row is its own
+    history, dated by when it was made. Their article is tested row by row (EXISTS), newest
+    first along their date's index: joined instead, SQLite sorted every check of every
+    published article first (64 ms for 200,000 checks against 0.7 ms, bench/originals.py).
+    """
     published = Article.Status.PUBLISHED
+    of_published = Exists(Article.objects.filter(pk=OuterRef("article_id"), status=published))
     return {
+        "capture": Capture.objects.filter(of_published).annotate(history_date=F("fetched_at")),
+        "originalcheck": OriginalCheck.objects.filter(of_published).annotate(
+            history_date=F("checked_at")
+        ),
         "source": Source.history.all(),
         "entity": Entity.history.all(),
         "alias": Alias.history.all(),

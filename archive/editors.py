@@ -23,6 +23,8 @@ EDITOR_PERMISSIONS = {
     "quote": ("add", "change", "delete", "view"),
     # Captures are evidence: made by capturing an address (adding an article), never edited.
     "capture": ("view",),
+    # What the originals answered when asked again: recorded by check_originals, never edited.
+    "originalcheck": ("view",),
     "historicalarticle": ("view",),
     "historicalsource": ("view",),
     "historicalentity": ("view",),

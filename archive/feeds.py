@@ -1,4 +1,5 @@
-"""Atom feeds: the latest articles, one source's, one entity's, and a saved search's."""
+"""Atom feeds: the latest articles, one source's, one entity's, a saved search's, and the
+articles whose original has gone."""
 
 import datetime
 
@@ -10,11 +11,12 @@ from django.utils.http import urlencode
 from django.utils.xmlutils import SimplerXMLGenerator
 
 from archive import browse
-from archive.models import Article, Entity, Source
+from archive.models import Article, Entity, OriginalCheck, Source
 from archive.search.health import with_index_notice
 from archive.search.params import search_params
 from archive.search.results import run_search
 from archive.supplied_text import supplied_text
+from archive.webcapture.originals import describe, vanishings
 
 FEED_LENGTH = 30
 
@@ -140,3 +142,42 @@ class SearchFeed(LatestArticlesFeed):
 
     def items(self, outcome):
         return [hit.article for hit in outcome.hits]
+
+
+class VanishedOriginalsFeed(Feed):
+    """Published articles whose original was found gone, newest vanishing first: each time an
+    original went from there (or unchecked) to gone is one entry."""
+
+    feed_type = ArchiveAtomFeed
+    title = "Uyghur Repression News Archive: originals no longer online"
+    subtitle = (
+        "Archived articles whose original page was found gone (404, 410, or its host name no "
+        "longer exists) by the archive's checks, newest first. A page that could not be "
+        "checked (a time-out, a server error) is not listed: that is not proof it is gone."
+    )
+
+    def link(self):
+        return reverse("article-list")
+
+    def items(self):
+        return vanishings()[:FEED_LENGTH]
+
+    def item_title(self, check: OriginalCheck):
+        return check.article.title
+
+    def item_link(self, check: OriginalCheck):
+        return check.article.get_absolute_url()
+
+    def item_guid(self, check: OriginalCheck):
+        return f"{check.article.get_absolute_url()}#original-gone-{check.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_description(self, check: OriginalCheck):
+        return f"{describe(check)} Original address: {check.url}"
+
+    def item_pubdate(self, check: OriginalCheck):
+        return check.checked_at
+
+    def item_categories(self, check: OriginalCheck):
+        return [check.article.source.name] if check.article.source_id else []

@@ -533,7 +533,10 @@ class Capture(models.Model):
 
     class Meta:
         ordering = ["article", "fetched_at", "id"]
-        indexes = [models.Index(fields=["article", "fetched_at"])]
+        indexes = [
+            models.Index(fields=["article", "fetched_at"]),
+            models.Index(fields=["fetched_at"]),  # the newest, for the pages' validators
+        ]
 
     def __str__(self):
         return f"{self.final_url} captured {self.fetched_at:%Y-%m-%d %H:%M:%S}"
@@ -548,3 +551,68 @@ class Capture(models.Model):
     @property
     def warc_file(self) -> Path:
         return Path(settings.DATA_DIR) / self.warc_path
+
+
+class OriginalCheck(models.Model):
+    """What the original address answered when the archive asked again whether it still
+    stands (`manage.py check_originals`). Checks are kept, never changed: together they are
+    the history of the original.
+
+    "Could not be checked" (a time-out, a server error, a refused address) says nothing
+    about whether the page is gone; only a 404 or 410, or a host name that no longer
+    exists, is "gone".
+    """
+
+    class Outcome(models.TextChoices):
+        ONLINE = "online", "still online"
+        CHANGED = "changed", "changed since the capture"
+        MOVED = "moved", "moved to another address"
+        GONE = "gone", "no longer online"
+        UNCHECKED = "unchecked", "could not be checked"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="original_checks")
+    url = models.URLField(max_length=2000, help_text="The address asked.")
+    # Text, not a bounded URLField: a redirect may lead to an address of any length, and a
+    # check records it whole or not at all.
+    final_url = models.TextField(
+        blank=True, help_text="Where its redirects led, if anywhere answered."
+    )
+    checked_at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    http_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The final response's status; empty if none came."
+    )
+    detail = models.TextField(blank=True, help_text="What was found, in words.")
+    text_changed = models.BooleanField(
+        null=True,
+        blank=True,
+        help_text="Whether the page's text differs from the capture compared with; empty when "
+        "there was none to compare with or no page to read.",
+    )
+    compared_with = models.ForeignKey(
+        Capture, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    evidence = models.ForeignKey(
+        Capture,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="found_by_check",
+        help_text="The capture kept of the page as it answered, when it had changed or moved.",
+    )
+
+    class Meta:
+        ordering = ["article", "checked_at", "id"]
+        indexes = [
+            models.Index(fields=["article", "checked_at"]),
+            models.Index(fields=["outcome", "checked_at"]),
+            models.Index(fields=["checked_at"]),  # the newest, for the pages' validators
+        ]
+
+    def __str__(self):
+        return f"{self.url}: {self.get_outcome_display()} on {self.checked_at:%Y-%m-%d}"
+
+    @property
+    def conclusive(self) -> bool:
+        """Whether the check found out anything about the original."""
+        return self.outcome != self.Outcome.UNCHECKED

@@ -4,7 +4,13 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path, re_path
 
 from archive import views
-from archive.feeds import EntityFeed, LatestArticlesFeed, SearchFeed, SourceFeed
+from archive.feeds import (
+    EntityFeed,
+    LatestArticlesFeed,
+    SearchFeed,
+    SourceFeed,
+    VanishedOriginalsFeed,
+)
 from archive.sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -35,10 +41,12 @@ urlpatterns = [
     path("quotes/", views.quote_search, name="quote-search"),
     path("quotes/export.csv", views.quote_search_csv, name="quote-csv"),
     path("api/quotes", views.quote_search_api, name="quote-api"),
+    path("api/articles/<slug:slug>", views.article_api, name="article-api"),
     path("feeds/latest/", LatestArticlesFeed(), name="feed-latest"),
     path("feeds/sources/<slug:slug>/", SourceFeed(), name="feed-source"),
     path("feeds/entities/<slug:slug>/", EntityFeed(), name="feed-entity"),
     path("feeds/search/", SearchFeed(), name="feed-search"),
+    path("feeds/originals-gone/", VanishedOriginalsFeed(), name="feed-originals-gone"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -3,6 +3,7 @@ article-extraction corpus read in place (../shared/corpus, never copied into the
 
 import gzip
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class Site:
     def __init__(self):
         self.pages: dict[str, tuple[int, dict, bytes]] = {}
         self.requests: list[str] = []
+        self.slow: dict[str, float] = {}  # path → seconds to wait before answering
         self.base = ""
 
     def page(self, path, body, *, status=200, content_type="text/html; charset=utf-8", **headers):
@@ -65,6 +67,15 @@ class Site:
         self.pages[path] = (status, {"Location": to}, b"")
         return self.base + path
 
+    def gone(self, path, status=410):
+        """A page taken down: 410 Gone (or 404, as most sites say it)."""
+        return self.page(path, "<p>This page is no longer available.</p>", status=status)
+
+    def slow_page(self, path, body, seconds):
+        """A page answered only after `seconds`: longer than a test's time limit."""
+        self.slow[path] = seconds
+        return self.page(path, body)
+
     def corpus_page(self, path, name):
         """A page of the extraction corpus, served as its site served it (gzip-decoded)."""
         return self.page(path, gzip.decompress((CORPUS / "html" / name).read_bytes()))
@@ -76,6 +87,8 @@ def _handler(site: Site):
 
         def do_GET(self):  # noqa: N802 (http.server's name)
             site.requests.append(self.path)
+            if self.path in site.slow:
+                time.sleep(site.slow[self.path])
             status, headers, body = site.pages.get(self.path, (404, {}, b"not here"))
             self.send_response(status)
             for name, value in headers.items():
@@ -84,7 +97,10 @@ def _handler(site: Site):
             if headers.get("Connection") == "close":
                 self.close_connection = True
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the archive gave up waiting (a slow page): nobody to answer
 
         def log_message(self, *args):
             pass
@@ -99,7 +115,8 @@ def site():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
     server.daemon_threads = True
     site.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polled often: shutting the server down at the end of each test waits for one poll.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield site
     server.shutdown()

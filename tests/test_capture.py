@@ -128,7 +128,7 @@ def test_an_export_carries_the_warc_files_and_a_restore_writes_them_back(
     call_command("export_archive", str(export), stdout=io.StringIO())
     with gzip.open(export, "rt") as lines:
         records = [json.loads(line) for line in lines]
-    assert records[0]["version"] == 4
+    assert records[0]["version"] == 5
     assert records[-1]["counts"]["files"] == 2
     call_command("flush", interactive=False, verbosity=0)
     for _, path, _ in rows:

@@ -1,5 +1,6 @@
 """Thin views: parse the request, call one function, render."""
 
+from archive.views.article_api import article_api
 from archive.views.articles import article_detail, article_list, home
 from archive.views.captures import capture_detail
 from archive.views.dates import date_index, date_month, date_unknown, date_year
@@ -11,6 +12,7 @@ from archive.views.sources import source_detail, source_list, unknown_source
 
 __all__ = [
     "about",
+    "article_api",
     "article_detail",
     "article_list",
     "capture_detail",

@@ -12,6 +12,7 @@ from archive.related import related_documents
 from archive.search.results import highlight_groups
 from archive.search.snippets import mark_paragraph
 from archive.views.caching import revalidated
+from archive.webcapture.originals import original_status
 from archive.webcapture.records import capture_history
 
 # ?mentions=all links every mention of every name in the text, not only the first.
@@ -78,6 +79,7 @@ def render_article(request, article, *, preview=False):
             "related": related_documents(article),
             "quoted": article_quotes(article),
             "captures": capture_history(article),
+            "original": original_status(article),
             "neighbours": browse.source_neighbours(article),
             "permalink": permalink,
             "citation": cite(article, permalink),

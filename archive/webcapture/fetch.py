@@ -30,13 +30,23 @@ METADATA_ADDRESSES = {
     ipaddress.ip_address("100.100.100.200"),
     ipaddress.ip_address("fd00:ec2::254"),
 }
+# What getaddrinfo answers when DNS says the name does not exist (not a failed lookup).
+HOST_UNKNOWN_ERRORS = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
 EVERYWHERE = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class FetchError(Exception):
-    """The address could not be captured; the message says why, for the editor."""
+    """The address could not be captured; the message says why, for the editor.
+
+    `host_unknown` is true only when DNS answered that the host name does not exist (the
+    domain is gone), not when the lookup itself failed (which may pass).
+    """
+
+    def __init__(self, message: str, *, host_unknown: bool = False):
+        super().__init__(message)
+        self.host_unknown = host_unknown
 
 
 @dataclass(frozen=True)
@@ -119,7 +129,10 @@ def checked_addresses(host: str, port: int, limits: Limits) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"the host {host!r} cannot be resolved ({exc})") from None
+        raise FetchError(
+            f"the host {host!r} cannot be resolved ({exc})",
+            host_unknown=getattr(exc, "errno", None) in HOST_UNKNOWN_ERRORS,
+        ) from None
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])

@@ -8,6 +8,7 @@ extracted text changed since the one before.
 
 import hashlib
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -96,8 +97,7 @@ def captured_article(url: str, final_url: str) -> Article | None:
 
 
 def _store(fetched, extracted, warc: bytes, *, draft, source) -> CaptureResult:
-    written = None
-    try:
+    with _warc_written() as written:
         with transaction.atomic():
             article = captured_article(fetched.url, fetched.final_url)
             created = article is None
@@ -107,15 +107,39 @@ def _store(fetched, extracted, warc: bytes, *, draft, source) -> CaptureResult:
             else:
                 previous = article.captures.order_by("-fetched_at", "-pk").first()
             capture = _new_capture(article, fetched, extracted, warc)
-            written = capture.warc_file
-            written.parent.mkdir(parents=True, exist_ok=True)
-            written.write_bytes(warc)
-    except BaseException:
-        if written is not None:
-            written.unlink(missing_ok=True)
-        raise
+            written(capture, warc)
     text_changed = None if previous is None else previous.text_sha256 != capture.text_sha256
     return CaptureResult(capture=capture, created=created, text_changed=text_changed)
+
+
+def keep_capture(article: Article, fetched: Fetched, extracted: ExtractedArticle) -> Capture:
+    """A new capture of `article` from this fetch, its WARC file written: the page as it
+    answered when the original was checked (archive.webcapture.originals)."""
+    warc = warc_bytes(fetched)
+    with _warc_written() as written, transaction.atomic():
+        capture = _new_capture(article, fetched, extracted, warc)
+        written(capture, warc)
+    return capture
+
+
+@contextmanager
+def _warc_written():
+    """Gives a function writing a capture's WARC file; the file is removed again if the
+    block fails (its transaction is rolled back, so no capture names it)."""
+    written = []
+
+    def write(capture: Capture, warc: bytes) -> None:
+        path = capture.warc_file
+        written.append(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(warc)
+
+    try:
+        yield write
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def _new_capture(article, fetched: Fetched, extracted: ExtractedArticle, warc: bytes) -> Capture:

@@ -1,10 +1,16 @@
 """An editor pastes an address in the admin and gets the article; a reader opens the page as
-captured, in Chromium: nothing in it runs, and no request leaves for another host."""
+captured, in Chromium: nothing in it runs, and no request leaves for another host. A reader
+learns that the original has gone, and an editor finds it in the list of checks."""
+
+import io
 
 import pytest
 from capture_pages import ARTICLE, captures_allowed_on_loopback, site  # noqa: F401 (fixtures)
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
+from test_accessibility import serious_violations
 
 from archive.editors import EDITORS_GROUP
 from archive.models import Article
@@ -69,3 +75,47 @@ def test_an_editor_pastes_an_address_and_a_reader_opens_the_page_as_captured(
     assert requests and all(url.startswith(live_server.url) for url in requests), requests
     assert len(site.requests) == site_requests  # the original site was not asked again
     context.close()
+
+
+def test_a_reader_learns_the_original_has_gone_and_an_editor_finds_it_listed(
+    live_server,
+    editor_page,
+    browser,
+    open_page,
+    axe_script,
+    site,  # noqa: F811
+):
+    address = site.page("/2021/03/almaty-relatives", ARTICLE)
+    call_command("capture", address, stdout=io.StringIO(), stderr=io.StringIO())
+    site.gone("/2021/03/almaty-relatives")
+    call_command("check_originals", "--delay", "0", stdout=io.StringIO(), stderr=io.StringIO())
+    article = Article.objects.get(original_url=address)
+    today = f"{timezone.localdate():%-d %B %Y}"
+
+    # A reader, without JavaScript: the page says it in words, with the date.
+    context = browser.new_context(java_script_enabled=False)
+    reader = context.new_page()
+    reader.goto(live_server.url + article.get_absolute_url())
+    expect(reader.locator("#original-status")).to_have_text(
+        f"The original was no longer online on {today}: it answered HTTP 410 Gone."
+    )
+    context.close()
+    # The notice stands out, and is readable in both colour schemes.
+    checked = open_page(axe=True)
+    checked.goto(live_server.url + article.get_absolute_url())
+    checked.add_script_tag(path=axe_script)
+    for scheme in ("light", "dark"):
+        checked.emulate_media(color_scheme=scheme)
+        assert not serious_violations(checked, scheme), scheme
+
+    page = editor_page
+    page.get_by_role("link", name="Original checks").click()
+    page.get_by_role("link", name="no longer online").click()
+    row = page.locator("#result_list tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(article.title)
+    expect(row).to_contain_text("HTTP 410 Gone")
+    row.get_by_role("link", name=article.title).click()
+    expect(page.locator(".field-original_now")).to_contain_text(
+        f"The original was no longer online on {today}"
+    )
