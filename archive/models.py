@@ -530,6 +530,14 @@ class Capture(models.Model):
     publisher_found_in = models.CharField(max_length=100, blank=True)
     published_on = models.DateField(null=True, blank=True)
     date_found_in = models.CharField(max_length=100, blank=True)
+    imported_from = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=(
+            "The crawl file (WARC or WACZ) this capture was imported from, made by another "
+            "tool; blank when the archive fetched the page itself."
+        ),
+    )
 
     class Meta:
         ordering = ["article", "fetched_at", "id"]
