@@ -303,3 +303,16 @@ def test_import_articles_given_a_crawl_points_to_import_crawl(tmp_path):
     with pytest.raises(CommandError):
         call_command("import_articles", str(path), stdout=io.StringIO(), stderr=err)
     assert "crawl.warc.gz: a crawl: `manage.py import_crawl` archives its pages" in err.getvalue()
+
+
+def test_a_long_crawl_reports_its_progress(tmp_path, monkeypatch):
+    monkeypatch.setattr("archive.webcapture.crawls.PROGRESS_EVERY", 5)
+    path = wget_crawl().save(tmp_path / "crawl.warc.gz")
+    err = io.StringIO()
+    call_command("import_crawl", str(path), stdout=io.StringIO(), stderr=err)
+    progress = err.getvalue().splitlines()
+    assert [line.split(" (")[0] for line in progress] == [
+        "crawl.warc.gz: 5 records read",
+        "crawl.warc.gz: 10 records read",
+    ]
+    assert progress[1].endswith("% of the file)")
