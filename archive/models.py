@@ -509,7 +509,16 @@ class Capture(models.Model):
     it was found; a blank `…_found_in` means the page did not say.
     """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="captures")
+    # Deleting an article keeps its captures (the evidence), detached: their WARC files stay
+    # checked by `verify` and carried by exports; the admin lists them ("article: empty").
+    article = models.ForeignKey(
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="captures",
+        help_text="Empty once the article is deleted: the capture and its WARC file are kept.",
+    )
     url = models.URLField(max_length=2000, help_text="The address asked for.")
     final_url = models.URLField(max_length=2000, help_text="The address the redirects led to.")
     fetched_at = models.DateTimeField()
