@@ -7,10 +7,12 @@ The crawl files are written here with warcio, small, in each test's temporary di
 import datetime
 import io
 import json
+import shutil
+import subprocess
 import zipfile
 
 import pytest
-from capture_pages import ARTICLE, captures_allowed_on_loopback  # noqa: F401 (fixture)
+from capture_pages import ARTICLE, captures_allowed_on_loopback, site  # noqa: F401 (fixtures)
 from django.core.management import CommandError, call_command
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -316,3 +318,30 @@ def test_a_long_crawl_reports_its_progress(tmp_path, monkeypatch):
         "crawl.warc.gz: 10 records read",
     ]
     assert progress[1].endswith("% of the file)")
+
+
+@pytest.mark.skipif(shutil.which("wget") is None, reason="wget is not installed")
+def test_crawls_written_by_wget_itself_are_read(site, tmp_path):  # noqa: F811
+    """wget's own WARC files: a page, an image, a redirect to a second page, a missing page;
+    then a second crawl with --warc-dedup, where the unchanged page is a revisit record."""
+    story = site.page("/almaty", ARTICLE)
+    image = site.page("/photo.jpg", b"\xff\xd8\xff" + bytes(500), content_type="image/jpeg")
+    other = site.page("/bishkek", OTHER)
+    moved = site.redirect("/old", other, status=301)
+    missing = site.base + "/missing"
+    first, second = tmp_path / "first", tmp_path / "second"
+    wget = ["wget", "--quiet", "--output-document", "/dev/null", "--tries", "1"]
+    run = {"cwd": tmp_path, "check": False, "timeout": 30}  # wget exits 8 on the 404
+    subprocess.run(
+        [*wget, f"--warc-file={first}", "--warc-cdx", story, image, moved, missing], **run
+    )
+    subprocess.run([*wget, f"--warc-file={second}", f"--warc-dedup={first}.cdx", story], **run)
+    lines = import_crawl(f"{first}.warc.gz", f"{second}.warc.gz")
+    assert [line.split("\t")[0] for line in lines[:2]] == [story, other]
+    assert lines[2].endswith(
+        "2 page(s) archived, 0 already archived, 0 failed. Skipped: 1 not HTML, 1 redirect, "
+        "1 HTTP error or other status than 200, 1 revisit record (no new copy kept by the "
+        "crawler)."
+    ), lines[2]
+    assert Article.objects.count() == 2 and Capture.objects.count() == 2
+    assert not verify_captures().problems
