@@ -5,6 +5,7 @@ as a capture dated by the crawl, its WARC records copied unchanged and checked b
 The crawl files are written here with warcio, small, in each test's temporary directory."""
 
 import datetime
+import gzip
 import io
 import json
 import shutil
@@ -345,3 +346,49 @@ def test_crawls_written_by_wget_itself_are_read(site, tmp_path):  # noqa: F811
     ), lines[2]
     assert Article.objects.count() == 2 and Capture.objects.count() == 2
     assert not verify_captures().problems
+
+
+def test_pages_a_browser_received_brotli_compressed_are_read_and_zstd_is_skipped(tmp_path):
+    import brotli
+
+    crawl = Crawl(request_first=False)
+    compressed = brotli.compress(ARTICLE.encode())
+    crawl.exchange(STORY, compressed, date="2024-05-01T10:00:00Z", **{"Content-Encoding": "br"})
+    crawl.exchange(
+        "https://news.example.org/bishkek",
+        b"(zstd bytes)",
+        date="2024-05-01T10:00:01Z",
+        **{"Content-Encoding": "zstd"},
+    )
+    lines = import_crawl(crawl.save(tmp_path / "crawl.warc.gz"))
+    assert "Relatives of people" not in Article.objects.get().body
+    assert Article.objects.get().body.startswith("Dozens of relatives")
+    assert lines[-1].endswith(
+        "Skipped: 1 in a content encoding the archive cannot read (not gzip, deflate or br)."
+    )
+    # The capture's WARC keeps the response as the crawl did: still brotli-compressed; the
+    # page as captured is read from it, decompressed.
+    capture = Capture.objects.get()
+    assert compressed in gzip.decompress(capture.warc_file.read_bytes())
+    assert "Dozens of relatives" in page_as_captured(capture).html
+
+
+def test_a_page_that_decompresses_beyond_the_limit_or_not_at_all_is_skipped(tmp_path, settings):
+    import brotli
+
+    settings.ARCHIVE_CAPTURE_MAX_BYTES = 100_000
+    bomb = brotli.compress(ARTICLE.encode() + b" " * 50_000_000)  # a few hundred bytes
+    crawl = Crawl()
+    crawl.exchange(STORY, bomb, date="2024-05-01T10:00:00Z", **{"Content-Encoding": "br"})
+    crawl.exchange(
+        "https://news.example.org/gz",
+        b"\x1f\x8b\x08\x00 not gzip at all",
+        date="2024-05-01T10:00:01Z",
+        **{"Content-Encoding": "gzip"},
+    )
+    lines = import_crawl(crawl.save(tmp_path / "crawl.warc.gz"))
+    assert lines[-1].endswith(
+        "Skipped: 1 larger than ARCHIVE_CAPTURE_MAX_BYTES, "
+        "1 content that does not decompress (damaged)."
+    )
+    assert not Article.objects.exists()

@@ -11,9 +11,9 @@ record ids stay valid; the capture's SHA-256 is that file's, checked by `verify`
 
 Taken: response records of status 200 with an HTML type. Skipped, and counted by reason:
 revisit records (the crawler kept no new copy), redirects, other statuses, other types,
-pages larger than ARCHIVE_CAPTURE_MAX_BYTES, and in a WACZ the HTML responses its page
-lists (pages/*.jsonl) do not name: frames, embeds and other documents a browser loaded
-along the page, which are not articles.
+pages larger than ARCHIVE_CAPTURE_MAX_BYTES or in a content encoding warcio cannot undo
+(zstd), and in a WACZ the HTML responses its page lists (pages/*.jsonl) do not name:
+frames, embeds and other documents a browser loaded along the page, which are not articles.
 """
 
 import datetime
@@ -53,6 +53,10 @@ ERROR = "HTTP error or other status than 200"
 NOT_HTML = "not HTML"
 NOT_LISTED = "HTML not in the WACZ's page list (frames, embeds)"
 TOO_LARGE = "larger than ARCHIVE_CAPTURE_MAX_BYTES"
+DAMAGED_CONTENT = "content that does not decompress (damaged)"
+UNREADABLE_ENCODING = "in a content encoding the archive cannot read (not gzip, deflate or br)"
+# What warcio undoes (br with the brotli package, a dependency of the project).
+READABLE_ENCODINGS = {"identity", "gzip", "x-gzip", "deflate", "br"}
 
 
 class CrawlError(Exception):
@@ -251,8 +255,8 @@ def _warc_pages(source: _WarcSource, max_bytes, reading, progress, listed) -> It
 
         def page(response: _Record, request: _Record | None) -> Iterator[CrawlPage]:
             found = _page(source, copies, gzipped, warcinfo, response, request, max_bytes)
-            if found is None:
-                reading.skipped[TOO_LARGE] += 1
+            if isinstance(found, str):
+                reading.skipped[found] += 1
             else:
                 yield found
 
@@ -266,8 +270,8 @@ def _warc_pages(source: _WarcSource, max_bytes, reading, progress, listed) -> It
                 reading.skipped[REVISIT] += 1
             elif kind == "response" and taken is not True:
                 reading.skipped[taken] += 1
-            offset = records.get_record_offset()
             _read_to_end(records, record, source, number)
+            offset = records.get_record_offset()
             headers = record.rec_headers
             located = _Record(
                 number,
@@ -364,6 +368,9 @@ def _page_kind(record, listed: set[str] | None, max_bytes: int):
         return NOT_HTML
     if listed is not None and record.rec_headers.get_header("WARC-Target-URI") not in listed:
         return NOT_LISTED
+    encoding = (http.get_header("Content-Encoding") or "identity").strip().lower()
+    if encoding not in READABLE_ENCODINGS:
+        return UNREADABLE_ENCODING
     length = record.rec_headers.get_header("Content-Length") or "0"
     if length.isdigit() and int(length) > 2 * max_bytes:
         return TOO_LARGE  # even compressed, more than the limit allows
@@ -391,13 +398,18 @@ def _raw(copies, record: _Record, gzipped: bool) -> bytes:
     return gzip.compress(data + b"\r\n\r\n", mtime=0)
 
 
-def _page(source, copies, gzipped, warcinfo, response, request, max_bytes) -> CrawlPage | None:
-    """The page of this response, with its WARC; None if its content is over the limit."""
+def _page(source, copies, gzipped, warcinfo, response, request, max_bytes) -> CrawlPage | str:
+    """The page of this response, with its WARC; or why its content cannot be taken."""
     response_bytes = _raw(copies, response, gzipped)
     record = next(ArchiveIterator(io.BytesIO(response_bytes)))
-    body = record.content_stream().read(max_bytes + 1)
+    content = record.content_stream()
+    body = content.read(max_bytes + 1)
     if len(body) > max_bytes:
-        return None
+        return TOO_LARGE
+    encoding = record.http_headers.get_header("Content-Encoding")
+    if encoding and getattr(content, "decompressor", True) is None:
+        # warcio gives up on content that does not decompress and passes it on as it is.
+        return DAMAGED_CONTENT
     http = record.http_headers
     copied = [r for r in (warcinfo, request) if r is not None]
     parts = sorted(
