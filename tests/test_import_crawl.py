@@ -44,7 +44,7 @@ class Crawl:
     def exchange(self, url, body, *, date, status="200 OK", content_type="text/html", **more):
         headers = [("Content-Type", content_type), *more.items()]
         http = StatusAndHeaders(status, headers, protocol="HTTP/1.1")
-        stamp = {"WARC-Date": date}
+        stamp = {"WARC-Date": date or "2020-01-01T00:00:00Z"}
         response = self.writer.create_warc_record(
             url,
             "response",
@@ -58,6 +58,8 @@ class Crawl:
         request = self.writer.create_warc_record(
             url, "request", payload=io.BytesIO(b""), http_headers=asked, warc_headers_dict=stamp
         )
+        if date is None:  # a record without a date, which the WARC standard requires
+            response.rec_headers.remove_header("WARC-Date")
         if self.request_first:
             link = request.rec_headers.get_header("WARC-Record-ID")
             response.rec_headers.add_header("WARC-Concurrent-To", link)
@@ -205,7 +207,7 @@ def test_a_browsertrix_wacz_gives_the_pages_it_lists_not_its_frames(tmp_path, se
     wacz = tmp_path / "crawl.wacz"
     pages = [
         {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"},
-        {"id": "1", "url": STORY, "ts": "2024-05-01T10:00:00Z"},
+        {"id": "1", "url": STORY.replace("https://news.", "https://NEWS.") + "#top"},
     ]
     extra = [{"format": "json-pages-1.0"}, {"id": "2", "url": "https://news.example.org/bishkek"}]
     with zipfile.ZipFile(wacz, "w") as archive:
@@ -391,4 +393,12 @@ def test_a_page_that_decompresses_beyond_the_limit_or_not_at_all_is_skipped(tmp_
         "Skipped: 1 larger than ARCHIVE_CAPTURE_MAX_BYTES, "
         "1 content that does not decompress (damaged)."
     )
+    assert not Article.objects.exists()
+
+
+def test_a_response_without_a_date_is_skipped_not_dated_today(tmp_path):
+    crawl = Crawl()
+    crawl.exchange(STORY, ARTICLE, date=None)
+    lines = import_crawl(crawl.save(tmp_path / "crawl.warc.gz"))
+    assert lines[-1].endswith("Skipped: 1 no WARC-Date (when it was captured is unknown).")
     assert not Article.objects.exists()

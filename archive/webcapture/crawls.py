@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -53,6 +54,7 @@ ERROR = "HTTP error or other status than 200"
 NOT_HTML = "not HTML"
 NOT_LISTED = "HTML not in the WACZ's page list (frames, embeds)"
 TOO_LARGE = "larger than ARCHIVE_CAPTURE_MAX_BYTES"
+UNDATED = "no WARC-Date (when it was captured is unknown)"
 DAMAGED_CONTENT = "content that does not decompress (damaged)"
 UNREADABLE_ENCODING = "in a content encoding the archive cannot read (not gzip, deflate or br)"
 # What warcio undoes (br with the brotli package, a dependency of the project).
@@ -164,7 +166,7 @@ def _listed_pages(archive: zipfile.ZipFile, path: Path) -> set[str] | None:
                 except ValueError:
                     raise CrawlError(f"{path}: {name} line {number} is not JSON") from None
                 if isinstance(entry, dict) and isinstance(entry.get("url"), str):
-                    listed.add(entry["url"])
+                    listed.add(page_key(entry["url"]))
     return listed or None
 
 
@@ -366,8 +368,12 @@ def _page_kind(record, listed: set[str] | None, max_bytes: int):
     media_type = (http.get_header("Content-Type") or "").split(";", 1)[0].strip().lower()
     if media_type not in HTML_TYPES:
         return NOT_HTML
-    if listed is not None and record.rec_headers.get_header("WARC-Target-URI") not in listed:
+    if listed is not None and page_key(record.rec_headers.get_header("WARC-Target-URI")) not in (
+        listed
+    ):
         return NOT_LISTED
+    if not record.rec_headers.get_header("WARC-Date"):
+        return UNDATED
     encoding = (http.get_header("Content-Encoding") or "identity").strip().lower()
     if encoding not in READABLE_ENCODINGS:
         return UNREADABLE_ENCODING
@@ -375,6 +381,18 @@ def _page_kind(record, listed: set[str] | None, max_bytes: int):
     if length.isdigit() and int(length) > 2 * max_bytes:
         return TOO_LARGE  # even compressed, more than the limit allows
     return True
+
+
+def page_key(url: str | None) -> str:
+    """An address as a page list and a WARC record may each write it: the scheme and host
+    in lower case, an empty path as "/", without a fragment."""
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return url or ""
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, "")
+    )
 
 
 def _paired(response: _Record, request: _Record) -> bool:
