@@ -179,7 +179,7 @@ def _new_capture(
 def _new_article(fetched, extracted: ExtractedArticle, *, draft, source) -> Article:
     paragraphs = extracted.paragraphs
     title = extracted.title.value
-    if title and paragraphs and len(paragraphs) > 1 and paragraphs[0] == title:
+    if title and len(paragraphs) > 1 and repeats_title(paragraphs[0], title):
         paragraphs = paragraphs[1:]  # the headline, repeated at the top of the text
     article = Article(
         title=(title or derive_title(paragraphs[0]))[:500],
@@ -198,6 +198,20 @@ def _new_article(fetched, extracted: ExtractedArticle, *, draft, source) -> Arti
         article.language = extracted.language
     article.slug = _unique_slug(article.title, sha256_hex(extracted.text))
     return article
+
+
+# How a page's <title> joins the headline to the site's name ("Headline | Site").
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ")
+
+
+def repeats_title(paragraph: str, title: str) -> bool:
+    """Whether the text's first paragraph is the headline the archive stores as the title:
+    the same words in any capitalisation, or the title is that headline and the site's
+    name after a separator."""
+    headline, title = (" ".join(text.split()).casefold() for text in (paragraph, title))
+    if headline == title:
+        return True
+    return any(title.startswith(headline + separator) for separator in TITLE_SEPARATORS)
 
 
 def _source_named(name: str | None) -> Source | None:
