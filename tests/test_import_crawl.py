@@ -402,3 +402,15 @@ def test_a_response_without_a_date_is_skipped_not_dated_today(tmp_path):
     lines = import_crawl(crawl.save(tmp_path / "crawl.warc.gz"))
     assert lines[-1].endswith("Skipped: 1 no WARC-Date (when it was captured is unknown).")
     assert not Article.objects.exists()
+
+
+def test_a_source_given_files_the_crawls_new_articles_under_it(tmp_path):
+    from archive.models import Source
+
+    wire = Source.objects.create(name="Test Wire", slug="test-wire")
+    path = wget_crawl().save(tmp_path / "crawl.warc.gz")
+    with pytest.raises(CommandError, match="No source has the slug 'nope'"):
+        import_crawl(path, "--source", "nope")
+    assert not Article.objects.exists()
+    import_crawl(path, "--source", "test-wire")
+    assert Article.objects.get().source == wire
