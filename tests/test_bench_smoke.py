@@ -172,3 +172,18 @@ def test_the_extraction_score_follows_the_benchmark_rule():
     score = overall([perfect, empty])
     assert (score.precision, score.recall) == (1.0, 0.5)
     assert score.f1 == pytest.approx(2 / 3)
+
+
+def test_crawl_import_benchmark_imports_its_crawl_and_reports_memory(tmp_path):
+    done = run_bench(
+        "bench/crawl_import.py",
+        "--pages",
+        "2",
+        "--megabytes",
+        "2",
+        "--data-dir",
+        str(tmp_path),
+        timeout=180,
+    )
+    assert "| crawl file | records | pages | import seconds | peak memory MiB |" in done.stdout
+    assert "2 page(s) archived, 0 already archived, 0 failed. Skipped: 1 not HTML." in done.stdout
