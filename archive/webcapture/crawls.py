@@ -1,5 +1,5 @@
-"""Crawls made by other tools, read as captures: WARC files (wget --warc-file, ArchiveBox,
-Heritrix) and WACZ files (Browsertrix), each HTML page with the WARC records of its exchange.
+"""Crawls made by other tools, read as captures: WARC files (wget --warc-file, ArchiveBox)
+and WACZ files (Browsertrix), each HTML page with the WARC records of its exchange.
 
 A crawl is read as a stream (warcio's ArchiveIterator), record by record, so a file of any
 size is read in bounded memory; only the records of one page at a time are held. Each page
@@ -37,10 +37,10 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.timeutils import iso_date_to_datetime
 from warcio.warcwriter import WARCWriter
 
+from archive.webcapture.extract import HTML_TYPES
 from archive.webcapture.warc import SOFTWARE
 
 CRAWL_SUFFIXES = (".warc", ".warc.gz", ".wacz")
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 # A page's request is written just before or just after its response; records further
 # apart than this are not looked at for it.
 PAIRING_WINDOW = 16

@@ -19,11 +19,14 @@ from archive.ingest.cleaning import derive_title
 from archive.ingest.slugs import SLUG_LENGTH, slug_base, slug_in_use, unique_source_slug
 from archive.models import Article, Capture, Source, article_length_problem, sha256_hex
 from archive.webcapture.crawls import CrawlPage
-from archive.webcapture.extract import ExtractedArticle, ExtractionError, extract_article
+from archive.webcapture.extract import (
+    HTML_TYPES,
+    ExtractedArticle,
+    ExtractionError,
+    extract_article,
+)
 from archive.webcapture.fetch import Fetched, FetchError, Limits, fetch
 from archive.webcapture.warc import warc_bytes
-
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 class CaptureError(Exception):
