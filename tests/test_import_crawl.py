@@ -414,3 +414,24 @@ def test_a_source_given_files_the_crawls_new_articles_under_it(tmp_path):
     assert not Article.objects.exists()
     import_crawl(path, "--source", "test-wire")
     assert Article.objects.get().source == wire
+
+
+def test_a_damaged_wacz_says_what_is_wrong(tmp_path):
+    crawl = Crawl()
+    crawl.exchange(STORY, ARTICLE, date="2024-05-01T10:00:00Z")
+    wacz = tmp_path / "crawl.wacz"
+    with zipfile.ZipFile(wacz, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("archive/data.warc.gz", crawl.out.getvalue())
+        archive.writestr("pages/pages.jsonl", b"\xff\xfe not text\n")
+    (tmp_path / "empty.wacz").write_bytes(b"not a zip file")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="2 file"):
+        call_command(
+            "import_crawl",
+            str(wacz),
+            str(tmp_path / "empty.wacz"),
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert "crawl.wacz: its page list cannot be read" in err.getvalue()
+    assert "empty.wacz: not a readable WACZ (zip) file" in err.getvalue()

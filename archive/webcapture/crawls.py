@@ -145,7 +145,10 @@ def _wacz_pages(path, max_bytes, reading, progress) -> Iterator[CrawlPage]:
         ]
         if not members:
             raise CrawlError(f"{path}: a WACZ file with no WARC files under archive/")
-        listed = _listed_pages(archive, path)
+        try:
+            listed = _listed_pages(archive, path)
+        except (zipfile.BadZipFile, UnicodeDecodeError, OSError) as exc:
+            raise CrawlError(f"{path}: its page list cannot be read ({exc})") from None
         for info in members:
             with _member_source(path, archive, info) as source:
                 yield from _warc_pages(source, max_bytes, reading, progress, listed)
@@ -181,8 +184,11 @@ def _member_source(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo):
     # Compressed in the zip: copied out once, so records can be read back by their offsets.
     with tempfile.TemporaryDirectory(prefix="crawl-") as folder:
         copy = Path(folder) / "member.warc"
-        with archive.open(info) as member, open(copy, "wb") as out:
-            shutil.copyfileobj(member, out, 1024 * 1024)
+        try:
+            with archive.open(info) as member, open(copy, "wb") as out:
+                shutil.copyfileobj(member, out, 1024 * 1024)
+        except (zipfile.BadZipFile, zlib.error, OSError) as exc:
+            raise CrawlError(f"{name}: cannot be read from the zip file ({exc})") from None
         yield _WarcSource(name, lambda: open(copy, "rb"), info.file_size)
 
 
