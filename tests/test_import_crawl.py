@@ -333,7 +333,7 @@ def test_crawls_written_by_wget_itself_are_read(site, tmp_path):  # noqa: F811
     moved = site.redirect("/old", other, status=301)
     missing = site.base + "/missing"
     first, second = tmp_path / "first", tmp_path / "second"
-    wget = ["wget", "--quiet", "--output-document", "/dev/null", "--tries", "1"]
+    wget = ["wget", "--quiet", "--no-proxy", "--output-document", "/dev/null", "--tries", "1"]
     run = {"cwd": tmp_path, "check": False, "timeout": 30}  # wget exits 8 on the 404
     subprocess.run(
         [*wget, f"--warc-file={first}", "--warc-cdx", story, image, moved, missing], **run
