@@ -1071,7 +1071,14 @@ class CaptureAdmin(admin.ModelAdmin):
     """Captures are evidence: listed and downloaded, never changed here."""
 
     formfield_overrides = URL_FIELDS
-    list_display = ["final_url", "article", "fetched_at", "http_status", "warc_size"]
+    list_display = [
+        "final_url",
+        "article",
+        "fetched_at",
+        "http_status",
+        "warc_size",
+        "imported_from",
+    ]
     list_select_related = ["article"]
     list_filter = [("article", admin.EmptyFieldListFilter)]  # empty: the article was deleted
     search_fields = ["url", "final_url", "title", "article__title"]
