@@ -1092,9 +1092,17 @@ class CaptureAdmin(admin.ModelAdmin):
     """Captures are evidence: listed and downloaded, never changed here."""
 
     formfield_overrides = URL_FIELDS
-    list_display = ["final_url", "article", "fetched_at", "http_status", "warc_size"]
+    list_display = [
+        "final_url",
+        "article",
+        "fetched_at",
+        "http_status",
+        "warc_size",
+        "imported_from",
+    ]
     list_select_related = ["article"]
-    search_fields = ["url", "final_url", "article__title"]
+    list_filter = [("article", admin.EmptyFieldListFilter)]  # empty: the article was deleted
+    search_fields = ["url", "final_url", "title", "article__title"]
     date_hierarchy = "fetched_at"
     readonly_fields = ["warc_download", "article_page"]
     exclude = ["text"]
@@ -1104,6 +1112,9 @@ class CaptureAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # nothing may be lost: a capture outlives even its article
 
     def get_urls(self):
         download = self.admin_site.admin_view(self.warc_view)
@@ -1122,6 +1133,8 @@ class CaptureAdmin(admin.ModelAdmin):
 
     @admin.display(description="the page as captured")
     def article_page(self, capture):
+        if capture.article_id is None:
+            return "Its article was deleted; the capture and its WARC file are kept."
         return format_html('<a href="{}">{}</a>', capture.get_absolute_url(), capture)
 
     def warc_view(self, request, capture_id):

@@ -84,7 +84,10 @@ def save_article(article: Article, *, update_fields: Iterable[str] | None = None
 
 
 def delete_articles(articles: QuerySet[Article]) -> int:
-    """Delete these articles, their tags and quotes with them, and take them out of the index."""
+    """Delete these articles, their tags and quotes with them, and take them out of the index.
+
+    Their captures from the web are kept, detached, with their WARC files (the evidence):
+    `verify` still checks them and exports carry them (Capture.article is set to null)."""
     with transaction.atomic():
         ids = list(articles.values_list("pk", flat=True))
         Article.objects.filter(pk__in=ids).delete()

@@ -110,16 +110,28 @@ def verify_hashes(
 
 @dataclass
 class CaptureReport:
-    """What checking the captures' WARC files found: each one missing or altered."""
+    """What checking the captures' WARC files found: each one missing or altered, and what is
+    kept without an article or a capture (not a problem: nothing is deleted)."""
 
     captures: int = 0
     problems: list[str] = field(default_factory=list)
+    detached: int = 0  # captures kept after their article was deleted
+    unreferenced: list[str] = field(default_factory=list)  # files under captures/ of no capture
 
     def __str__(self):
         checked = f"Checked the WARC files of {self.captures} capture(s)"
+        if self.detached:
+            checked += f" ({self.detached} kept from deleted articles)"
         if not self.problems:
-            return f"{checked}: all present and matching their SHA-256."
-        return f"{checked}: {len(self.problems)} problem(s)."
+            line = f"{checked}: all present and matching their SHA-256."
+        else:
+            line = f"{checked}: {len(self.problems)} problem(s)."
+        if self.unreferenced:
+            line += (
+                f"\n{len(self.unreferenced)} file(s) under captures/ belong to no capture; they "
+                f"are kept (not a problem): {_ids(self.unreferenced, 20)}"
+            )
+        return line
 
 
 CAPTURE_COLUMNS = ("pk", "article__slug", "warc_path", "warc_sha256", "text", "text_sha256")
@@ -127,16 +139,22 @@ CAPTURE_COLUMNS = ("pk", "article__slug", "warc_path", "warc_sha256", "text", "t
 
 def verify_captures(batch_size: int = BATCH) -> CaptureReport:
     """Check that every capture's WARC file is there and hashes to the SHA-256 stored with it,
-    and that its extracted text matches its own hash."""
-    from archive.webcapture.warc import file_sha256
+    and that its extracted text matches its own hash; list the files of no capture."""
+    from archive.webcapture.warc import captures_root, file_sha256
 
     report = CaptureReport()
     captures = Capture.objects.all()
+    known = set()
     for pk, slug, path, stored, text, text_sha256 in _in_batches(
         captures, CAPTURE_COLUMNS, batch_size
     ):
         report.captures += 1
-        where = f"capture {pk} of article {slug!r}"
+        known.add(path)
+        if slug is None:
+            report.detached += 1
+            where = f"capture {pk} (its article was deleted)"
+        else:
+            where = f"capture {pk} of article {slug!r}"
         warc = Capture(warc_path=path).warc_file
         if not warc.is_file():
             report.problems.append(f"{where}: its WARC file {path} is missing")
@@ -147,6 +165,13 @@ def verify_captures(batch_size: int = BATCH) -> CaptureReport:
             )
         if sha256_hex(text) != text_sha256:
             report.problems.append(f"{where}: its extracted text does not match its SHA-256")
+    root = captures_root()
+    files = (root / "captures").rglob("*") if (root / "captures").is_dir() else ()
+    report.unreferenced = sorted(
+        name
+        for name in (file.relative_to(root).as_posix() for file in files if file.is_file())
+        if name not in known
+    )
     return report
 
 

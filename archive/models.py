@@ -509,7 +509,16 @@ class Capture(models.Model):
     it was found; a blank `…_found_in` means the page did not say.
     """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="captures")
+    # Deleting an article keeps its captures (the evidence), detached: their WARC files stay
+    # checked by `verify` and carried by exports; the admin lists them ("article: empty").
+    article = models.ForeignKey(
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="captures",
+        help_text="Empty once the article is deleted: the capture and its WARC file are kept.",
+    )
     url = models.URLField(max_length=2000, help_text="The address asked for.")
     final_url = models.URLField(max_length=2000, help_text="The address the redirects led to.")
     fetched_at = models.DateTimeField()
@@ -530,6 +539,14 @@ class Capture(models.Model):
     publisher_found_in = models.CharField(max_length=100, blank=True)
     published_on = models.DateField(null=True, blank=True)
     date_found_in = models.CharField(max_length=100, blank=True)
+    imported_from = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=(
+            "The crawl file (WARC or WACZ) this capture was imported from, made by another "
+            "tool; blank when the archive fetched the page itself."
+        ),
+    )
 
     class Meta:
         ordering = ["article", "fetched_at", "id"]

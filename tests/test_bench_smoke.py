@@ -137,3 +137,53 @@ def test_near_quotes_benchmark_measures_every_change(tmp_path):
     )
     for change in ("exact", "a word changed", "a word dropped", "two words swapped", "cut"):
         assert f"| {change} | " in done.stdout
+
+
+EXTRACTION_CORPUS = ROOT.parent / "shared" / "corpus" / "article-extraction-dev"
+
+
+@pytest.mark.skipif(
+    not (EXTRACTION_CORPUS / "ground-truth.json").is_file(),
+    reason="the article-extraction corpus is not on this machine",
+)
+def test_extraction_benchmark_captures_pages_and_scores_the_stored_body():
+    done = run_bench("bench/extraction.py", "--limit", "1", "--per-page", timeout=180)
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| **the archive's")]
+    assert len(rows) == 1 and "| 0 |" in rows[0], done.stdout  # no page came out empty
+    assert "| trafilatura 2.3.1, default settings |" in done.stdout
+    assert "| 042bb7b5 | tuning | wsj.com |" in done.stdout
+
+
+def test_the_extraction_score_follows_the_benchmark_rule():
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from extraction import overall, page_score
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    truth = "one two three four five six"  # 3 four-grams
+    perfect = page_score(truth, truth)
+    assert (perfect.precision, perfect.recall) == (1.0, 1.0)
+    # Two of the three 4-grams found, among five: counts normalised to sum to one.
+    part = page_score(truth, "one two three four five nine ten eleven")
+    assert (part.tp, part.fp, part.fn) == pytest.approx((2 / 6, 3 / 6, 1 / 6))
+    assert part.precision == pytest.approx(2 / 5) and part.recall == pytest.approx(2 / 3)
+    empty = page_score(truth, "")
+    assert empty.precision is None and empty.recall == 0.0  # no precision for nothing found
+    score = overall([perfect, empty])
+    assert (score.precision, score.recall) == (1.0, 0.5)
+    assert score.f1 == pytest.approx(2 / 3)
+
+
+def test_crawl_import_benchmark_imports_its_crawl_and_reports_memory(tmp_path):
+    done = run_bench(
+        "bench/crawl_import.py",
+        "--pages",
+        "2",
+        "--megabytes",
+        "2",
+        "--data-dir",
+        str(tmp_path),
+        timeout=180,
+    )
+    assert "| crawl file | records | pages | import seconds | peak memory MiB |" in done.stdout
+    assert "2 page(s) archived, 0 already archived, 0 failed. Skipped: 1 not HTML." in done.stdout

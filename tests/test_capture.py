@@ -209,3 +209,20 @@ def test_real_news_pages_are_captured_with_their_text(site):  # noqa: F811
         expected = truth[name.removesuffix(".html.gz")]["articleBody"]
         first_words = " ".join(expected.split()[:8])
         assert first_words in " ".join(article.body.split()), name
+
+
+@pytest.mark.parametrize(
+    "stated_title",
+    [
+        "Relatives of Detained Uyghurs Gather in Almaty",  # title case, the heading not
+        "Relatives of detained Uyghurs gather in Almaty - Steppe Herald",  # the site after
+    ],
+)
+def test_the_headline_is_not_repeated_as_the_first_paragraph(site, stated_title):  # noqa: F811
+    page = ARTICLE.replace(
+        'content="Relatives of detained Uyghurs gather in Almaty"', f'content="{stated_title}"'
+    )
+    capture(site.page("/story", page))
+    article = Article.objects.get()
+    assert article.title == stated_title
+    assert article.body.startswith("Dozens of relatives")

@@ -168,3 +168,23 @@ def test_a_server_trickling_its_page_is_cut_off_at_the_time_limit():
     finally:
         listener.close()
     assert time.monotonic() - started < 2.5
+
+
+def test_a_host_whose_name_servers_do_not_answer_fails_at_the_time_limit(monkeypatch):
+    import threading
+    import time
+
+    answered = threading.Event()
+
+    def silent_name_servers(host, port, *args, **kwargs):
+        answered.wait(5)  # what a resolver does while its servers stay silent
+        raise OSError("Temporary failure in name resolution")
+
+    monkeypatch.setattr("archive.webcapture.fetch.socket.getaddrinfo", silent_name_servers)
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match="looking up the host 'news.example.org' took longer"):
+            fetch("http://news.example.org/story", limits(timeout=0.5))
+    finally:
+        answered.set()
+    assert time.monotonic() - started < 2

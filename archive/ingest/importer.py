@@ -186,6 +186,8 @@ def articles_in(
     if file_type is None:
         if not path.exists():
             raise InputError(path, "no such file or directory")
+        if path.name.lower().endswith((".warc", ".warc.gz", ".wacz")):
+            raise InputError(path, "a crawl: `manage.py import_crawl` archives its pages")
         raise InputError(path, "not an importable file: expected .txt, .jsonl or .jsonl.gz")
     if file_type == SEED_TEXT:
         with open_input(path) as stream:

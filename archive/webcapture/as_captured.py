@@ -97,8 +97,11 @@ def _add_banner(tree, capture: Capture) -> None:
     strong = etree.SubElement(banner, "strong")
     strong.text = "Archived copy, not the live page. "
     when = timezone.localtime(capture.fetched_at).strftime("%-d %B %Y, %H:%M %Z")
+    who = "the archive"
+    if capture.imported_from:
+        who = f"a crawler (imported from the crawl file {capture.imported_from})"
     strong.tail = (
-        f"Captured by the archive from {capture.final_url} on {when} (HTTP "
+        f"Captured by {who} from {capture.final_url} on {when} (HTTP "
         f"{capture.http_status}). Scripts, frames, forms and images from other hosts are "
         "removed; links lead to the live web. "
     )

@@ -16,6 +16,8 @@ from htmldate import find_date
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
+# The media types the archive reads as pages (a capture's, or a crawl's response).
+HTML_TYPES = ("text/html", "application/xhtml+xml")
 UNKNOWN = ""
 TITLE_FOUND_IN = "the page's title (og:title, <title> or heading), by trafilatura"
 AUTHOR_FOUND_IN = "the page's byline or author metadata, by trafilatura"

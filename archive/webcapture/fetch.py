@@ -124,15 +124,45 @@ def address_problem(address: IPAddress, allowed_networks=()) -> str | None:
     return None
 
 
-def checked_addresses(host: str, port: int, limits: Limits) -> list[str]:
-    """Every address `host` resolves to, all checked; FetchError if any one is refused."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+def resolved(host: str, port: int, timeout: float) -> list[tuple]:
+    """getaddrinfo's answer for `host`, within `timeout` seconds; FetchError otherwise.
+
+    getaddrinfo takes no time limit, and a host whose DNS servers do not answer can hold it
+    for many seconds per server: it runs in a thread of its own, left to finish in the
+    background if it takes too long (a daemon thread, which does not hold the process).
+    """
+    answer: dict = {}
+
+    def look_up():
+        try:
+            answer["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            answer["error"] = exc
+
+    lookup = threading.Thread(target=look_up, name=f"dns {host}", daemon=True)
+    lookup.start()
+    lookup.join(timeout)
+    if lookup.is_alive():
+        raise FetchError(
+            f"looking up the host {host!r} took longer than {timeout:g} seconds "
+            "(ARCHIVE_CAPTURE_TIMEOUT): its name servers did not answer in time"
+        )
+    if "error" in answer:
+        exc = answer["error"]
         raise FetchError(
             f"the host {host!r} cannot be resolved ({exc})",
             host_unknown=getattr(exc, "errno", None) in HOST_UNKNOWN_ERRORS,
-        ) from None
+        )
+    return answer["infos"]
+
+
+def checked_addresses(
+    host: str, port: int, limits: Limits, timeout: float | None = None
+) -> list[str]:
+    """Every address `host` resolves to, all checked; FetchError if any one is refused.
+
+    The lookup may take `timeout` seconds (by default the whole fetch's limit)."""
+    infos = resolved(host, port, limits.timeout if timeout is None else timeout)
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     for text in addresses:
         address = ipaddress.ip_address(text.split("%", 1)[0])
@@ -269,7 +299,7 @@ def _remaining(deadline: float, limits: Limits) -> float:
 
 def _exchange(url: str, limits: Limits, deadline: float) -> tuple[Exchange, bytes]:
     scheme, host, port, path = _checked_url(url)
-    addresses = checked_addresses(host, port, limits)
+    addresses = checked_addresses(host, port, limits, _remaining(deadline, limits))
     last_error = None
     for ip in addresses:
         recorder = _Recorder()

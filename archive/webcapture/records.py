@@ -19,11 +19,15 @@ from archive.articles import save_article
 from archive.ingest.cleaning import derive_title
 from archive.ingest.slugs import SLUG_LENGTH, slug_base, slug_in_use, unique_source_slug
 from archive.models import Article, Capture, Source, article_length_problem, sha256_hex
-from archive.webcapture.extract import ExtractedArticle, ExtractionError, extract_article
+from archive.webcapture.crawls import CrawlPage
+from archive.webcapture.extract import (
+    HTML_TYPES,
+    ExtractedArticle,
+    ExtractionError,
+    extract_article,
+)
 from archive.webcapture.fetch import Fetched, FetchError, Limits, fetch
 from archive.webcapture.warc import warc_bytes
-
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 class CaptureError(Exception):
@@ -56,18 +60,44 @@ def capture_address(
         fetched = fetch(url, limits)
     except FetchError as exc:
         raise CaptureError(str(exc)) from None
-    _check_page(fetched)
+    return archive_page(fetched, warc_bytes(fetched), draft=draft, source=source)
+
+
+def import_crawl_page(
+    page: CrawlPage, *, draft: bool = False, source: Source | None = None
+) -> CaptureResult | None:
+    """File a page read from a crawl file as its WARC-Date's capture; None if the archive
+    holds that capture already (the same address at the same moment: the crawl was imported
+    before), so importing a crawl again adds nothing."""
+    if Capture.objects.filter(final_url=page.final_url, fetched_at=page.fetched_at).exists():
+        return None
+    return archive_page(
+        page, page.warc, draft=draft, source=source, imported_from=page.imported_from
+    )
+
+
+def archive_page(
+    page: Fetched | CrawlPage,
+    warc: bytes,
+    *,
+    draft: bool = False,
+    source: Source | None = None,
+    imported_from: str = "",
+) -> CaptureResult:
+    """File a page, fetched by the archive or read from a crawl, with its WARC file: as a
+    new article, or as a new capture of the article its address was archived as."""
+    _check_page(page)
     try:
-        extracted = extract_article(fetched.body, fetched.final_url)
+        extracted = extract_article(page.body, page.final_url)
     except ExtractionError as exc:
         raise CaptureError(str(exc)) from None
     problem = article_length_problem(extracted.text)
     if problem:
         raise CaptureError(problem)
-    return _store(fetched, extracted, warc_bytes(fetched), draft=draft, source=source)
+    return _store(page, extracted, warc, draft=draft, source=source, imported_from=imported_from)
 
 
-def _check_page(fetched: Fetched) -> None:
+def _check_page(fetched: Fetched | CrawlPage) -> None:
     if fetched.status != 200:
         try:
             reason = f" {HTTPStatus(fetched.status).phrase}"
@@ -96,7 +126,7 @@ def captured_article(url: str, final_url: str) -> Article | None:
     )
 
 
-def _store(fetched, extracted, warc: bytes, *, draft, source) -> CaptureResult:
+def _store(fetched, extracted, warc: bytes, *, draft, source, imported_from) -> CaptureResult:
     with _warc_written() as written:
         with transaction.atomic():
             article = captured_article(fetched.url, fetched.final_url)
@@ -106,7 +136,7 @@ def _store(fetched, extracted, warc: bytes, *, draft, source) -> CaptureResult:
                 article = save_article(_new_article(fetched, extracted, draft=draft, source=source))
             else:
                 previous = article.captures.order_by("-fetched_at", "-pk").first()
-            capture = _new_capture(article, fetched, extracted, warc)
+            capture = _new_capture(article, fetched, extracted, warc, imported_from)
             written(capture, warc)
     text_changed = None if previous is None else previous.text_sha256 != capture.text_sha256
     return CaptureResult(capture=capture, created=created, text_changed=text_changed)
@@ -117,7 +147,7 @@ def keep_capture(article: Article, fetched: Fetched, extracted: ExtractedArticle
     answered when the original was checked (archive.webcapture.originals)."""
     warc = warc_bytes(fetched)
     with _warc_written() as written, transaction.atomic():
-        capture = _new_capture(article, fetched, extracted, warc)
+        capture = _new_capture(article, fetched, extracted, warc, imported_from="")
         written(capture, warc)
     return capture
 
@@ -142,7 +172,9 @@ def _warc_written():
         raise
 
 
-def _new_capture(article, fetched: Fetched, extracted: ExtractedArticle, warc: bytes) -> Capture:
+def _new_capture(
+    article, fetched, extracted: ExtractedArticle, warc: bytes, imported_from
+) -> Capture:
     year = fetched.fetched_at.year
     capture = Capture.objects.create(
         article=article,
@@ -164,6 +196,7 @@ def _new_capture(article, fetched: Fetched, extracted: ExtractedArticle, warc: b
         publisher_found_in=extracted.publisher.found_in,
         published_on=extracted.published_on.value,
         date_found_in=extracted.published_on.found_in,
+        imported_from=imported_from[:300],
     )
     capture.warc_path = f"captures/{year}/{capture.pk}.warc.gz"
     capture.save(update_fields=["warc_path"])
@@ -173,7 +206,7 @@ def _new_capture(article, fetched: Fetched, extracted: ExtractedArticle, warc: b
 def _new_article(fetched, extracted: ExtractedArticle, *, draft, source) -> Article:
     paragraphs = extracted.paragraphs
     title = extracted.title.value
-    if title and paragraphs and len(paragraphs) > 1 and paragraphs[0] == title:
+    if title and len(paragraphs) > 1 and repeats_title(paragraphs[0], title):
         paragraphs = paragraphs[1:]  # the headline, repeated at the top of the text
     article = Article(
         title=(title or derive_title(paragraphs[0]))[:500],
@@ -192,6 +225,20 @@ def _new_article(fetched, extracted: ExtractedArticle, *, draft, source) -> Arti
         article.language = extracted.language
     article.slug = _unique_slug(article.title, sha256_hex(extracted.text))
     return article
+
+
+# How a page's <title> joins the headline to the site's name ("Headline | Site").
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ")
+
+
+def repeats_title(paragraph: str, title: str) -> bool:
+    """Whether the text's first paragraph is the headline the archive stores as the title:
+    the same words in any capitalisation, or the title is that headline and the site's
+    name after a separator."""
+    headline, title = (" ".join(text.split()).casefold() for text in (paragraph, title))
+    if headline == title:
+        return True
+    return any(title.startswith(headline + separator) for separator in TITLE_SEPARATORS)
 
 
 def _source_named(name: str | None) -> Source | None:

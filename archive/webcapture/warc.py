@@ -11,14 +11,54 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import brotli
 from django.conf import settings
 from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.warcwriter import WARCWriter
 
 from archive.webcapture.fetch import Fetched
 
 SOFTWARE = "uyghur-archive capture (warcio 1.8.1)"
+BROTLI_STEP = 64 * 1024  # output bytes per brotli call
+
+
+class BrotliDecompressor:
+    """Content-Encoding: br for warcio's readers, as browsers' crawls often keep pages.
+
+    warcio's own hook fails on the brotli package's Decompressor (it sets an attribute
+    the object does not take), so this one takes its place: the interface warcio calls
+    (`decompress`, `unused_data`, `flush`) over brotli's, giving out the output in steps
+    and stopping just past ARCHIVE_CAPTURE_MAX_BYTES (a small body can expand a
+    millionfold): the reader then sees content over the limit and refuses it. (An exception
+    would not do: warcio takes a decompressor that raises for a sign of uncompressed data.)
+    """
+
+    unused_data = None
+
+    def __init__(self):
+        self._decompressor = brotli.Decompressor()
+        self._given = 0
+        self._limit = settings.ARCHIVE_CAPTURE_MAX_BYTES
+
+    def decompress(self, data: bytes) -> bytes:
+        if self._given > self._limit:
+            return b""
+        parts = [self._decompressor.process(data, output_buffer_limit=BROTLI_STEP)]
+        # brotli gives out what one input holds over several calls without input.
+        while parts[-1] or not self._decompressor.can_accept_more_data():
+            self._given += len(parts[-1])
+            if self._given > self._limit:
+                break
+            parts.append(self._decompressor.process(b"", output_buffer_limit=BROTLI_STEP))
+        return b"".join(parts)
+
+    def flush(self) -> bytes:
+        return b""
+
+
+BufferedReader.DECOMPRESSORS["br"] = BrotliDecompressor
 
 
 def warc_bytes(fetched: Fetched) -> bytes:
