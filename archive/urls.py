@@ -22,6 +22,11 @@ urlpatterns = [
         views.capture_detail,
         name="article-capture",
     ),
+    path(
+        "articles/<slug:slug>/captures/<int:capture_id>/changes/",
+        views.capture_changes,
+        name="article-capture-changes",
+    ),
     path("sources/", views.source_list, name="source-list"),
     path("sources/unknown/", views.unknown_source, name="source-unknown"),
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),

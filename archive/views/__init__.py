@@ -2,7 +2,7 @@
 
 from archive.views.article_api import article_api
 from archive.views.articles import article_detail, article_list, home
-from archive.views.captures import capture_detail
+from archive.views.captures import capture_changes, capture_detail
 from archive.views.dates import date_index, date_month, date_unknown, date_year
 from archive.views.entities import entity_detail, entity_list
 from archive.views.pages import about
@@ -15,6 +15,7 @@ __all__ = [
     "article_api",
     "article_detail",
     "article_list",
+    "capture_changes",
     "capture_detail",
     "date_index",
     "date_month",

@@ -145,6 +145,13 @@ def _capture(request, entry, *, warc_links: bool) -> dict:
         "text_sha256": capture.text_sha256,
         "text_changed": entry.text_changed,
         "page_as_captured": request.build_absolute_uri(capture.get_absolute_url()),
+        "changes": (
+            request.build_absolute_uri(
+                reverse("article-capture-changes", args=[capture.article.slug, capture.pk])
+            )
+            if entry.text_changed
+            else None
+        ),
         "metadata": {
             "title": _found(capture.title, capture.title_found_in),
             "author": _found(capture.author, capture.author_found_in),

@@ -269,6 +269,19 @@ class CaptureEntry:
     text_changed: bool | None  # since the capture before; None for the first
 
 
+def capture_before(capture: Capture) -> Capture | None:
+    """The article's capture just before this one (by when they were fetched), if any."""
+    return (
+        Capture.objects.filter(article_id=capture.article_id)
+        .filter(
+            Q(fetched_at__lt=capture.fetched_at)
+            | Q(fetched_at=capture.fetched_at, pk__lt=capture.pk)
+        )
+        .order_by("-fetched_at", "-pk")
+        .first()
+    )
+
+
 def capture_history(article: Article) -> list[CaptureEntry]:
     """The article's captures, oldest first, each saying whether its text differs from the
     one before (by the SHA-256 of the extracted texts), in one query without the texts."""

@@ -119,3 +119,31 @@ def test_a_reader_learns_the_original_has_gone_and_an_editor_finds_it_listed(
     expect(page.locator(".field-original_now")).to_contain_text(
         f"The original was no longer online on {today}"
     )
+
+
+def test_a_reader_sees_what_changed_in_the_original_since_it_was_captured(
+    live_server,
+    browser,
+    site,  # noqa: F811
+):
+    address = site.page("/2021/03/almaty-relatives", ARTICLE)
+    call_command("capture", address, stdout=io.StringIO(), stderr=io.StringIO())
+    site.page(
+        "/2021/03/almaty-relatives",
+        ARTICLE.replace("the police did not intervene", "the police detained two of them"),
+    )
+    # Watching the original finds it changed and keeps the page as it answered.
+    call_command("check_originals", "--delay", "0", stdout=io.StringIO(), stderr=io.StringIO())
+    article = Article.objects.get(original_url=address)
+    assert article.captures.count() == 2
+
+    context = browser.new_context(java_script_enabled=False)
+    reader = context.new_page()
+    reader.goto(live_server.url + article.get_absolute_url())
+    expect(reader.locator("#original-status")).to_contain_text("The original's text had changed")
+    reader.get_by_role("link", name="what changed").click()
+    expect(reader.get_by_role("heading", level=1)).to_have_text("What changed in the text")
+    expect(reader.locator(".change-counts")).to_contain_text("1 paragraph edited")
+    expect(reader.locator(".changes del")).to_have_text(["did not intervene"])
+    expect(reader.locator(".changes ins")).to_have_text(["detained two of them"])
+    context.close()
