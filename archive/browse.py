@@ -1,10 +1,15 @@
 """What a reader can browse: published articles, their sources and the entities they mention."""
 
 import datetime
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import groupby
+from typing import TypeVar
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
@@ -47,8 +52,51 @@ def latest_articles(limit: int = LATEST_ON_HOME) -> list[Article]:
 
 
 def page_of(articles: QuerySet, page_number: str | None) -> Page:
-    """The requested page; a malformed number gives the first page, one too large the last."""
-    return Paginator(articles, ARTICLES_PER_PAGE).get_page(page_number)
+    """The requested page; a malformed number gives the first page, one too large the last.
+
+    The list's number of articles is counted once per state of the archive
+    (`per_archive_state`, keyed by the list's query), not on every page.
+    """
+    paginator = Paginator(articles, ARTICLES_PER_PAGE)
+    # Paginator.count is a cached property: set, it is not counted again.
+    paginator.count = per_archive_state(f"count {articles.query}", articles.count)
+    return paginator.get_page(page_number)
+
+
+T = TypeVar("T")
+# archive_changed_at() as a page's request found it for its validators (views.caching).
+_request_changed_at: ContextVar[datetime.datetime | None] = ContextVar("request_changed_at")
+
+
+@contextmanager
+def changed_at_known(changed: datetime.datetime | None) -> Iterator[None]:
+    """Within this block `per_archive_state` takes `changed` as the time of the latest change,
+    rather than asking the database again (a page's request has just asked)."""
+    token = _request_changed_at.set(changed)
+    try:
+        yield
+    finally:
+        _request_changed_at.reset(token)
+
+
+def per_archive_state(name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, worked out once per state of what the public pages show, for counts over
+    many articles that every request would otherwise make again.
+
+    Kept in Django's cache (each process's memory by default) under `name` and
+    the time of the latest public change (`archive_changed_at`), the change token
+    the pages' ETags are made from: after any change the key is new, so no
+    process shows a count from before it.
+    """
+    changed = _request_changed_at.get(None) or archive_changed_at()
+    if changed is None:
+        return compute()
+    key = "archive-state:" + hashlib.sha256(f"{changed.isoformat()} {name}".encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=None)
+    return value
 
 
 # An article's page links at most this many mentions, the first in reading order; the
@@ -561,6 +609,10 @@ class Overview:
 
 
 def overview() -> Overview:
-    """Three grouped queries, whatever the size of the archive."""
-    sources = sources_with_counts().order_by("-article_count", "name")[:SOURCES_ON_HOME]
-    return Overview(date_counts(), list(sources), entity_kinds_with_counts())
+    """Three grouped queries, whatever the size of the archive, once per state of it."""
+
+    def counted() -> Overview:
+        sources = sources_with_counts().order_by("-article_count", "name")[:SOURCES_ON_HOME]
+        return Overview(date_counts(), list(sources), entity_kinds_with_counts())
+
+    return per_archive_state("overview", counted)

@@ -510,6 +510,34 @@ def test_list_pages_use_a_fixed_number_of_queries(
         assert client.get(url).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("url", "most"),
+    [
+        # When the archive last changed (for the ETag, and the key of what is kept), then:
+        ("/", 2),  # the latest articles; years and months, sources and entity kinds are kept
+        ("/articles/?page=2", 2),  # the page's articles; their number is kept
+        ("/sources/rfa/", 3),  # the source, the page's articles
+        ("/entities/xinjiang/", 7),  # the entity's other panels are not kept
+    ],
+)
+def test_counts_over_many_articles_are_made_once_per_change_of_the_archive(
+    client, crowded_archive, django_assert_max_num_queries, url, most
+):
+    first = text_of(client.get(url))
+    with django_assert_max_num_queries(most):
+        assert text_of(client.get(url)) == first
+
+
+def test_a_newly_published_article_is_counted_at_once_on_the_home_and_list_pages(
+    client, crowded_archive, rfa
+):
+    home, source = text_of(client.get("/")), text_of(client.get("/sources/rfa/"))
+    assert "1999" not in home and "10 published articles" in source
+    publish(source=rfa, published_on=datetime.date(1999, 5, 1))
+    assert "1999" in text_of(client.get("/"))
+    assert "11 published articles" in text_of(client.get("/sources/rfa/"))
+
+
 def test_article_page_uses_a_fixed_number_of_queries(
     client, crowded_archive, django_assert_max_num_queries
 ):
