@@ -167,7 +167,12 @@ class Article(models.Model):
                 name="unique_original_url",
             )
         ]
-        indexes = [models.Index(fields=["status", "published_on"])]
+        indexes = [
+            # Every list of articles is of published ones, newest first (then by id, which
+            # each index holds): a page's ids are read from these alone (browse.ArticlePaginator).
+            models.Index(fields=["status", "published_on"]),
+            models.Index(fields=["source", "status", "published_on"]),
+        ]
 
     def __str__(self):
         return self.title

@@ -10,6 +10,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # A source's page of articles is read from this index alone (browse.ArticlePaginator).
+        migrations.AddIndex(
+            model_name="article",
+            index=models.Index(
+                fields=["source", "status", "published_on"], name="archive_art_source__c9e096_idx"
+            ),
+        ),
         migrations.CreateModel(
             name="RelatedList",
             fields=[
