@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -596,16 +597,25 @@ def public_article_revisions() -> QuerySet:
 
 
 def public_histories() -> dict[str, QuerySet]:
-    """The history of each other table the public pages show, limited to published articles."""
-    published = Article.Status.PUBLISHED
+    """The history of each other table the public pages show, limited to published articles.
+
+    The article is checked row by row (EXISTS), so that the newest entry is found
+    by walking the history's date index from the end: joined to the published
+    articles instead, SQLite read the history of every one of them and sorted
+    it, 40 ms for the quotes of 20,000 articles on every page's ETag.
+    """
+
+    def published(field: str) -> Exists:
+        return Exists(Article.objects.published().filter(pk=OuterRef(field)))
+
     return {
         "source": Source.history.all(),
         "entity": Entity.history.all(),
         "alias": Alias.history.all(),
-        "mention": Mention.history.filter(article__status=published),
-        "quote": Quote.history.filter(article__status=published),
+        "mention": Mention.history.filter(published("article_id")),
+        "quote": Quote.history.filter(published("article_id")),
         "relatedlink": RelatedLink.history.filter(
-            from_article__status=published, to_article__status=published
+            published("from_article_id"), published("to_article_id")
         ),
     }
 
