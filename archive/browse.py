@@ -540,20 +540,32 @@ def source_neighbours(article: Article) -> SourceNeighbours:
         .exclude(pk=article.pk)
         .only("slug", "title", "published_on")
     )
-    date = article.published_on
+    # Each query walks the (source, status, published_on) index from the article's date in
+    # the index's own order; one query with both sides ordered NULLS FIRST/LAST instead
+    # sorted every article after (or before) this one in the source.
+    dated = siblings.filter(published_on__isnull=False)
+    undated = siblings.filter(published_on__isnull=True)
+    date, pk = article.published_on, article.pk
     if date is None:
-        before = Q(published_on__isnull=False) | Q(pk__lt=article.pk)
-        after = Q(published_on__isnull=True, pk__gt=article.pk)
-    else:
-        before = Q(published_on__lt=date) | Q(published_on=date, pk__lt=article.pk)
-        after = (
-            Q(published_on__gt=date)
-            | Q(published_on=date, pk__gt=article.pk)
-            | Q(published_on__isnull=True)
+        previous = (
+            undated.filter(pk__lt=pk).order_by("-pk").first()
+            or dated.order_by("-published_on", "-pk").first()
         )
-    previous = siblings.filter(before).order_by(F("published_on").desc(nulls_first=True), "-pk")
-    following = siblings.filter(after).order_by(F("published_on").asc(nulls_last=True), "pk")
-    return SourceNeighbours(previous.first(), following.first())
+        following = undated.filter(pk__gt=pk).order_by("pk").first()
+    else:
+        previous = (
+            dated.filter(published_on__lte=date)
+            .exclude(published_on=date, pk__gt=pk)
+            .order_by("-published_on", "-pk")
+            .first()
+        )
+        following = (
+            dated.filter(published_on__gte=date)
+            .exclude(published_on=date, pk__lt=pk)
+            .order_by("published_on", "pk")
+            .first()
+        ) or undated.order_by("pk").first()
+    return SourceNeighbours(previous, following)
 
 
 # When what a reader sees last changed
