@@ -7,7 +7,7 @@ in a real Whoosh index in a temporary directory.
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from haystack.query import SearchQuerySet
 
 from archive.articles import save_article
@@ -322,3 +322,9 @@ def test_sync_index_works_out_missing_lists_and_rebuild_leaves_them_current(seed
     assert "0 article(s) had no up-to-date list" in out.getvalue()
     refuse_more_like_this(monkeypatch)
     assert names(related_documents(seeds["001"]), seeds)[0] == "004"
+    call_command("verify", "--index", stdout=out)
+    assert "Related documents: 0 published article(s) without an up-to-date list" in out.getvalue()
+    Mention.objects.filter(article=seeds["001"]).first().delete()  # a tag removed, not indexed
+    with pytest.raises(CommandError):  # the index entry is stale too
+        call_command("verify", "--index", stdout=out, stderr=io.StringIO())
+    assert "Related documents: 1 published article(s) without an up-to-date list" in out.getvalue()
