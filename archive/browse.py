@@ -373,20 +373,23 @@ def first_sentence(article: Article) -> Sentence | None:
     return sentence_around(text, article.first_start, article.first_end or 0)
 
 
-def co_mentioned(entity: Entity, limit: int = CO_MENTIONED_SHOWN) -> QuerySet[Entity]:
+def co_mentioned(entity: Entity, limit: int = CO_MENTIONED_SHOWN) -> list[Entity]:
     """Other entities named in the published articles that mention `entity`, most shared first.
 
     Each has `article_count`: the number of those articles that name it too.
+    Counted once per change of the archive (every mention of every article
+    naming China is read: 13 ms at 20,000 articles).
     """
     articles = Mention.objects.filter(
         entity=entity, rejected=False, article__status=PUBLISHED
     ).values("article")
-    return (
+    others = (
         Entity.objects.filter(mentions__rejected=False, mentions__article__in=articles)
         .exclude(pk=entity.pk)
         .annotate(article_count=Count("mentions__article", distinct=True))
         .order_by("-article_count", "name")[:limit]
     )
+    return per_archive_state(f"co-mentioned {entity.pk} {limit}", lambda: list(others))
 
 
 # Browsing by date
