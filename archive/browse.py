@@ -61,7 +61,15 @@ class ArticlePaginator(Paginator):
     first). So the page's ids are read first, from an index that holds the
     list's filter and order (`Article.Meta.indexes`), skipping entries of that
     index only (0.6 ms), then the page's articles by id (0.7 ms), put in the list's order.
+
+    `rows`, if given, reads the articles (with what the page shows of them)
+    without the list's filter, which the ids have applied already: an entity's
+    articles are read in 1.3 ms instead of 4.9 (China at 20,000 articles).
     """
+
+    def __init__(self, object_list, per_page, *, rows: QuerySet | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows = object_list if rows is None else rows
 
     def page(self, number):
         number = self.validate_number(number)
@@ -71,17 +79,18 @@ class ArticlePaginator(Paginator):
             top = self.count
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         # Unordered, or the database walks the list's index to find them (10 ms at 20,000).
-        found = self.object_list.filter(pk__in=ids).order_by().in_bulk()
+        found = self.rows.filter(pk__in=ids).order_by().in_bulk()
         return self._get_page([found[pk] for pk in ids if pk in found], number, self)
 
 
-def page_of(articles: QuerySet, page_number: str | None) -> Page:
+def page_of(articles: QuerySet, page_number: str | None, rows: QuerySet | None = None) -> Page:
     """The requested page; a malformed number gives the first page, one too large the last.
+    `rows`: see ArticlePaginator.
 
     The list's number of articles is counted once per state of the archive
     (`per_archive_state`, keyed by the list's query), not on every page.
     """
-    paginator = ArticlePaginator(articles, ARTICLES_PER_PAGE)
+    paginator = ArticlePaginator(articles, ARTICLES_PER_PAGE, rows=rows)
     # Paginator.count is a cached property: set, it is not counted again.
     paginator.count = per_archive_state(f"count {articles.query}", articles.count)
     return paginator.get_page(page_number)
@@ -286,24 +295,23 @@ def entities_by_kind() -> list[EntityGroup]:
 
 
 def articles_mentioning(entity: Entity) -> QuerySet[Article]:
-    """Published articles that mention `entity`, newest first, undated last.
+    """Published articles that mention `entity`, newest first, undated last, each with where
+    its first mention is (`with_first_mention`)."""
+    mentioning = Mention.objects.filter(entity=entity, rejected=False).values("article_id")
+    return with_first_mention(published_articles().filter(pk__in=mentioning), entity)
 
-    Each carries where its first mention is: `first_paragraph`, `first_start`
-    and `first_end` (None for a tag without a place in the text).
-    """
+
+def with_first_mention(articles: QuerySet[Article], entity: Entity) -> QuerySet[Article]:
+    """`articles`, each carrying where its first mention of `entity` is: `first_paragraph`,
+    `first_start` and `first_end` (None for a tag without a place in the text, or none)."""
     mentions = Mention.objects.filter(article=OuterRef("pk"), entity=entity, rejected=False)
     first = mentions.order_by(
         F("paragraph").asc(nulls_last=True), F("start").asc(nulls_last=True), "pk"
     )
-    mentioning = Mention.objects.filter(entity=entity, rejected=False).values("article_id")
-    return (
-        published_articles()
-        .filter(pk__in=mentioning)
-        .annotate(
-            first_paragraph=Subquery(first.values("paragraph")[:1]),
-            first_start=Subquery(first.values("start")[:1]),
-            first_end=Subquery(first.values("end")[:1]),
-        )
+    return articles.annotate(
+        first_paragraph=Subquery(first.values("paragraph")[:1]),
+        first_start=Subquery(first.values("start")[:1]),
+        first_end=Subquery(first.values("end")[:1]),
     )
 
 
