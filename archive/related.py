@@ -27,8 +27,9 @@ China, Uyghurs".
 The number of queries is fixed whatever the size of the archive, and a search
 engine that fails (index missing or locked) leaves the entity part standing.
 
-Working them out costs a more-like-this search (about a second at 100,000
-articles), so it is done once per state of an article and kept
+Working them out costs a more-like-this search (0.7–1.3 s per article at
+20,000 articles on the 2-core machine of docs/performance.md, "Reader pages at
+scale"), so it is done once per state of an article and kept
 (`RelatedList`): `sync_index`, which cron runs, works out the lists that are
 missing or stale after it flushes the index queue, newest articles first, and
 `refresh_related` does all of them. An article page reads the stored list
@@ -217,7 +218,7 @@ def refresh_related_lists(
     articles = Article.objects.published().newest_first()
     if article_ids is not None:
         articles = articles.filter(pk__in=list(article_ids))
-    due = list(article_versions(articles)) if everything else lists_due(articles)
+    due = list(articles.values_list("pk", flat=True)) if everything else lists_due(articles)
     pending, done = set(due), 0
     while due:
         ids, due = due[:REFRESH_BATCH], due[REFRESH_BATCH:]
@@ -243,13 +244,9 @@ def refresh_related_lists(
     return done
 
 
-def lists_due(articles: QuerySet[Article], versions: dict[int, str] | None = None) -> list[int]:
-    """Those of `articles` (published) whose related list is missing or stale, in their order.
-
-    `versions`: their `article_versions()`, when the caller has them already.
-    """
-    if versions is None:
-        versions = article_versions(articles)
+def lists_due(articles: QuerySet[Article]) -> list[int]:
+    """Those of `articles` (published) whose related list is missing or stale, in their order."""
+    versions = article_versions(articles)
     stored = dict(
         RelatedList.objects.filter(article__in=articles.values("pk")).values_list(
             "article_id", "version"
