@@ -92,7 +92,7 @@ PARAGRAPH_NUMBERED = {
 USER_LABEL = "auth.user"
 FILE_LABEL = "files"
 # Derived from the rest: a restore rebuilds the search index from the articles.
-NOT_EXPORTED = {"archive.indexqueue"}
+NOT_EXPORTED = {"archive.indexqueue", "archive.relatedlist"}  # derived, computed again
 BATCH = 1000
 USER_FIELDS = ("username", "first_name", "last_name", "email", "is_staff", "is_active")
 
@@ -102,7 +102,8 @@ class RestoreError(Exception):
 
 
 def exported_models() -> list[type[Model]]:
-    """Every table of the archive but the index queue, in the order dumpdata writes them.
+    """Every table of the archive but the index queue and the related lists (both derived, made
+    again after a restore), in the order dumpdata writes them.
 
     That is Django's `serializers.sort_dependencies`: the order the models are
     declared in archive/models.py (each after the tables it refers to), models a

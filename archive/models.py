@@ -167,7 +167,12 @@ class Article(models.Model):
                 name="unique_original_url",
             )
         ]
-        indexes = [models.Index(fields=["status", "published_on"])]
+        indexes = [
+            # Every list of articles is of published ones, newest first (then by id, which
+            # each index holds): a page's ids are read from these alone (browse.ArticlePaginator).
+            models.Index(fields=["status", "published_on"]),
+            models.Index(fields=["source", "status", "published_on"]),
+        ]
 
     def __str__(self):
         return self.title
@@ -371,6 +376,28 @@ class RelatedLink(models.Model):
 
     def __str__(self):
         return f"{self.from_article} → {self.to_article}"
+
+
+class RelatedList(models.Model):
+    """The computed part of an article's related documents, worked out once per state of it.
+
+    Derived data (archive.related): not in the history and not exported, so a
+    restore leaves it empty and it is computed again. `version` is the state of
+    the article it was computed from (`search.indexes.entry_version`: its last
+    save and its tags); a list of another version is stale. `related` holds
+    [article id, reason] pairs, best first; the articles are read, and drafts
+    and deleted ones left out, when the list is shown.
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="related_list"
+    )
+    version = models.TextField()
+    related = models.JSONField(default=list)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"related documents of article {self.article_id}"
 
 
 class IndexQueue(models.Model):

@@ -26,18 +26,33 @@ China, Uyghurs".
 
 The number of queries is fixed whatever the size of the archive, and a search
 engine that fails (index missing or locked) leaves the entity part standing.
+
+Working them out costs a more-like-this search (0.7–1.3 s per article at
+20,000 articles on the 2-core machine of docs/performance.md, "Reader pages at
+scale"), so it is done once per state of an article and kept
+(`RelatedList`): `sync_index`, which cron runs, works out the lists that are
+missing or stale after it flushes the index queue, newest articles first, and
+`refresh_related` does all of them. An article page reads the stored list
+when it was computed from the article's current text and tags, leaving out
+the articles unpublished since; otherwise (an article just saved, before the
+next `sync_index`) it works the list out and stores it, so its first reader
+waits for it once rather than seeing the panel empty or stale.
 """
 
 import logging
 import math
 import operator
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
 
-from django.db.models import Case, Count, FloatField, Max, Min, Value, When
+from django.db import DatabaseError, transaction
+from django.db.models import Case, Count, FloatField, Max, Min, QuerySet, Value, When
 from haystack.query import SearchQuerySet
 
-from archive.models import Article, Entity, Mention, RelatedLink
+from archive.models import Article, Entity, Mention, RelatedLink, RelatedList
+from archive.search.indexes import article_versions
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +68,12 @@ MIN_CANDIDATES = 20
 
 # Below this scaled rarity an entity is common (see above).
 COMMON_RARITY = 0.25
+
+# Computed related articles kept per article: more than a page shows (5), so that the page
+# stays full when some are unpublished or linked by an editor after the list was stored.
+STORED_PER_ARTICLE = 10
+REFRESH_BATCH = 100  # articles read at a time when lists are worked out in bulk
+STALE = ""  # the version of a list to work out again: no article has it
 
 REASON_ENTITIES = 3
 SIMILAR_WORDING = "similar wording"
@@ -95,7 +116,143 @@ def related_documents(article: Article, limit: int = 5) -> list[Related]:
     if len(curated) == limit:
         return curated
     exclude_ids = {article.pk} | {r.article.pk for r in curated}
-    return curated + _computed(article, limit - len(curated), exclude_ids)
+    return curated + _stored_or_computed(article, limit - len(curated), exclude_ids)
+
+
+def _stored_or_computed(article: Article, limit: int, exclude_ids: set[int]) -> list[Related]:
+    """The computed related articles from the article's stored list, worked out and stored
+    first if it has none of its current state.
+
+    Computed live instead when a full list cannot give `limit` of them: asked
+    for more than a list holds, or too many of its articles are now drafts,
+    deleted or among the editors' links.
+    """
+    version = _current_version(article)
+    stored = RelatedList.objects.filter(article=article, version=version).first()
+    if stored is not None:
+        pairs = stored.related
+        articles = _published_in_bulk([pk for pk, _ in pairs if pk not in exclude_ids])
+    else:
+        related, complete = _computed(article, STORED_PER_ARTICLE, {article.pk})
+        # Without the engine's answer the list is only the entities' part: not kept; nor is
+        # a draft's (an editor's preview), which changes again when it is published.
+        if complete and article.is_published:
+            _store(article, version, related)
+        pairs = _pairs(related)
+        articles = {r.article.pk: r.article for r in related}
+    shown = [
+        Related(article=articles[pk], reason=reason)
+        for pk, reason in pairs
+        if pk in articles and pk not in exclude_ids
+    ][:limit]
+    if len(shown) < limit and len(pairs) == STORED_PER_ARTICLE:
+        return _computed(article, limit, exclude_ids)[0]
+    return shown
+
+
+def _current_version(article: Article) -> str:
+    return article_versions(Article.objects.filter(pk=article.pk)).get(article.pk, "")
+
+
+def _published_in_bulk(ids: list[int]) -> dict[int, Article]:
+    return (
+        Article.objects.published()
+        .select_related("source")
+        .defer("body", "original_text")
+        .in_bulk(ids)
+    )
+
+
+def _store(article: Article, version: str, related: list[Related]) -> list[int]:
+    """Keep `related` as the article's list of `version`; a reader's page is still shown
+    when the database cannot take the write now (another process holds SQLite's lock).
+
+    The lists of the articles in it that were worked out before the article's
+    last save (a new article, or an edit) and do not name it are made stale,
+    since the article may belong in them now; their ids are returned.
+    """
+    pairs = _pairs(related)
+    try:
+        with transaction.atomic():
+            RelatedList.objects.update_or_create(
+                article_id=article.pk, defaults={"version": version, "related": pairs}
+            )
+            return _make_stale_without(article, [pk for pk, _ in pairs])
+    except DatabaseError:
+        log.warning("related documents of article %s not stored", article.pk, exc_info=True)
+        return []
+
+
+def _pairs(related: list[Related]) -> list[list]:
+    return [[r.article.pk, r.reason] for r in related]
+
+
+def _make_stale_without(article: Article, among: list[int]) -> list[int]:
+    """Mark stale the lists of `among` older than the article's last save that lack it."""
+    lists = RelatedList.objects.filter(
+        article__in=among, computed_at__lt=article.updated_at
+    ).values_list("article_id", "related")
+    missing = [pk for pk, pairs in lists if article.pk not in {related for related, _ in pairs}]
+    if missing:
+        RelatedList.objects.filter(article__in=missing).update(version=STALE)
+    return missing
+
+
+def refresh_related_lists(
+    article_ids: Iterable[int] | None = None,
+    *,
+    everything: bool = False,
+    seconds: float | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Work out and store the related lists that are missing or stale (every one with
+    `everything`) of the published articles among `article_ids` (all by default), newest
+    first, then those the new lists made stale; stop after `seconds`. Return how many were
+    stored.
+
+    A list is stale once its article's text or tags changed (`RelatedList.version`), or
+    an article saved since it was worked out found it among its own related ones.
+    `everything` also brings older lists up to date with articles added since.
+    """
+    started = time.monotonic()
+    articles = Article.objects.published().newest_first()
+    if article_ids is not None:
+        articles = articles.filter(pk__in=list(article_ids))
+    due = list(articles.values_list("pk", flat=True)) if everything else lists_due(articles)
+    pending, done = set(due), 0
+    while due:
+        ids, due = due[:REFRESH_BATCH], due[REFRESH_BATCH:]
+        # Each version read before the work: a change made during it leaves the list stale.
+        versions = article_versions(Article.objects.published().filter(pk__in=ids))
+        batch = _published_in_bulk(list(versions))
+        for pk in ids:
+            pending.discard(pk)
+            if seconds is not None and time.monotonic() - started >= seconds:
+                return done
+            if pk not in batch:
+                continue  # unpublished or deleted meanwhile
+            related, complete = _computed(batch[pk], STORED_PER_ARTICLE, {pk})
+            if not complete:
+                return done  # the search engine failed: the next run takes it up
+            for stale in _store(batch[pk], versions[pk], related):
+                if stale not in pending:
+                    pending.add(stale)
+                    due.append(stale)
+            done += 1
+            if progress:
+                progress(done)
+    return done
+
+
+def lists_due(articles: QuerySet[Article]) -> list[int]:
+    """Those of `articles` (published) whose related list is missing or stale, in their order."""
+    versions = article_versions(articles)
+    stored = dict(
+        RelatedList.objects.filter(article__in=articles.values("pk")).values_list(
+            "article_id", "version"
+        )
+    )
+    return [pk for pk, version in versions.items() if stored.get(pk) != version]
 
 
 def _curated(article: Article) -> list[Related]:
@@ -117,8 +274,9 @@ def _curated(article: Article) -> list[Related]:
     ]
 
 
-def _computed(article: Article, limit: int, exclude_ids: set[int]) -> list[Related]:
-    """More-like-this finds the candidates and the shared entities re-rank them.
+def _computed(article: Article, limit: int, exclude_ids: set[int]) -> tuple[list[Related], bool]:
+    """More-like-this finds the candidates and the shared entities re-rank them; and whether
+    the search engine answered.
 
     The entities alone only fill the places more-like-this leaves empty (few
     hits, or the engine failed): on the BBC corpus, letting every article that
@@ -128,6 +286,8 @@ def _computed(article: Article, limit: int, exclude_ids: set[int]) -> list[Relat
     pool = max(MIN_CANDIDATES, CANDIDATES_PER_RESULT * limit) + len(exclude_ids)
     entities = _own_entities(article)
     wording = _similar_wording(article, pool)
+    complete = wording is not None
+    wording = wording or {}
     for article_id in exclude_ids:
         wording.pop(article_id, None)
     scores = dict(wording)
@@ -140,7 +300,7 @@ def _computed(article: Article, limit: int, exclude_ids: set[int]) -> list[Relat
     for article_id in exclude_ids:
         scores.pop(article_id, None)
     if not scores:
-        return []
+        return [], complete
 
     articles = (
         Article.objects.published()
@@ -162,13 +322,15 @@ def _computed(article: Article, limit: int, exclude_ids: set[int]) -> list[Relat
         if len(chosen) == limit:
             break
     reasons = _reasons(entities, [r.pk for r in chosen])
-    return [Related(article=r, reason=reasons.get(r.pk, SIMILAR_WORDING)) for r in chosen]
+    related = [Related(article=r, reason=reasons.get(r.pk, SIMILAR_WORDING)) for r in chosen]
+    return related, complete
 
 
-def _similar_wording(article: Article, count: int) -> dict[int, float]:
+def _similar_wording(article: Article, count: int) -> dict[int, float] | None:
     """Ids of the articles the search engine finds most alike in wording, scored 0–1.
 
-    Empty when the engine fails: related articles are a help, not worth an error page.
+    None when the engine fails (related articles are a help, not worth an error page) or
+    finds nothing: a list without the wording's part is shown but not kept.
     """
     try:
         hits = [
@@ -177,8 +339,10 @@ def _similar_wording(article: Article, count: int) -> dict[int, float]:
         ]
     except Exception:
         log.warning("more-like-this failed for article %s", article.pk, exc_info=True)
-        return {}
-    best = max((score for _, score in hits), default=0.0)
+        return None
+    if not hits:
+        return None  # not indexed yet (its change still queued), or alike to nothing so far
+    best = max(score for _, score in hits)
     if best <= 0:
         return {}
     return {article_id: score / best for article_id, score in hits}

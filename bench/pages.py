@@ -48,7 +48,18 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = ROOT / "var" / "bench" / "search-100000"
-KINDS = ("home", "list first", "list deep", "article", "source", "entity", "search")
+KINDS = (
+    "home",
+    "list first",
+    "list deep",
+    "article",
+    "source",
+    "source deep",
+    "entity",
+    "dates",
+    "quotes",
+    "search",
+)
 # Asked in every run: words, a phrase, a filter, an exclusion, a wildcard, a sort.
 SEARCHES = [
     {"q": "bank"},
@@ -134,6 +145,16 @@ def pages_to_ask(seed: int) -> dict[str, list[str]]:
     )
     entities = rng.sample(entities, min(ENTITIES_SAMPLED, len(entities)))
     search = reverse("search")
+    biggest = sources.order_by("-n", "slug").first()
+    source_pages = -(-biggest.n // browse.ARTICLES_PER_PAGE) if biggest else 0
+    years = sorted({d.year for d in published.dates("published_on", "year")})
+    quotes = reverse("quote-search")
+    speakers = list(
+        Entity.objects.filter(quotes__isnull=False)
+        .annotate(n=Count("quotes"))
+        .order_by("-n", "slug")
+        .values_list("slug", flat=True)[:3]
+    )
     pages = {
         "home": [reverse("home")],
         "list first": [article_list],
@@ -142,7 +163,18 @@ def pages_to_ask(seed: int) -> dict[str, list[str]]:
         "article": [reverse("article-detail", args=[slug]) for slug in sorted(slugs)],
         "source": [reverse("source-detail", args=[s.slug]) for s in sources.order_by("slug")]
         + ([reverse("source-unknown")] if published.filter(source=None).exists() else []),
+        # The last pages of the source with the most articles.
+        "source deep": [
+            f"{reverse('source-detail', args=[biggest.slug])}?page={max(1, source_pages - n)}"
+            for n in range(3)
+        ]
+        if biggest
+        else [],
         "entity": [reverse("entity-detail", args=[slug]) for slug in entities],
+        "dates": [reverse("date-index")]
+        + [reverse("date-year", args=[f"{year:04d}"]) for year in years[-3:]],
+        "quotes": [quotes, f"{quotes}?{urlencode({'q': 'said'})}"]
+        + [f"{quotes}?{urlencode({'speaker': slug})}" for slug in speakers],
         "search": [f"{search}?{urlencode(params)}" for params in SEARCHES],
     }
     return {kind: paths for kind, paths in pages.items() if paths}
@@ -167,6 +199,26 @@ def query_counts(pages: dict[str, list[str]]) -> dict[str, tuple[int, int]]:
             seen.append(len(queries))
         counts[kind] = (min(seen), max(seen))
     return counts
+
+
+def store_related(article_paths: list[str]) -> None:
+    """Work out the stored related-document lists of these articles, as `sync_index` would."""
+    from django.urls import resolve
+
+    from archive.models import Article
+    from archive.related import lists_due, refresh_related_lists
+
+    slugs = [resolve(path).kwargs["slug"] for path in article_paths]
+    articles = Article.objects.published().filter(slug__in=slugs)
+    due = len(lists_due(articles))
+    started = time.perf_counter()
+    stored = refresh_related_lists(articles.values_list("pk", flat=True))
+    elapsed = time.perf_counter() - started
+    each = f", {elapsed / stored * 1000:,.0f} ms each" if stored else ""
+    print(
+        f"related lists of the {len(slugs)} sampled articles: {due} missing or stale, "
+        f"{stored} worked out and stored in {elapsed:.1f} s{each}"
+    )
 
 
 # The server ---------------------------------------------------------------
@@ -311,6 +363,14 @@ def main(argv=None) -> int:
         help=f"comma-separated page kinds to measure (default: all of {', '.join(KINDS)})",
     )
     parser.add_argument(
+        "--store-related",
+        action="store_true",
+        help=(
+            "work out and store the related documents of the sampled articles first "
+            "(archive.related; writes to the data directory), timing it"
+        ),
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="a run of a few seconds on a temporary archive of the seed articles",
@@ -343,6 +403,8 @@ def run(args) -> int:
 
     articles = Article.objects.published().count()
     pages = {kind: paths for kind, paths in pages_to_ask(args.seed).items() if kind in args.kinds}
+    if args.store_related and "article" in pages:
+        store_related(pages["article"])
     counts = query_counts(pages)
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"{articles:,} published articles in {data_dir} — {when}")

@@ -82,7 +82,7 @@ def test_the_article_page_lists_its_captures_and_whether_the_text_changed(
         assert row.get_absolute_url() in page
     assert page.count("The first capture.") == 1
     assert page.count("The text was the same as in the capture before.") == 1
-    assert page.count("<strong>The text had changed</strong> since the capture before.") == 1
+    assert page.count("<strong>The text had changed</strong> since the capture before:") == 1
 
 
 def test_a_drafts_capture_is_not_found_for_readers(client, site):  # noqa: F811

@@ -15,18 +15,21 @@ SMALL, LARGE = 5, 60
 
 # Each page's budget: what it needs today, so that a new query is a decision.
 BUDGETS = {
+    # A list reads a page in two queries, the page's ids then its articles
+    # (browse.ArticlePaginator); its count is kept once per change of the archive.
     "/": 5,  # validators, latest articles, dates, sources, entity kinds
-    "/articles/": 3,  # validators, count, page
-    "/articles/report-1/": 14,  # validators, article with mentions, related, neighbours, quotes
+    "/articles/": 4,  # validators, count, page's ids, page
+    # validators, article with mentions, related (stored list), neighbours, quotes
+    "/articles/report-1/": 14,
     "/sources/": 2,
-    "/sources/rfa/": 4,
-    "/sources/unknown/": 3,
+    "/sources/rfa/": 5,
+    "/sources/unknown/": 4,
     "/entities/": 2,
-    "/entities/xinjiang/": 8,  # + co-mentioned entities, and two for the entity's quotes
+    "/entities/xinjiang/": 9,  # + co-mentioned entities, and two for the entity's quotes
     "/dates/": 2,
-    "/dates/2020/": 4,  # validators, months, count, page
-    "/dates/2020/01/": 5,  # validators, count, page, earlier and later months
-    "/dates/unknown/": 3,
+    "/dates/2020/": 5,  # validators, months, count, page's ids, page
+    "/dates/2020/01/": 6,  # validators, count, page's ids, page, earlier and later months
+    "/dates/unknown/": 4,
 }
 
 BODY = (

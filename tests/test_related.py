@@ -7,12 +7,12 @@ in a real Whoosh index in a temporary directory.
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from haystack.query import SearchQuerySet
 
 from archive.articles import save_article
-from archive.models import Article, Entity, Mention, RelatedLink
-from archive.related import SIMILAR_WORDING, related_documents
+from archive.models import Article, Entity, Mention, RelatedLink, RelatedList
+from archive.related import SIMILAR_WORDING, refresh_related_lists, related_documents
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -162,7 +162,10 @@ def test_the_number_of_queries_does_not_grow_with_the_archive(seeds, django_asse
     article = seeds["001"]
     RelatedLink.objects.create(from_article=article, to_article=seeds["003"], note="See also")
     related_documents(article)  # warm the search engine's files
-    with django_assert_max_num_queries(8) as small:
+    RelatedList.objects.all().delete()
+    with django_assert_max_num_queries(20) as working_out:
+        related_documents(article)  # worked out and stored
+    with django_assert_max_num_queries(5) as stored:
         related_documents(article)
     for n in range(40):
         save_article(
@@ -177,9 +180,13 @@ def test_the_number_of_queries_does_not_grow_with_the_archive(seeds, django_asse
             )
         )
     assert Mention.objects.filter(article__slug="leak-7").exists()  # tagged on save
-    with django_assert_max_num_queries(len(small.captured_queries)):
+    refresh_related_lists(everything=True)  # what `refresh_related --all` does
+    with django_assert_max_num_queries(len(stored.captured_queries)):
         related = related_documents(article, limit=10)
     assert len(related) == 10
+    RelatedList.objects.filter(article=article).delete()
+    with django_assert_max_num_queries(len(working_out.captured_queries)):
+        assert len(related_documents(article, limit=10)) == 10
 
 
 def test_a_name_in_both_first_paragraphs_weighs_more(seeds):
@@ -234,3 +241,90 @@ def test_without_wording_common_names_alone_relate_nothing(seeds, monkeypatch):
             assert related.reason.startswith("shares: ")
             assert shared_names(related) - COMMON, related.reason
     assert seeds["003"] not in [r.article for r in related_documents(seeds["001"])]
+
+
+# Stored lists (RelatedList): worked out once per state of an article, read by its page
+
+
+def refuse_more_like_this(monkeypatch):
+    def refused(self, model_instance):
+        raise AssertionError("more-like-this asked for a stored list")
+
+    monkeypatch.setattr(SearchQuerySet, "more_like_this", refused)
+
+
+def test_an_article_page_reads_its_stored_list_without_asking_the_search_engine(
+    seeds, client, monkeypatch
+):
+    assert refresh_related_lists() == len(seeds)  # what sync_index does after a flush
+    refuse_more_like_this(monkeypatch)
+    page = client.get(seeds["000"].get_absolute_url()).content.decode()
+    for seed in EXTRADITION - {"000"}:
+        assert seeds[seed].title in page
+
+
+def test_an_article_first_read_before_its_list_is_worked_out_shows_it_and_keeps_it(
+    seeds, client, monkeypatch
+):
+    article = seeds["002"]
+    assert not RelatedList.objects.filter(article=article).exists()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert all(seeds[seed].title in page for seed in EXTRADITION - {"002"})
+    assert RelatedList.objects.filter(article=article).exists()
+    refuse_more_like_this(monkeypatch)
+    assert client.get(article.get_absolute_url()).content.decode() == page
+
+
+def test_an_article_unpublished_after_the_lists_were_stored_is_no_longer_offered(
+    seeds, client, monkeypatch
+):
+    refresh_related_lists()
+    refuse_more_like_this(monkeypatch)
+    withdrawn = seeds["002"]
+    Article.objects.filter(pk=withdrawn.pk).update(status=Article.Status.DRAFT)
+    for seed in ("000", "003"):
+        related = related_documents(seeds[seed])
+        assert withdrawn not in [r.article for r in related]
+        assert len(related) == 3  # the other three, from the stored list
+
+
+def test_an_edited_article_gets_a_new_list_from_its_new_text(seeds, monkeypatch):
+    refresh_related_lists()
+    spying = seeds["003"]
+    assert names(related_documents(spying), seeds)[0] in EXTRADITION
+    spying.body = seeds["001"].body.replace("Xinjiang", "Xinjiang region") + "\n\nA new ending."
+    save_article(spying)
+    assert names(related_documents(spying), seeds)[0] == "001"
+
+
+def test_a_new_article_enters_the_older_lists_it_belongs_in(seeds):
+    refresh_related_lists()
+    leak = seeds["004"]
+    follow_up = save_article(
+        Article(
+            title="More leaked papers",
+            slug="more-leaked-papers",
+            body=leak.body + "\n\nThe consortium published more of the papers.",
+            status=Article.Status.PUBLISHED,
+        )
+    )
+    # Its own list, then again those of the articles in it: each was worked out without it.
+    assert refresh_related_lists() == 1 + len(seeds)
+    assert names(related_documents(leak), seeds)[0] == follow_up.slug
+
+
+def test_sync_index_works_out_missing_lists_and_rebuild_leaves_them_current(seeds, monkeypatch):
+    out = io.StringIO()
+    call_command("sync_index", stdout=out)
+    assert f"related documents of {len(seeds)} article(s)" in out.getvalue()
+    call_command("rebuild_index", interactive=False, verbosity=0)
+    call_command("refresh_related", stdout=out)
+    assert "0 article(s) had no up-to-date list" in out.getvalue()
+    refuse_more_like_this(monkeypatch)
+    assert names(related_documents(seeds["001"]), seeds)[0] == "004"
+    call_command("verify", "--index", stdout=out)
+    assert "Related documents: 0 published article(s) without an up-to-date list" in out.getvalue()
+    Mention.objects.filter(article=seeds["001"]).first().delete()  # a tag removed, not indexed
+    with pytest.raises(CommandError):  # the index entry is stale too
+        call_command("verify", "--index", stdout=out, stderr=io.StringIO())
+    assert "Related documents: 1 published article(s) without an up-to-date list" in out.getvalue()

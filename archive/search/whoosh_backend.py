@@ -38,6 +38,7 @@ rebuilt there.
 """
 
 import contextlib
+import math
 import os
 import threading
 import time
@@ -388,6 +389,26 @@ class BoundedPrefix(whoosh_query.Prefix):
         if not documents:
             return NullMatcher()
         return ListMatcher(sorted(documents), all_weights=self.boost)
+
+
+class ScoredPage(ResultsPage):
+    """A page of the scored hits only, its total their number: more-like-this answers
+    the best matches and nobody reads how many documents share a key term.
+
+    Whoosh's ResultsPage asks the results for their total, which a filtered
+    search (by model) can only count by matching every document again: a third
+    of a more-like-this at 20,000 articles.
+    """
+
+    def __init__(self, results, pagenum, pagelen=10):
+        self.results = results
+        self.total = results.scored_length()
+        if pagenum < 1:
+            raise ValueError("pagenum must be >= 1")
+        self.pagecount = math.ceil(self.total / pagelen)
+        self.pagenum = min(self.pagecount, pagenum)
+        self.offset = (self.pagenum - 1) * pagelen
+        self.pagelen = min(pagelen, self.total - self.offset)
 
 
 class ArchiveWhooshSearchBackend(WhooshSearchBackend):
@@ -790,7 +811,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             numterms=MLT_TERMS,
             filter=self._models_query(models, False, default=type(model_instance)),
         )
-        raw_page = ResultsPage(hits, page_num, page_length)
+        raw_page = ScoredPage(hits, page_num, page_length)
         if raw_page.pagenum < page_num:
             return dict(EMPTY)
         return self._process_results(raw_page, result_class=result_class)

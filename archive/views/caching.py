@@ -36,10 +36,12 @@ def released_at() -> datetime.datetime:
     return datetime.datetime.fromtimestamp(newest, datetime.UTC)
 
 
-def page_validators(address: str = "") -> tuple[str, int] | None:
+def page_validators(
+    address: str = "", changed: datetime.datetime | None = None
+) -> tuple[str, int] | None:
     """The ETag and Last-Modified time (a Unix timestamp) of the public page at `address`
-    (its path and query) right now."""
-    changed = browse.archive_changed_at()
+    (its path and query) right now, or when the archive last changed at `changed`."""
+    changed = changed or browse.archive_changed_at()
     if changed is None:
         return None
     release = released_at()
@@ -58,13 +60,15 @@ def revalidated(view):
 
     @functools.wraps(view)
     def conditional_view(request, *args, **kwargs):
-        validators = page_validators(request.get_full_path())
+        changed = browse.archive_changed_at()
+        validators = page_validators(request.get_full_path(), changed)
         response = None
         if validators is not None:
             etag, last_modified = validators
             response = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if response is None:
-            response = view(request, *args, **kwargs)
+            with browse.changed_at_known(changed):  # the counts the page keeps use it too
+                response = view(request, *args, **kwargs)
         if validators is not None and response.status_code in (200, 304):
             response.headers.setdefault("ETag", etag)
             response.headers.setdefault("Last-Modified", http_date(last_modified))

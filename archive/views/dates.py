@@ -20,6 +20,7 @@ class PublishedArticles:
     date_field = "published_on"
     month_format = "%m"  # /dates/2021/02/: one address per month
     paginate_by = browse.ARTICLES_PER_PAGE
+    paginator_class = browse.ArticlePaginator
     # A year or month without articles still answers, saying so (and asking not to be
     # indexed): a reader who follows a date from elsewhere learns the archive has nothing.
     allow_empty = True

@@ -28,7 +28,11 @@ def entity_detail(request, slug):
         # An entity merged into another keeps its address, as a permanent redirect.
         moved = get_object_or_404(EntityRedirect.objects.select_related("entity"), old_slug=slug)
         return redirect(moved.entity, permanent=True)
-    page = browse.page_of(browse.articles_mentioning(entity), request.GET.get("page"))
+    page = browse.page_of(
+        browse.articles_mentioning(entity),
+        request.GET.get("page"),
+        rows=browse.with_first_mention(browse.published_articles(), entity),
+    )
     search = reverse("search")
     quotes, quote_count = quotes_spoken_by(entity, QUOTES_ON_ENTITY_PAGE)
     return render(

@@ -3,6 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from archive.integrity import INDEXED_MODELS, index_differences, verify_captures, verify_hashes
+from archive.models import Article
+from archive.related import lists_due
 from archive.search.health import servers_report
 
 
@@ -22,7 +24,8 @@ class Command(BaseCommand):
             action="store_true",
             help=(
                 "Also compare the articles in the search index with the published ones, and "
-                "check which state of the index each running server process searches."
+                "check which state of the index each running server process searches, and count "
+                "the articles whose related documents are not worked out for their current text."
             ),
         )
         parser.add_argument(
@@ -59,5 +62,11 @@ class Command(BaseCommand):
             if servers is not None:
                 (self.stderr if servers.stale else self.stdout).write(str(servers))
                 problems += len(servers.stale)
+            # Derived and worked out again by themselves: reported, not a problem.
+            due = len(lists_due(Article.objects.published()))
+            self.stdout.write(
+                f"Related documents: {due} published article(s) without an up-to-date list "
+                "(sync_index works them out, or refresh_related)."
+            )
         if problems:
             raise CommandError(f"{problems} problem(s) found.")
