@@ -24,6 +24,8 @@ What it adds to the stock backend, using Whoosh's own facilities:
   with the documents found so far and says so; a match-all that reads the
   documents of the models asked for instead of every word of the index; wildcard words that
   stand for at most MAX_PREFIX_EXPANSION index words (archive.search.cost);
+- phrases matched from their rarest word, with the same hits and scores
+  (archive.search.whoosh_phrase);
 - writes that wait for Whoosh's single write lock (for a bounded time) instead
   of failing at once, and find the documents they replace with that searcher
   when it was opened on exactly the commit they write after;
@@ -31,10 +33,11 @@ What it adds to the stock backend, using Whoosh's own facilities:
   write lock, instead of deleting its directory under writers of other processes;
 - two fixes of Whoosh 2.7.4's write path (see `_remember_missing_columns`,
   `WRITER_MEMORY_MB`).
-Only this module and archive.search.whoosh_analysis (the analyzer above) import
-Whoosh, and only when SEARCH_URL chooses it (tests/test_no_whoosh_import.py). On
-another engine none of the above applies: see docs/scaling.md for what must be
-rebuilt there.
+Only this module, archive.search.whoosh_analysis (the analyzer above) and
+archive.search.whoosh_phrase (phrases, rarest word first) import Whoosh, and
+only when SEARCH_URL chooses it (tests/test_no_whoosh_import.py). On another
+engine none of the above applies: see docs/scaling.md for what must be rebuilt
+there.
 """
 
 import contextlib
@@ -72,6 +75,7 @@ from archive.search.cost import MAX_PREFIX_EXPANSION, prefix_expansion_note
 from archive.search.servers import IndexCommit, ServersReport, servers_report, status_for
 from archive.search.text import fold
 from archive.search.whoosh_analysis import archive_analyzer
+from archive.search.whoosh_phrase import RarestFirstPhrase
 
 # How long a write waits for another process to release the index's lock.
 LOCK_TIMEOUT_SECONDS = 10.0
@@ -324,6 +328,8 @@ def affordable(query, reader, deadline: Deadline, everything=None):
     document has text, so `everything` (the documents of the models searched,
     one posting list each) or else the segments' own list of documents is the
     same set. Wildcard words become BoundedPrefix, sharing MAX_PREFIX_EXPANSION words.
+    Phrases become RarestFirstPhrase: the same documents and scores, found rarest word
+    first instead of through Whoosh's span intersections (archive.search.whoosh_phrase).
     """
     prefixes = sum(1 for part in query.leaves() if type(part) is whoosh_query.Prefix)
     share = MAX_PREFIX_EXPANSION // max(prefixes, 1)
@@ -335,6 +341,8 @@ def affordable(query, reader, deadline: Deadline, everything=None):
             return BoundedPrefix(
                 part.fieldname, part.text, reader, deadline, limit=share, boost=part.boost
             )
+        if type(part) is whoosh_query.Phrase and part.slop == 1:
+            return RarestFirstPhrase.of(part, deadline)
         return part
 
     return query.accept(replace)
