@@ -24,6 +24,7 @@ WHOOSH_EXTENSION = {
     "archive.search.whoosh_backend",
     "archive.search.whoosh_analysis",
     "archive.search.whoosh_phrase",
+    "archive.search.whoosh_postings",
 }
 
 def whoosh_modules():

@@ -1,6 +1,8 @@
 """A quoted phrase finds the same documents, with the same scores and so in the same order, as
 Whoosh's own phrase matching did, now that it is matched rarest word first
-(archive.search.whoosh_phrase); and it still stops at the search's time limit.
+(archive.search.whoosh_phrase); and it still stops at the search's time limit. A word's
+documents read a block at a time, or skipped to by bisection, are those Whoosh reads one
+by one (archive.search.whoosh_postings).
 
 The index is built from the seed articles cut into overlapping windows of words, so
 common words ("the", "of") have postings in several blocks of 128 and most windows hold
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 from whoosh import fields, query
 from whoosh.filedb.filestore import RamStorage
+from whoosh.matching.mcore import Matcher
 from whoosh.searching import TimeLimit
 
 from archive.search.text import tokens
@@ -126,3 +129,45 @@ def test_a_phrase_of_common_words_stops_at_the_time_limit(searcher):
     phrase = RarestFirstPhrase.of(as_phrase(["the", "of"]), deadline=Deadline(0))
     with pytest.raises(TimeLimit):
         searcher.search(phrase, limit=None)
+
+
+# Reading posting lists (archive.search.whoosh_postings) ----------------------------------
+
+
+def postings(searcher, word):
+    """The word's posting lists, one per segment (deleted documents left out, as searches do)."""
+    return [reader.postings("text", word) for reader, _ in searcher.reader().leaf_readers()]
+
+
+@pytest.mark.parametrize("word", ["the", "of", "china", "camp"])
+def test_a_words_documents_read_a_block_at_a_time_are_those_read_one_by_one(searcher, word):
+    for by_block, one_by_one in zip(
+        postings(searcher, word), postings(searcher, word), strict=True
+    ):
+        assert list(by_block.all_ids()) == list(Matcher.all_ids(one_by_one))
+        assert not by_block.is_active()
+
+
+def test_a_list_read_partly_goes_on_from_where_it_was(searcher):
+    by_block, one_by_one = postings(searcher, "the")[0], postings(searcher, "the")[0]
+    for _ in range(150):  # into the second block
+        by_block.next()
+        one_by_one.next()
+    assert list(by_block.all_ids()) == list(Matcher.all_ids(one_by_one))
+
+
+def test_skipping_through_a_words_documents_lands_where_stepping_does(searcher):
+    rng = random.Random(3)
+    for word in ["the", "of", "said", "china"]:
+        for bisecting, stepping in zip(
+            postings(searcher, word), postings(searcher, word), strict=True
+        ):
+            target = 0
+            while bisecting.is_active():
+                target += rng.choice([1, 2, 5, 40, 130, 300])
+                bisecting.skip_to(target)
+                Matcher.skip_to(stepping, target)
+                assert bisecting.is_active() == stepping.is_active()
+                if stepping.is_active():
+                    assert bisecting.id() == stepping.id()
+                    assert bisecting.value() == stepping.value()

@@ -25,7 +25,9 @@ What it adds to the stock backend, using Whoosh's own facilities:
   documents of the models asked for instead of every word of the index; wildcard words that
   stand for at most MAX_PREFIX_EXPANSION index words (archive.search.cost);
 - phrases matched from their rarest word, with the same hits and scores
-  (archive.search.whoosh_phrase);
+  (archive.search.whoosh_phrase), and posting lists read a block at a time
+  where Whoosh steps through them one document at a time
+  (archive.search.whoosh_postings);
 - writes that wait for Whoosh's single write lock (for a bounded time) instead
   of failing at once, and find the documents they replace with that searcher
   when it was opened on exactly the commit they write after;
@@ -33,8 +35,8 @@ What it adds to the stock backend, using Whoosh's own facilities:
   write lock, instead of deleting its directory under writers of other processes;
 - two fixes of Whoosh 2.7.4's write path (see `_remember_missing_columns`,
   `WRITER_MEMORY_MB`).
-Only this module, archive.search.whoosh_analysis (the analyzer above) and
-archive.search.whoosh_phrase (phrases, rarest word first) import Whoosh, and
+Only this module, archive.search.whoosh_analysis (the analyzer above),
+archive.search.whoosh_phrase and archive.search.whoosh_postings import Whoosh, and
 only when SEARCH_URL chooses it (tests/test_no_whoosh_import.py). On another
 engine none of the above applies: see docs/scaling.md for what must be rebuilt
 there.
@@ -76,6 +78,7 @@ from archive.search.servers import IndexCommit, ServersReport, servers_report, s
 from archive.search.text import fold
 from archive.search.whoosh_analysis import archive_analyzer
 from archive.search.whoosh_phrase import RarestFirstPhrase
+from archive.search.whoosh_postings import read_postings_faster
 
 # How long a write waits for another process to release the index's lock.
 LOCK_TIMEOUT_SECONDS = 10.0
@@ -119,6 +122,7 @@ def _remember_missing_columns(cached_reader):
 
 
 W3PerDocReader._cached_reader = _remember_missing_columns(W3PerDocReader._cached_reader)
+read_postings_faster()
 
 
 def merge_edit_segments(writer, segments, at_least=None):

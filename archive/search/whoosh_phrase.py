@@ -24,15 +24,15 @@ checked at each document that has every word, so a phrase of common words
 found in few places still stops in time.
 
 Skipping a common word's postings to the next rare one's document is then
-most of the work, and Whoosh's `W3LeafMatcher.skip_to` walks a block of
-postings one by one to get there: `_skip_within_block` finds the place by
-bisection (the same posting, so any search that skips gains from it).
+most of the work: see archive.search.whoosh_postings for how that was made
+cheaper.
 """
 
-from bisect import bisect_left
+from itertools import accumulate
+from pickle import loads
 
+from whoosh import formats
 from whoosh import query as whoosh_query
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import NullMatcher, ReadTooFar, WrappingMatcher
 from whoosh.matching.mcore import Matcher
 from whoosh.query.spans import Span
@@ -75,7 +75,7 @@ class RarestFirstPhrase(whoosh_query.Phrase):
             frequencies.append(reader.doc_frequency(fieldname, text))
             matchers.append(whoosh_query.Term(fieldname, word).matcher(searcher, context))
         rarest_first = sorted(range(len(matchers)), key=lambda k: (frequencies[k], k))
-        matcher = PhraseMatcher(matchers, rarest_first, self.deadline)
+        matcher = PhraseMatcher(matchers, rarest_first, positions_of(field.format), self.deadline)
         if self.boost != 1.0:
             matcher = WrappingMatcher(matcher, boost=self.boost)
         return matcher
@@ -84,12 +84,14 @@ class RarestFirstPhrase(whoosh_query.Phrase):
 class PhraseMatcher(Matcher):
     """The documents where the words of `matchers` (in phrase order) are in a row.
 
-    `order` is the order in which the words are looked at: the first leads.
+    `order` is the order in which the words are looked at: the first leads;
+    `positions` reads a word's positions from its posting's value.
     """
 
-    def __init__(self, matchers, order, deadline=None):
+    def __init__(self, matchers, order, positions, deadline=None):
         self._matchers = matchers
         self._order = order
+        self._positions = positions
         self._deadline = deadline
         self._starts = ()  # where the phrase starts in the current document
         self._active = True
@@ -130,8 +132,9 @@ class PhraseMatcher(Matcher):
     def _has_phrase(self) -> bool:
         """Whether the words, each on the current document, are in a row there somewhere."""
         starts = None
+        positions = self._positions
         for k in self._order:
-            here = {position - k for position in self._matchers[k].value_as("positions")}
+            here = {position - k for position in positions(self._matchers[k].value())}
             starts = here if starts is None else starts & here
             if not starts:
                 return False
@@ -166,7 +169,9 @@ class PhraseMatcher(Matcher):
         self._find()
 
     def copy(self):
-        return PhraseMatcher([m.copy() for m in self._matchers], self._order, self._deadline)
+        return PhraseMatcher(
+            [m.copy() for m in self._matchers], self._order, self._positions, self._deadline
+        )
 
     def replace(self, minquality=0):
         return self if self._active else NullMatcher()
@@ -191,6 +196,29 @@ class PhraseMatcher(Matcher):
         return _tree_sum([m.max_quality for m in self._matchers])
 
 
+def positions_of(field_format):
+    """A function reading the positions from a posting's value in `field_format`.
+
+    For Whoosh's Positions format (the archive's text field), its own decoding
+    without a Python step per position: a phrase of common words reads the
+    positions of every document that has them all.
+    """
+    if type(field_format) is not formats.Positions:
+        return field_format.decoder("positions")
+
+    def positions(value: bytes):
+        # As Positions.decode_positions: a count, then the pickled gaps without the
+        # pickle's final "." (restored).
+        if not value.endswith(b"."):
+            value += b"."
+        return accumulate(loads(value[_COUNT_SIZE:]))
+
+    return positions
+
+
+_COUNT_SIZE = formats._INT_SIZE
+
+
 def _tree_sum(values) -> float:
     """The sum of the values (functions called for them) as Whoosh's `make_binary_tree` of
     intersections adds them up: floating-point sums depend on the order."""
@@ -198,27 +226,3 @@ def _tree_sum(values) -> float:
         return values[0]()
     half = len(values) // 2
     return _tree_sum(values[:half]) + _tree_sum(values[half:])
-
-
-def _skip_within_block(self, targetid):
-    """W3LeafMatcher.skip_to, finding the posting in its block by bisection.
-
-    Whoosh 2.7.4 calls `next()` for every posting before the target in its
-    block (up to 128): 1.15 million calls, 7 of 15 s, for 100 phrase searches
-    at 20,000 articles. A block's document numbers are sorted and its last is
-    `_maxid`, so once the block is found the target's place is a bisection.
-    """
-    if not self.is_active():
-        raise ReadTooFar
-    if targetid <= self.id():
-        return
-    if targetid > self._maxid:
-        self._skip_to_block(lambda: targetid > self._maxid)
-        if not self.is_active():
-            return
-    if self._ids is None:
-        self._read_ids()
-    self._i = bisect_left(self._ids, targetid, self._i)
-
-
-W3LeafMatcher.skip_to = _skip_within_block
