@@ -1,5 +1,5 @@
-"""Phrase search for the Whoosh extension: documents from the rarest word first, and word
-positions read only where every word of the phrase is.
+"""Phrase search for the Whoosh extension: documents from the rarest word first, and a more
+common word read only where the rarer ones still leave room for the phrase.
 
 Whoosh 2.7.4 matches a phrase with SpanNear2: a binary tree of intersections
 in the phrase's own order, so "the current turmoil in the credit" walks the
@@ -10,18 +10,18 @@ articles that was most of a pasted quotation's search (a profile of 30
 quotations: 19 of 27 s in SpanNear2's matcher).
 
 `RarestFirstPhrase` finds the same documents with the same scores:
-- the rarest word of the phrase (in the segment searched) leads, and each
-  other word, rarest next, skips to its document, so the common words are
-  only read where the rare ones are;
-- in a document that has them all, the phrase starts wherever every word k
-  of it is at start + k, found with sets of the words' positions, rarest
-  first, stopping at the first word that leaves no start;
+- the rarest word of the phrase (in the segment searched) leads; in each of
+  its documents the phrase could start wherever every word k of it is at
+  start + k: the words, rarest next, are brought to the document one by
+  one, each narrowing the possible starts with the set of its positions,
+  and the first that is missing or leaves no start ends the look there, so
+  the common words are read only where the rarer ones are, in a row;
 - the score is Whoosh's: the sum of the words' scores, added up in the same
   binary tree as SpanNear2's intersections, so the order of hits is the same
   to the last bit.
 The time limit of the search (archive.search.whoosh_backend.Deadline) is
-checked at each document that has every word, so a phrase of common words
-found in few places still stops in time.
+checked at each document that does not have the phrase, so a phrase of
+common words found in few places still stops in time.
 
 Skipping a common word's postings to the next rare one's document is then
 most of the work: see archive.search.whoosh_postings for how that was made
@@ -100,46 +100,46 @@ class PhraseMatcher(Matcher):
     # Finding ---------------------------------------------------------------
 
     def _find(self):
-        """Stay on, or move to, the next document (from the leader's) where the phrase is."""
-        matchers = [self._matchers[k] for k in self._order]
-        leader, others = matchers[0], matchers[1:]
+        """Stay on, or move to, the next document (from the leader's) where the phrase is.
+
+        Each word, rarest first, is brought to the leader's document and its
+        positions narrow where the phrase could start there; a more common
+        word's postings are read only while the rarer ones leave a start.
+        """
+        order, matchers, positions = self._order, self._matchers, self._positions
+        leader = matchers[order[0]]
+        check = self._deadline.check if self._deadline is not None else None
         while leader.is_active():
             document = leader.id()
+            starts = {position - order[0] for position in positions(leader.value())}
             ahead = None
-            for other in others:
-                if not other.is_active():
-                    break
-                if other.id() < document:
+            for k in order[1:]:
+                other = matchers[k]
+                if other.is_active() and other.id() < document:
                     other.skip_to(document)
-                    if not other.is_active():
-                        break
+                if not other.is_active():  # no more documents with this word
+                    self._stop()
+                    return
                 if other.id() > document:
                     ahead = other.id()
                     break
+                starts &= {position - k for position in positions(other.value())}
+                if not starts:
+                    break
             else:
-                if self._deadline is not None:
-                    self._deadline.check()
-                if self._has_phrase():
-                    return
+                self._starts = starts
+                return
+            if check is not None:
+                check()
+            if ahead is None:
                 leader.next()
-                continue
-            if ahead is None:  # a word has no more documents
-                break
-            leader.skip_to(ahead)
+            else:
+                leader.skip_to(ahead)
+        self._stop()
+
+    def _stop(self):
         self._active = False
         self._starts = ()
-
-    def _has_phrase(self) -> bool:
-        """Whether the words, each on the current document, are in a row there somewhere."""
-        starts = None
-        positions = self._positions
-        for k in self._order:
-            here = {position - k for position in positions(self._matchers[k].value())}
-            starts = here if starts is None else starts & here
-            if not starts:
-                return False
-        self._starts = starts
-        return True
 
     # Whoosh's Matcher interface --------------------------------------------
 
