@@ -8,6 +8,7 @@ import random
 
 import pytest
 from whoosh import fields, query
+from whoosh.collectors import FacetCollector
 from whoosh.filedb.filestore import RamStorage
 from whoosh.searching import TimeLimit
 from whoosh.sorting import Count, FieldFacet, MultiFacet
@@ -128,3 +129,11 @@ def test_a_search_stopped_by_its_time_limit_counts_what_it_collected(searcher):
     assert deadline.passed
     counted = ours.results().groups("source")
     assert sum(counted.values()) == len(ours.results()) == len(collected)
+
+
+def test_facets_of_other_kinds_are_counted_as_whoosh_counts_them(searcher):
+    facets = {"source": FieldFacet("source", allow_overlap=True, maptype=Count)}
+    collector = search_collector(searcher, facets, (), limit=20)
+    assert type(collector) is FacetCollector
+    searcher.search_with_collector(query.Term("text", "camp"), collector)
+    assert sum(collector.results().groups("source").values()) == len(collector.results())

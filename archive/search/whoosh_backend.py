@@ -360,16 +360,21 @@ class SortKeysCollector(SortingCollector):
 
 
 def search_collector(searcher, groupedby: dict, order: tuple, **options):
-    """The collector Whoosh's `searcher.collector` makes for `options` and `groupedby`
-    (SegmentValuesFacet facets), counting the facets with SegmentFacetCollector and reading
-    sort keys with SortKeysCollector (`order`: the sort, as haystack names it)."""
+    """The collector Whoosh's `searcher.collector` makes for `options` and `groupedby`,
+    counting SegmentValuesFacet facets with SegmentFacetCollector (other facets as Whoosh
+    does) and reading sort keys with SortKeysCollector (`order`: the sort, as haystack
+    names it)."""
     collector = searcher.collector(groupedby=groupedby or None, **options)
     inner = collector.child if isinstance(collector, FacetCollector) else collector
     if type(inner) is SortingCollector:
         inner = SortKeysCollector(
             options["sortedby"], order, limit=inner.limit, reverse=inner.reverse
         )
-    return SegmentFacetCollector(inner, groupedby) if groupedby else inner
+    if not groupedby:
+        return inner
+    if all(isinstance(facet, SegmentValuesFacet) for facet in groupedby.values()):
+        return SegmentFacetCollector(inner, groupedby)
+    return FacetCollector(inner, groupedby)
 
 
 class Deadline:

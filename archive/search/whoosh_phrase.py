@@ -106,24 +106,26 @@ class PhraseMatcher(Matcher):
         positions narrow where the phrase could start there; a more common
         word's postings are read only while the rarer ones leave a start.
         """
-        order, matchers, positions = self._order, self._matchers, self._positions
-        leader = matchers[order[0]]
+        positions = self._positions
+        # (offset in the phrase, matcher), rarest word first; "position - k" as int.__add__.
+        words = [((-k).__add__, self._matchers[k]) for k in self._order]
+        (lead_offset, leader), others = words[0], words[1:]
         check = self._deadline.check if self._deadline is not None else None
         while leader.is_active():
             document = leader.id()
-            starts = {position - order[0] for position in positions(leader.value())}
+            starts = set(map(lead_offset, positions(leader.value())))
             ahead = None
-            for k in order[1:]:
-                other = matchers[k]
+            for offset, other in others:
                 if other.is_active() and other.id() < document:
                     other.skip_to(document)
                 if not other.is_active():  # no more documents with this word
                     self._stop()
                     return
-                if other.id() > document:
-                    ahead = other.id()
+                here = other.id()
+                if here > document:
+                    ahead = here
                     break
-                starts &= {position - k for position in positions(other.value())}
+                starts.intersection_update(map(offset, positions(other.value())))
                 if not starts:
                     break
             else:
