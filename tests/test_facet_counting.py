@@ -39,7 +39,7 @@ def searcher():
     index = RamStorage().create_index(schema)
     for segment in range(3):
         writer = index.writer()
-        for n in range(segment * 400, segment * 400 + 400):
+        for n in range(segment * 250, segment * 250 + 250):
             document = {
                 "id": str(n),
                 "text": " ".join(rng.choices(WORDS, k=12)),
@@ -52,7 +52,7 @@ def searcher():
             writer.add_document(**document)
         writer.commit(merge=False)
     writer = index.writer()
-    for n in range(0, 1200, 13):
+    for n in range(0, 750, 13):
         writer.delete_by_term("id", str(n))
     writer.commit(merge=False)
     with index.searcher() as searcher:
@@ -117,13 +117,13 @@ def test_a_search_stopped_by_its_time_limit_counts_what_it_collected(searcher):
     collected = []
     collect = ours.child.child.collect
 
-    def collect_until_600(docnum):
+    def collect_until_250(docnum):
         collected.append(docnum)
-        if len(collected) == 600:  # in the second segment
+        if len(collected) == 250:  # in the second segment
             deadline.at = 0
         return collect(docnum)
 
-    ours.child.child.collect = collect_until_600
+    ours.child.child.collect = collect_until_250
     with pytest.raises(TimeLimit):
         searcher.search_with_collector(query.Term("text", "camp"), ours)
     assert deadline.passed

@@ -63,7 +63,7 @@ def searcher(seed_words):
         yield searcher
 
 
-def phrases(words, count=80, seed=5):
+def phrases(words, count=50, seed=5):
     """Phrases of 2–6 words in a row from the seeds, some with a word changed or repeated."""
     rng = random.Random(seed)
     found = []
@@ -99,12 +99,12 @@ def test_a_phrase_finds_the_same_documents_with_the_same_scores_as_whooshs_own(
         assert hits(searcher, ours) == hits(searcher, whooshs), words
         assert hits(searcher, ours, limit=5) == hits(searcher, whooshs, limit=5), words
         found_some += bool(hits(searcher, whooshs))
-    assert found_some > 50  # most phrases are there; the changed ones mostly not
+    assert found_some > 30  # most phrases are there; the changed ones mostly not
 
 
 def test_a_phrase_among_other_clauses_matches_as_whooshs_own(searcher, seed_words):
     rng = random.Random(8)
-    for first, second in pairwise(phrases(seed_words, count=15, seed=9)):
+    for first, second in pairwise(phrases(seed_words, count=9, seed=9)):
         a, b = as_phrase(first), as_phrase(second)
         word = query.Term("text", rng.choice(["the", "china", "said", "camp"]))
         for build in (
