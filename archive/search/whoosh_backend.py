@@ -47,6 +47,7 @@ import os
 import threading
 import time
 import weakref
+from array import array
 from collections import Counter
 from itertools import chain
 from pathlib import Path
@@ -328,7 +329,9 @@ class SortKeysCollector(SortingCollector):
     Whoosh reads the key of every document a sorted search matches through the
     column's reader, five Python calls each: a quarter of a filter-only search
     at 20,000 articles. A segment's columns never change, so its keys are
-    kept, like the facet tables, as long as the segment's reader lives.
+    kept, like the facet tables, as long as the segment's reader lives: 8
+    bytes a document for a date (0.6 MB per sort order at 20,000 articles and
+    their 51,722 quotes).
     """
 
     _tables = weakref.WeakKeyDictionary()  # segment reader -> {order: keys}
@@ -350,7 +353,11 @@ class SortKeysCollector(SortingCollector):
             tables = self._tables.setdefault(reader, {})
         if self.order not in tables:
             key_for = self.categorizer.key_for
-            tables[self.order] = [key_for(None, docnum) for docnum in range(reader.doc_count_all())]
+            keys = [key_for(None, docnum) for docnum in range(reader.doc_count_all())]
+            if all(type(key) is int for key in keys):  # a date or number: 8 bytes each
+                with contextlib.suppress(OverflowError):
+                    keys = array("q", keys)
+            tables[self.order] = keys
         return tables[self.order]
 
     def sort_key(self, sub_docnum):
