@@ -20,7 +20,12 @@ import archive
 from django.core.management import get_commands, load_command_class
 from django.urls import get_resolver
 
-WHOOSH_EXTENSION = {"archive.search.whoosh_backend", "archive.search.whoosh_analysis"}
+WHOOSH_EXTENSION = {
+    "archive.search.whoosh_backend",
+    "archive.search.whoosh_analysis",
+    "archive.search.whoosh_phrase",
+    "archive.search.whoosh_postings",
+}
 
 def whoosh_modules():
     return {name for name in sys.modules if name.split(".")[0] == "whoosh"}

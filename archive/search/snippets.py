@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from archive.paragraphs import numbered
 from archive.search.query import Clause, Group
-from archive.search.text import Token, term_set, tokens
+from archive.search.text import WORD, analyse, normalise_punctuation, term_set
 from archive.sentences import cut_around
 
 SNIPPET_LENGTH = 320
@@ -34,32 +34,40 @@ class Snippet:
         return {"paragraph": self.paragraph, "text": self.text, "marks": self.marks}
 
 
-def _clause_matches(clause: Clause, toks: list[Token], first_positions: dict) -> list[tuple]:
-    spans = []
+def _clause_matches(clause: Clause, analysed: list[tuple[str, str]], first_positions: dict):
+    """Where `clause` matches among the analysed words: (first, last) word indexes."""
     if clause.prefix:
         prefix = clause.words[0]
-        return [(t, t) for t in toks if t.word.startswith(prefix)]
+        return [(i, i) for i, (_term, word) in enumerate(analysed) if word.startswith(prefix)]
+    spans = []
     n = len(clause.terms)
     for i in first_positions.get(clause.terms[0], ()):
-        if i + n <= len(toks) and all(toks[i + k].term == clause.terms[k] for k in range(n)):
-            spans.append((toks[i], toks[i + n - 1]))
+        if i + n <= len(analysed) and all(
+            analysed[i + k][0] == clause.terms[k] for k in range(1, n)
+        ):
+            spans.append((i, i + n - 1))
     return spans
 
 
 def find_matches(text: str, groups: list[Group]) -> list[Match]:
-    """Every place in `text` where a clause of a positive group matches, in text order."""
-    toks = tokens(text)
+    """Every place in `text` where a clause of a positive group matches, in text order.
+
+    The words are analysed as archive.search.text.tokens() does, without making
+    a Token of each: a page of results reads tens of thousands of words.
+    """
+    words = list(WORD.finditer(normalise_punctuation(text)))
+    analysed = [analyse(word.group()) for word in words]
     first_positions: dict[str, list[int]] = {}
-    for i, token in enumerate(toks):
-        first_positions.setdefault(token.term, []).append(i)
+    for i, (term, _word) in enumerate(analysed):
+        first_positions.setdefault(term, []).append(i)
     matches = []
     for number, group in enumerate(groups):
         if group.negated:
             continue
         for clause in group.clauses:
-            for first, last in _clause_matches(clause, toks, first_positions):
-                surface = text[first.start : last.end]
-                matches.append(Match(first.start, last.end, number, surface, clause.variant))
+            for first, last in _clause_matches(clause, analysed, first_positions):
+                start, end = words[first].start(), words[last].end()
+                matches.append(Match(start, end, number, text[start:end], clause.variant))
     matches.sort(key=lambda m: (m.start, -m.end))
     # Keep the longest of overlapping matches, so marks never nest.
     kept, end = [], -1
@@ -100,6 +108,8 @@ def article_matches(
     """
     scored = []
     surfaces = set()
+    if not any(not group.negated for group in groups):  # only filters, or only exclusions
+        return ArticleMatches([], None, [], surfaces)
     for number, paragraph in numbered(paragraphs):
         if not _may_match(paragraph, groups):
             continue

@@ -24,6 +24,10 @@ What it adds to the stock backend, using Whoosh's own facilities:
   with the documents found so far and says so; a match-all that reads the
   documents of the models asked for instead of every word of the index; wildcard words that
   stand for at most MAX_PREFIX_EXPANSION index words (archive.search.cost);
+- phrases matched from their rarest word, with the same hits and scores
+  (archive.search.whoosh_phrase), and posting lists read a block at a time
+  where Whoosh steps through them one document at a time
+  (archive.search.whoosh_postings);
 - writes that wait for Whoosh's single write lock (for a bounded time) instead
   of failing at once, and find the documents they replace with that searcher
   when it was opened on exactly the commit they write after;
@@ -31,10 +35,11 @@ What it adds to the stock backend, using Whoosh's own facilities:
   write lock, instead of deleting its directory under writers of other processes;
 - two fixes of Whoosh 2.7.4's write path (see `_remember_missing_columns`,
   `WRITER_MEMORY_MB`).
-Only this module and archive.search.whoosh_analysis (the analyzer above) import
-Whoosh, and only when SEARCH_URL chooses it (tests/test_no_whoosh_import.py). On
-another engine none of the above applies: see docs/scaling.md for what must be
-rebuilt there.
+Only this module, archive.search.whoosh_analysis (the analyzer above),
+archive.search.whoosh_phrase and archive.search.whoosh_postings import Whoosh, and
+only when SEARCH_URL chooses it (tests/test_no_whoosh_import.py). On another
+engine none of the above applies: see docs/scaling.md for what must be rebuilt
+there.
 """
 
 import contextlib
@@ -43,6 +48,9 @@ import os
 import threading
 import time
 import weakref
+from array import array
+from collections import Counter
+from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
@@ -61,7 +69,12 @@ from whoosh import fields as whoosh_fields
 from whoosh import index as whoosh_index
 from whoosh import query as whoosh_query
 from whoosh.codec.whoosh3 import W3PerDocReader
-from whoosh.collectors import FilterCollector, WrappingCollector
+from whoosh.collectors import (
+    FacetCollector,
+    FilterCollector,
+    SortingCollector,
+    WrappingCollector,
+)
 from whoosh.index import TOC, EmptyIndexError, LockError, clean_files
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import EmptyReader, MultiReader, SegmentReader
@@ -73,6 +86,8 @@ from archive.search.cost import MAX_PREFIX_EXPANSION, prefix_expansion_note
 from archive.search.servers import IndexCommit, ServersReport, servers_report, status_for
 from archive.search.text import fold
 from archive.search.whoosh_analysis import archive_analyzer
+from archive.search.whoosh_phrase import RarestFirstPhrase
+from archive.search.whoosh_postings import read_postings_faster
 
 # How long a write waits for another process to release the index's lock.
 LOCK_TIMEOUT_SECONDS = 10.0
@@ -116,6 +131,7 @@ def _remember_missing_columns(cached_reader):
 
 
 W3PerDocReader._cached_reader = _remember_missing_columns(W3PerDocReader._cached_reader)
+read_postings_faster()
 
 
 def merge_edit_segments(writer, segments, at_least=None):
@@ -269,6 +285,106 @@ class SegmentValuesCategorizer(Categorizer):
         return self._table[docid][0]
 
 
+class SegmentFacetCollector(FacetCollector):
+    """Whoosh's FacetCollector for SegmentValuesFacet facets, counting a segment's matches
+    all at once when the segment is done.
+
+    Whoosh's counts each facet of each document as it is collected, through
+    four Python calls a value: a third of a filter-only search (the newest of
+    thousands of articles) at 20,000 articles. The tables say each document's
+    values, so a segment's matches are counted by `collections.Counter`; the
+    counts are the same, also of a search stopped by its time limit.
+    """
+
+    def prepare(self, top_searcher, q, context):
+        super().prepare(top_searcher, q, context)
+        self._documents = []
+
+    def set_subsearcher(self, subsearcher, offset):
+        self._count_documents()  # of the segment before, with its tables
+        super().set_subsearcher(subsearcher, offset)
+
+    def collect(self, sub_docnum):
+        self._documents.append(sub_docnum)
+        return self.child.collect(sub_docnum)
+
+    def finish(self):
+        self._count_documents()
+        super().finish()
+
+    def _count_documents(self):
+        if not self._documents:
+            return
+        for name, categorizer in self.categorizers.items():
+            values = map(categorizer._table.__getitem__, self._documents)
+            counts = self.facetmaps[name].dict
+            for value, count in Counter(chain.from_iterable(values)).items():
+                counts[value] += count
+        self._documents = []
+
+
+class SortKeysCollector(SortingCollector):
+    """Whoosh's SortingCollector, reading each document's sort key from a list made once per
+    segment and sort order (`order`, e.g. ("-sort_newest",)) instead of from the column.
+
+    Whoosh reads the key of every document a sorted search matches through the
+    column's reader, five Python calls each: a quarter of a filter-only search
+    at 20,000 articles. A segment's columns never change, so its keys are
+    kept, like the facet tables, as long as the segment's reader lives: 8
+    bytes a document for a date (0.6 MB per sort order at 20,000 articles and
+    their 51,722 quotes).
+    """
+
+    _tables = weakref.WeakKeyDictionary()  # segment reader -> {order: keys}
+    _lock = threading.Lock()
+
+    def __init__(self, sortedby, order: tuple, limit=10, reverse=False):
+        super().__init__(sortedby, limit=limit, reverse=reverse)
+        self.order = order
+        self._keys = None
+
+    def set_subsearcher(self, subsearcher, offset):
+        super().set_subsearcher(subsearcher, offset)
+        self._keys = None
+        if not self.categorizer.needs_current:  # the key is the document's, not the match's
+            self._keys = self._keys_of(subsearcher.reader())
+
+    def _keys_of(self, reader) -> list:
+        with self._lock:
+            tables = self._tables.setdefault(reader, {})
+        if self.order not in tables:
+            key_for = self.categorizer.key_for
+            keys = [key_for(None, docnum) for docnum in range(reader.doc_count_all())]
+            if all(type(key) is int for key in keys):  # a date or number: 8 bytes each
+                with contextlib.suppress(OverflowError):
+                    keys = array("q", keys)
+            tables[self.order] = keys
+        return tables[self.order]
+
+    def sort_key(self, sub_docnum):
+        if self._keys is None:
+            return super().sort_key(sub_docnum)
+        return self._keys[sub_docnum]
+
+
+def search_collector(searcher, groupedby: dict, order: tuple, **options):
+    """The collector Whoosh's `searcher.collector` makes for `options` and `groupedby`,
+    counting SegmentValuesFacet facets with SegmentFacetCollector (other facets as Whoosh
+    does) and reading sort keys with SortKeysCollector (`order`: the sort, as haystack
+    names it)."""
+    collector = searcher.collector(groupedby=groupedby or None, **options)
+    inner = collector.child if isinstance(collector, FacetCollector) else collector
+    if type(inner) is SortingCollector:
+        inner = SortKeysCollector(
+            options["sortedby"], order, limit=inner.limit, reverse=inner.reverse
+        )
+    if not groupedby:
+        return inner
+    if all(isinstance(facet, SegmentValuesFacet) for facet in groupedby.values()):
+        return SegmentFacetCollector(inner, groupedby)
+    return FacetCollector(inner, groupedby)
+
+
 class Deadline:
     """When a search must stop; checked between documents and between the words of a wildcard."""
 
@@ -325,6 +441,8 @@ def affordable(query, reader, deadline: Deadline, everything=None):
     document has text, so `everything` (the documents of the models searched,
     one posting list each) or else the segments' own list of documents is the
     same set. Wildcard words become BoundedPrefix, sharing MAX_PREFIX_EXPANSION words.
+    Phrases become RarestFirstPhrase: the same documents and scores, found rarest word
+    first instead of through Whoosh's span intersections (archive.search.whoosh_phrase).
     """
     prefixes = sum(1 for part in query.leaves() if type(part) is whoosh_query.Prefix)
     share = MAX_PREFIX_EXPANSION // max(prefixes, 1)
@@ -336,6 +454,8 @@ def affordable(query, reader, deadline: Deadline, everything=None):
             return BoundedPrefix(
                 part.fieldname, part.text, reader, deadline, limit=share, boost=part.boost
             )
+        if type(part) is whoosh_query.Phrase and part.slop == 1:
+            return RarestFirstPhrase.of(part, deadline)
         return part
 
     return query.accept(replace)
@@ -747,11 +867,13 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         filter_query = whoosh_query.And(filters) if filters else None
         page_num, page_length = self.calculate_page(start_offset, end_offset)
         collector = DeadlineCollector(
-            searcher.collector(
+            search_collector(
+                searcher,
+                groupedby,
+                tuple(sort_by or ()),
                 limit=page_num * page_length,
                 sortedby=sortedby,
                 reverse=reverse,
-                groupedby=groupedby or None,
             ),
             deadline,
         )

@@ -1,0 +1,230 @@
+"""Phrase search for the Whoosh extension: documents from the rarest word first, and a more
+common word read only where the rarer ones still leave room for the phrase.
+
+Whoosh 2.7.4 matches a phrase with SpanNear2: a binary tree of intersections
+in the phrase's own order, so "the current turmoil in the credit" walks the
+postings of "the", "in" and "the" against each other before "turmoil"
+narrows anything, and at every document of that walk it makes a Span object
+for every position of every word and joins them pair by pair. At 20,000
+articles that was most of a pasted quotation's search (a profile of 30
+quotations: 19 of 27 s in SpanNear2's matcher).
+
+`RarestFirstPhrase` finds the same documents with the same scores:
+- the rarest word of the phrase (in the segment searched) leads; in each of
+  its documents the phrase could start wherever every word k of it is at
+  start + k: the words, rarest next, are brought to the document one by
+  one, each narrowing the possible starts with the set of its positions,
+  and the first that is missing or leaves no start ends the look there, so
+  the common words are read only where the rarer ones are, in a row;
+- the score is Whoosh's: the sum of the words' scores, added up in the same
+  binary tree as SpanNear2's intersections, so the order of hits is the same
+  to the last bit.
+The time limit of the search (archive.search.whoosh_backend.Deadline) is
+checked at each document that does not have the phrase, so a phrase of
+common words found in few places still stops in time.
+
+Skipping a common word's postings to the next rare one's document is then
+most of the work: see archive.search.whoosh_postings for how that was made
+cheaper.
+"""
+
+from itertools import accumulate
+from pickle import loads
+
+from whoosh import formats
+from whoosh import query as whoosh_query
+from whoosh.matching import NullMatcher, ReadTooFar, WrappingMatcher
+from whoosh.matching.mcore import Matcher
+from whoosh.query.spans import Span
+
+
+class RarestFirstPhrase(whoosh_query.Phrase):
+    """Whoosh's Phrase (words in a row, slop 1), matched rarest word first."""
+
+    def __init__(self, fieldname, words, deadline=None, boost=1.0, char_ranges=None):
+        super().__init__(fieldname, words, slop=1, boost=boost, char_ranges=char_ranges)
+        self.deadline = deadline
+
+    @classmethod
+    def of(cls, phrase: whoosh_query.Phrase, deadline=None):
+        return cls(
+            phrase.fieldname,
+            list(phrase.words),
+            deadline=deadline,
+            boost=phrase.boost,
+            char_ranges=phrase.char_ranges,
+        )
+
+    def matcher(self, searcher, context=None):
+        fieldname = self.fieldname
+        if fieldname not in searcher.schema:
+            return NullMatcher()
+        field = searcher.schema[fieldname]
+        if not field.format or not field.format.supports("positions"):
+            raise whoosh_query.QueryError(f"Phrase search: {fieldname!r} field has no positions")
+        reader = searcher.reader()
+        frequencies = []
+        matchers = []
+        for word in self.words:
+            try:
+                text = field.to_bytes(word)
+            except ValueError:
+                return NullMatcher()
+            if (fieldname, text) not in reader:
+                return NullMatcher()  # a word the segment does not have: no phrase in it
+            frequencies.append(reader.doc_frequency(fieldname, text))
+            matchers.append(whoosh_query.Term(fieldname, word).matcher(searcher, context))
+        rarest_first = sorted(range(len(matchers)), key=lambda k: (frequencies[k], k))
+        matcher = PhraseMatcher(matchers, rarest_first, positions_of(field.format), self.deadline)
+        if self.boost != 1.0:
+            matcher = WrappingMatcher(matcher, boost=self.boost)
+        return matcher
+
+
+class PhraseMatcher(Matcher):
+    """The documents where the words of `matchers` (in phrase order) are in a row.
+
+    `order` is the order in which the words are looked at: the first leads;
+    `positions` reads a word's positions from its posting's value.
+    """
+
+    def __init__(self, matchers, order, positions, deadline=None):
+        self._matchers = matchers
+        self._order = order
+        self._positions = positions
+        self._deadline = deadline
+        self._starts = ()  # where the phrase starts in the current document
+        self._active = True
+        self._find()
+
+    # Finding ---------------------------------------------------------------
+
+    def _find(self):
+        """Stay on, or move to, the next document (from the leader's) where the phrase is.
+
+        Each word, rarest first, is brought to the leader's document and its
+        positions narrow where the phrase could start there; a more common
+        word's postings are read only while the rarer ones leave a start.
+        """
+        positions = self._positions
+        # (offset in the phrase, matcher), rarest word first; "position - k" as int.__add__.
+        words = [((-k).__add__, self._matchers[k]) for k in self._order]
+        (lead_offset, leader), others = words[0], words[1:]
+        check = self._deadline.check if self._deadline is not None else None
+        while leader.is_active():
+            document = leader.id()
+            starts = set(map(lead_offset, positions(leader.value())))
+            ahead = None
+            for offset, other in others:
+                if other.is_active() and other.id() < document:
+                    other.skip_to(document)
+                if not other.is_active():  # no more documents with this word
+                    self._stop()
+                    return
+                here = other.id()
+                if here > document:
+                    ahead = here
+                    break
+                starts.intersection_update(map(offset, positions(other.value())))
+                if not starts:
+                    break
+            else:
+                self._starts = starts
+                return
+            if check is not None:
+                check()
+            if ahead is None:
+                leader.next()
+            else:
+                leader.skip_to(ahead)
+        self._stop()
+
+    def _stop(self):
+        self._active = False
+        self._starts = ()
+
+    # Whoosh's Matcher interface --------------------------------------------
+
+    def is_active(self):
+        return self._active
+
+    def id(self):
+        return self._matchers[self._order[0]].id()
+
+    def next(self):
+        if not self._active:
+            raise ReadTooFar
+        self._matchers[self._order[0]].next()
+        self._find()
+
+    def skip_to(self, id):
+        if not self._active:
+            raise ReadTooFar
+        if id > self.id():
+            self._matchers[self._order[0]].skip_to(id)
+            self._find()
+
+    def reset(self):
+        for matcher in self._matchers:
+            matcher.reset()
+        self._active = True
+        self._find()
+
+    def copy(self):
+        return PhraseMatcher(
+            [m.copy() for m in self._matchers], self._order, self._positions, self._deadline
+        )
+
+    def replace(self, minquality=0):
+        return self if self._active else NullMatcher()
+
+    def children(self):
+        return list(self._matchers)
+
+    def supports(self, astype):
+        return False
+
+    def spans(self):
+        last = len(self._matchers) - 1
+        return [Span(start, start + last) for start in sorted(self._starts)]
+
+    def weight(self):
+        return _tree_sum([m.weight for m in self._matchers])
+
+    def score(self):
+        return _tree_sum([m.score for m in self._matchers])
+
+    def max_quality(self):
+        return _tree_sum([m.max_quality for m in self._matchers])
+
+
+def positions_of(field_format):
+    """A function reading the positions from a posting's value in `field_format`.
+
+    For Whoosh's Positions format (the archive's text field), its own decoding
+    without a Python step per position: a phrase of common words reads the
+    positions of every document that has them all.
+    """
+    if type(field_format) is not formats.Positions:
+        return field_format.decoder("positions")
+
+    def positions(value: bytes):
+        # As Positions.decode_positions: a count, then the pickled gaps without the
+        # pickle's final "." (restored).
+        if not value.endswith(b"."):
+            value += b"."
+        return accumulate(loads(value[_COUNT_SIZE:]))
+
+    return positions
+
+
+_COUNT_SIZE = formats._INT_SIZE
+
+
+def _tree_sum(values) -> float:
+    """The sum of the values (functions called for them) as Whoosh's `make_binary_tree` of
+    intersections adds them up: floating-point sums depend on the order."""
+    if len(values) == 1:
+        return values[0]()
+    half = len(values) // 2
+    return _tree_sum(values[:half]) + _tree_sum(values[half:])

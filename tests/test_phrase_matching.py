@@ -1,0 +1,173 @@
+"""A quoted phrase finds the same documents, with the same scores and so in the same order, as
+Whoosh's own phrase matching did, now that it is matched rarest word first
+(archive.search.whoosh_phrase); and it still stops at the search's time limit. A word's
+documents read a block at a time, or skipped to by bisection, are those Whoosh reads one
+by one (archive.search.whoosh_postings).
+
+The index is built from the seed articles cut into overlapping windows of words, so
+common words ("the", "of") have postings in several blocks of 128 and most windows hold
+a phrase's words without the phrase; some windows are shuffled, one segment has
+deletions.
+"""
+
+import random
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from whoosh import fields, query
+from whoosh.filedb.filestore import RamStorage
+from whoosh.matching.mcore import Matcher
+from whoosh.searching import TimeLimit
+
+from archive.search.text import tokens
+from archive.search.whoosh_analysis import archive_analyzer
+from archive.search.whoosh_backend import Deadline, affordable
+from archive.search.whoosh_phrase import RarestFirstPhrase
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
+WINDOW, STEP = 40, 4
+
+
+@pytest.fixture(scope="module")
+def seed_words():
+    text = " ".join(path.read_text() for path in sorted(SEED_DIR.glob("*.txt")))
+    return [token.word for token in tokens(text)]
+
+
+@pytest.fixture(scope="module")
+def searcher(seed_words):
+    rng = random.Random(17)
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        text=fields.TEXT(analyzer=archive_analyzer(), phrase=True),
+    )
+    index = RamStorage().create_index(schema)
+    windows = [seed_words[i : i + WINDOW] for i in range(0, len(seed_words) - WINDOW, STEP)]
+    half = len(windows) // 2
+    for first, last in ((0, half), (half, len(windows))):  # two segments
+        writer = index.writer()
+        for number in range(first, last):
+            words = list(windows[number])
+            if number % 5 == 0:  # the words without their order
+                rng.shuffle(words)
+            writer.add_document(id=str(number), text=" ".join(words))
+        writer.commit(merge=False)
+    writer = index.writer()
+    for number in range(0, half, 7):
+        writer.delete_by_term("id", str(number))
+    writer.commit(merge=False)
+    with index.searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 2
+        assert searcher.doc_frequency("text", "the") > 3 * 128  # several blocks
+        yield searcher
+
+
+def phrases(words, count=50, seed=5):
+    """Phrases of 2–6 words in a row from the seeds, some with a word changed or repeated."""
+    rng = random.Random(seed)
+    found = []
+    for n in range(count):
+        length = rng.randint(2, 6)
+        start = rng.randrange(len(words) - length)
+        phrase = words[start : start + length]
+        if n % 6 == 0:
+            phrase[rng.randrange(length)] = rng.choice(words)  # probably no longer in a row
+        if n % 10 == 0:
+            phrase = [phrase[0], *phrase]  # "the the said"
+        found.append(phrase)
+    found += [["of", "the"], ["the", "of"], ["in", "the", "of"], ["said", "that", "the"]]
+    return found
+
+
+def as_phrase(words) -> query.Phrase:
+    """Whoosh's phrase of the index terms of `words`, as its query parser makes it."""
+    return query.Phrase("text", [token.text for token in archive_analyzer()(" ".join(words))])
+
+
+def hits(searcher, q, limit=None):
+    return [(hit.docnum, hit.score) for hit in searcher.search(q, limit=limit)]
+
+
+def test_a_phrase_finds_the_same_documents_with_the_same_scores_as_whooshs_own(
+    searcher, seed_words
+):
+    found_some = 0
+    for words in phrases(seed_words):
+        whooshs = as_phrase(words)
+        ours = RarestFirstPhrase.of(whooshs)
+        assert hits(searcher, ours) == hits(searcher, whooshs), words
+        assert hits(searcher, ours, limit=5) == hits(searcher, whooshs, limit=5), words
+        found_some += bool(hits(searcher, whooshs))
+    assert found_some > 30  # most phrases are there; the changed ones mostly not
+
+
+def test_a_phrase_among_other_clauses_matches_as_whooshs_own(searcher, seed_words):
+    rng = random.Random(8)
+    for first, second in pairwise(phrases(seed_words, count=9, seed=9)):
+        a, b = as_phrase(first), as_phrase(second)
+        word = query.Term("text", rng.choice(["the", "china", "said", "camp"]))
+        for build in (
+            lambda a, b, word: query.And([a, word]),
+            lambda a, b, word: query.Or([a, b, word]),
+            lambda a, b, word: query.AndNot(word, a),
+            lambda a, b, word: query.And([query.Or([a, b]), word]),
+        ):
+            whooshs = build(a, b, word)
+            ours = build(RarestFirstPhrase.of(a), RarestFirstPhrase.of(b), word)
+            assert hits(searcher, ours) == hits(searcher, whooshs), whooshs
+            assert hits(searcher, ours, limit=3) == hits(searcher, whooshs, limit=3), whooshs
+
+
+def test_the_search_path_matches_phrases_rarest_word_first(searcher):
+    parsed = query.And([query.Phrase("text", ["the", "camp"]), query.Term("text", "china")])
+    replaced = affordable(parsed, searcher.reader(), Deadline(5))
+    assert [type(part) for part in replaced.leaves()] == [RarestFirstPhrase, query.Term]
+
+
+def test_a_phrase_of_common_words_stops_at_the_time_limit(searcher):
+    phrase = RarestFirstPhrase.of(as_phrase(["the", "of"]), deadline=Deadline(0))
+    with pytest.raises(TimeLimit):
+        searcher.search(phrase, limit=None)
+
+
+# Reading posting lists (archive.search.whoosh_postings) ----------------------------------
+
+
+def postings(searcher, word):
+    """The word's posting lists, one per segment (deleted documents left out, as searches do)."""
+    return [reader.postings("text", word) for reader, _ in searcher.reader().leaf_readers()]
+
+
+@pytest.mark.parametrize("word", ["the", "of", "china", "camp"])
+def test_a_words_documents_read_a_block_at_a_time_are_those_read_one_by_one(searcher, word):
+    for by_block, one_by_one in zip(
+        postings(searcher, word), postings(searcher, word), strict=True
+    ):
+        assert list(by_block.all_ids()) == list(Matcher.all_ids(one_by_one))
+        assert not by_block.is_active()
+
+
+def test_a_list_read_partly_goes_on_from_where_it_was(searcher):
+    by_block, one_by_one = postings(searcher, "the")[0], postings(searcher, "the")[0]
+    for _ in range(150):  # into the second block
+        by_block.next()
+        one_by_one.next()
+    assert list(by_block.all_ids()) == list(Matcher.all_ids(one_by_one))
+
+
+def test_skipping_through_a_words_documents_lands_where_stepping_does(searcher):
+    rng = random.Random(3)
+    for word in ["the", "of", "said", "china"]:
+        for bisecting, stepping in zip(
+            postings(searcher, word), postings(searcher, word), strict=True
+        ):
+            target = 0
+            while bisecting.is_active():
+                target += rng.choice([1, 2, 5, 40, 130, 300])
+                bisecting.skip_to(target)
+                Matcher.skip_to(stepping, target)
+                assert bisecting.is_active() == stepping.is_active()
+                if stepping.is_active():
+                    assert bisecting.id() == stepping.id()
+                    assert bisecting.value() == stepping.value()
