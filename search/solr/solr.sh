@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Start or stop the local SolrCloud (`make solr`, `make solr-stop`): Solr's own test cluster
+# built by Maven from Maven Central (pom.xml beside this file), run in the background, its
+# addresses written to $SOLR_STATE once the archive's collection is active.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+state="${SOLR_STATE:-var/solr/cluster.json}"
+dir="$(dirname "$state")"
+pidfile="$dir/launcher.pid"
+log="$dir/launcher.log"
+configset="${SOLR_CONFIGSET:-$here/configset}"
+# Seconds to wait for the nodes, ZooKeeper and the collection (seconds on an idle machine).
+wait_seconds="${SOLR_START_TIMEOUT:-300}"
+
+running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+build() {
+  # Quiet, a cold ~/.m2 included: Maven's output is shown only if the build fails.
+  local out
+  if ! out="$(cd "$here" && mvn -B -q --no-transfer-progress package 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    return 1
+  fi
+}
+
+start() {
+  mkdir -p "$dir"
+  if running && [ -f "$state" ]; then
+    echo "SolrCloud already running (pid $(cat "$pidfile")):"
+    cat "$state"
+    return 0
+  fi
+  if running; then stop; fi
+  if [ ! -f "$here/target/classpath.txt" ] || [ -n "$(find "$here/pom.xml" "$here/src" -newer "$here/target/classpath.txt" -print -quit)" ]; then
+    build
+  fi
+  rm -f "$state"
+  SOLR_LOG_FILE="$(cd "$dir" && pwd)/solr.log" setsid nohup java ${SOLR_JAVA_OPTS:--Xmx1g} \
+    -Djava.util.logging.config.file="$here/logging.properties" -Dsolr.log.dir="$dir" \
+    -cp "$here/target/classes:$(cat "$here/target/classpath.txt")" \
+    org.uyghurarchive.solr.LocalSolrCloud "$state" "$configset" >"$log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  for _ in $(seq "$wait_seconds"); do
+    if [ -f "$state" ]; then
+      sed -n '/^SolrCloud ready/,/ZooKeeper:/p' "$log"
+      echo "State: $state; stop with 'make solr-stop'."
+      return 0
+    fi
+    if ! running; then
+      echo "SolrCloud failed to start; the end of $log:" >&2
+      tail -30 "$log" >&2
+      return 1
+    fi
+    sleep 1
+  done
+  echo "SolrCloud not ready after ${wait_seconds}s; see $log and $dir/solr.log" >&2
+  stop
+  return 1
+}
+
+stop() {
+  if ! running; then
+    rm -f "$pidfile" "$state"
+    echo "SolrCloud is not running."
+    return 0
+  fi
+  pid="$(cat "$pidfile")"
+  kill "$pid"
+  for _ in $(seq 60); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -9 "$pid"
+  fi
+  rm -f "$pidfile" "$state"
+  echo "SolrCloud stopped."
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  build) build ;;
+  *) echo "usage: $0 start|stop|build" >&2; exit 2 ;;
+esac
