@@ -42,7 +42,7 @@ start() {
   echo $! >"$pidfile"
   for _ in $(seq "$wait_seconds"); do
     if [ -f "$state" ]; then
-      sed -n '/^SolrCloud ready/,/ZooKeeper:/p' "$log"
+      sed -n '/^SolrCloud ready/,/SEARCH_URL=/p' "$log"
       echo "State: $state; stop with 'make solr-stop'."
       return 0
     fi
@@ -77,9 +77,24 @@ stop() {
   echo "SolrCloud stopped."
 }
 
+# Run a command with TEST_SEARCH_URL naming the cluster, started for it if not running
+# (and then stopped after it).
+with_cluster() {
+  local started=""
+  if ! { running && [ -f "$state" ]; }; then
+    start
+    started=1
+  fi
+  local status=0
+  TEST_SEARCH_URL="$(sed -n 's/.*"search_url": "\([^"]*\)".*/\1/p' "$state")" "$@" || status=$?
+  if [ -n "$started" ]; then stop; fi
+  return "$status"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   build) build ;;
-  *) echo "usage: $0 start|stop|build" >&2; exit 2 ;;
+  with-cluster) shift; with_cluster "$@" ;;
+  *) echo "usage: $0 start|stop|build|with-cluster COMMAND..." >&2; exit 2 ;;
 esac

@@ -113,12 +113,22 @@ public final class LocalSolrCloud {
     return "http://127.0.0.1:" + ports[i] + "/solr";
   }
 
+  /** The archive's setting for this cluster: every node, so that any one of them may answer. */
+  private String searchUrl() {
+    StringBuilder hosts = new StringBuilder();
+    for (int i = 0; i < ports.length; i++) {
+      hosts.append(i == 0 ? "" : ",").append("127.0.0.1:").append(ports[i]);
+    }
+    return "solr://" + hosts + "/solr/" + collection;
+  }
+
   private String describe() {
     StringBuilder text = new StringBuilder("SolrCloud ready, collection " + collection + ":\n");
     for (int i = 0; i < ports.length; i++) {
       text.append("  node ").append(i).append(": ").append(nodeUrl(i)).append('\n');
     }
-    text.append("  ZooKeeper: ").append(zk.getZkHost());
+    text.append("  ZooKeeper: ").append(zk.getZkHost()).append('\n');
+    text.append("  SEARCH_URL=").append(searchUrl());
     return text.toString();
   }
 
@@ -133,6 +143,7 @@ public final class LocalSolrCloud {
     }
     json.append("],\n");
     json.append("  \"zk_host\": \"").append(zk.getZkHost()).append("\",\n");
+    json.append("  \"search_url\": \"").append(searchUrl()).append("\",\n");
     json.append("  \"control_port\": ").append(control.getLocalPort()).append("\n}\n");
     Path partial = state.resolveSibling(state.getFileName() + ".partial");
     Files.writeString(partial, json.toString(), StandardCharsets.UTF_8);
