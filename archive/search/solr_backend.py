@@ -12,21 +12,28 @@ cluster state from ZooKeeper (`/clusterstate.json` and each replica's
 and retries every error, a malformed query's included, five times.
 
 haystack's more-like-this asks Solr's `/mlt` handler, which reads only the
-shard it is sent to; `{!mlt}` (Solr's MoreLikeThis query parser) fetches the
-document wherever it is and searches every shard.
+shard it is sent to. Here the document's most telling words are chosen by the
+whole collection's counts, then searched for on every shard
+(`ArchiveSolrSearchBackend.telling_words`).
 """
 
 import itertools
+import json
 import logging
+import math
 import threading
 import time
+from collections import Counter
+from urllib.parse import urlencode
 
 import pysolr
 import requests
 from django.conf import settings
 from haystack.backends.solr_backend import SolrEngine, SolrSearchBackend, SolrSearchQuery
-from haystack.constants import DJANGO_CT
+from haystack.constants import DJANGO_CT, ID
 from haystack.utils import get_identifier, get_model_ct
+
+from archive.search.text import tokens
 
 log = logging.getLogger(__name__)
 
@@ -169,19 +176,28 @@ class ArchiveSolrSearchBackend(SolrSearchBackend):
 
         if end_offset is None:
             end_offset = start_offset + MLT_MAX_RESULTS
-        field = connections[self.connection_alias].get_unified_index().document_field
-        models = models or [type(model_instance)._meta.concrete_model]
-        kinds = " OR ".join(sorted(get_model_ct(model) for model in models))
-        filters = [f"{DJANGO_CT}:({kinds})"]
-        if additional_query_string:
+        model = type(model_instance)._meta.concrete_model
+        unified = connections[self.connection_alias].get_unified_index()
+        field = unified.document_field
+        index = unified.get_index(model)
+        # The indexed text alone (the whole document would cost queries for its tags).
+        prepare_text = getattr(index, f"prepare_{field}", index.fields[field].prepare)
+        text = prepare_text(model_instance)
+        models = models or [model]
+        kinds = " OR ".join(sorted(get_model_ct(m) for m in models))
+        filters = [f"{DJANGO_CT}:({kinds})", f'-{ID}:"{get_identifier(model_instance)}"']
+        if additional_query_string and additional_query_string != "*:*":
             filters.append(additional_query_string)
-        # mindf=2: a word no other document has finds nothing like this one.
-        query = (
-            f"{{!mlt qf={field} mintf=1 mindf=2 maxqt={MLT_TERMS}}}{get_identifier(model_instance)}"
-        )
         try:
+            words = self.telling_words(text, field)
+            if not words:
+                return {"results": [], "hits": 0}
             raw_results = self.conn.search(
-                query, fl="*,score", fq=filters, start=start_offset, rows=end_offset - start_offset
+                f"{field}:({' OR '.join(words)})",
+                fl="* score",
+                fq=filters,
+                start=start_offset,
+                rows=end_offset - start_offset,
             )
         except (OSError, pysolr.SolrError):
             if not self.silently_fail:
@@ -189,6 +205,56 @@ class ArchiveSolrSearchBackend(SolrSearchBackend):
             self.log.exception("More-like-this failed for %s", get_identifier(model_instance))
             return {"results": [], "hits": 0}
         return self._process_results(raw_results, result_class=result_class)
+
+    def telling_words(self, text: str, field: str) -> list[str]:
+        """The MLT_TERMS words of `text` that tell most about it, each with its weight as a
+        boost (`word^weight`): frequent in it, rare in the whole collection.
+
+        Weighed as Whoosh's more-like-this weighs them on the archive's Whoosh
+        index (its Bo1 model: a word's count in the text against its count in
+        the collection per document). Solr's own more-like-this (`/mlt`,
+        `{!mlt}`) counts on each shard alone, so that a word seems unique on one
+        shard and absent from another, and which documents are found depends on
+        where they were placed. These counts are the whole collection's (Solr's
+        terms component, summed over the shards). The words are made by the
+        analysis Solr uses (archive.search.text; the configset is made from it),
+        so each is sent as written and becomes the term counted.
+        """
+        found = tokens(text)
+        in_text = Counter(token.term for token in found)
+        written = {}
+        for token in found:
+            written.setdefault(token.term, token.word)
+        answer = self.conn._send_request(
+            "post",
+            "terms",
+            body=urlencode(
+                {
+                    "terms.fl": field,
+                    "terms.list": ",".join(sorted(in_text)),
+                    "terms.ttf": "true",
+                    "terms.limit": -1,
+                    "distrib": "true",
+                    "shards.qt": "/terms",
+                    "wt": "json",
+                    "json.nl": "map",
+                }
+            ),
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        )
+        counts = json.loads(answer).get("terms", {}).get(field, {})
+        documents = self.conn.search("*:*", rows=0).hits
+        if not documents:
+            return []
+        weights = []
+        for term, count in in_text.items():
+            in_collection = counts.get(term, {}).get("ttf", 0)
+            if in_collection:  # not yet indexed: nothing else has it either
+                per_document = in_collection / documents
+                weight = count * math.log2((1 + per_document) / per_document)
+                weights.append((weight + math.log2(1 + per_document), term))
+        best = sorted(weights, key=lambda pair: (-pair[0], pair[1]))[:MLT_TERMS]
+        return [f"{written[term]}^{weight:.3f}" for weight, term in best]
 
 
 class ArchiveSolrSearchQuery(SolrSearchQuery):

@@ -249,6 +249,10 @@ SOLRCONFIG = f"""<?xml version="1.0" encoding="UTF-8"?>
     <useColdSearcher>false</useColdSearcher>
   </query>
 
+  <!-- Scores from the whole collection's word counts, not each shard's: the same
+       document ranks the same wherever it was placed. -->
+  <statsCache class="org.apache.solr.search.stats.ExactStatsCache"/>
+
   <requestDispatcher>
     <httpCaching never304="true"/>
   </requestDispatcher>
@@ -268,6 +272,20 @@ SOLRCONFIG = f"""<?xml version="1.0" encoding="UTF-8"?>
     </lst>
     <arr name="last-components">
       <str>spellcheck</str>
+    </arr>
+  </requestHandler>
+
+  <!-- How many documents hold each of a list of words, summed over the shards: the
+       archive's more-like-this chooses a document's telling words by them
+       (archive.search.solr_backend). -->
+  <searchComponent name="terms" class="solr.TermsComponent"/>
+  <requestHandler name="/terms" class="solr.SearchHandler">
+    <lst name="defaults">
+      <bool name="terms">true</bool>
+      <bool name="distrib">true</bool>
+    </lst>
+    <arr name="components">
+      <str>terms</str>
     </arr>
   </requestHandler>
 

@@ -14,7 +14,18 @@ wait_seconds="${SOLR_START_TIMEOUT:-300}"
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
+# Java 17+ and Maven from Debian's packages if the machine lacks them.
+tools() {
+  if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq maven openjdk-17-jdk-headless
+  fi
+}
+
 build() {
+  tools
   # Quiet, a cold ~/.m2 included: Maven's output is shown only if the build fails.
   local out
   if ! out="$(cd "$here" && mvn -B -q --no-transfer-progress package 2>&1)"; then
@@ -87,7 +98,7 @@ with_cluster() {
   fi
   local status=0
   TEST_SEARCH_URL="$(sed -n 's/.*"search_url": "\([^"]*\)".*/\1/p' "$state")" "$@" || status=$?
-  if [ -n "$started" ]; then stop; fi
+  if [ -n "$started" ]; then stop >/dev/null; fi
   return "$status"
 }
 
