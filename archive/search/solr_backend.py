@@ -6,10 +6,12 @@ search to a replica of each shard and merges the answers, and forwards
 writes to each shard's leader. So the archive needs no more than the nodes'
 addresses: `FailoverSession` sends each request to the next node in turn,
 and one that does not answer is left alone for a while and the request sent
-to another. pysolr's own SolrCloud client was not chosen: it reads Solr 8's
-cluster state from ZooKeeper (`/clusterstate.json` and each replica's
-`base_url`, which Solr 9 no longer writes), ignores which nodes are live,
-and retries every error, a malformed query's included, five times.
+to another. pysolr's own SolrCloud client (through ZooKeeper, with kazoo)
+was not chosen: it picks a replica marked active in the collection's state
+without looking at which nodes are live (a node that died keeps its
+replicas marked active until the others notice), retries every error, a
+malformed query's included, five times, and would open a ZooKeeper session
+for each backend (haystack makes one per thread).
 
 haystack's more-like-this asks Solr's `/mlt` handler, which reads only the
 shard it is sent to. Here the document's most telling words are chosen by the
@@ -58,11 +60,11 @@ _turn = itertools.count()
 
 class FailoverSession(requests.Session):
     """A requests session that sends each request to one of `nodes`, the next one each time,
-    and to the others in turn when that one cannot be reached or cannot serve.
+    and to the others in turn when that one cannot be reached or says it cannot serve.
 
     pysolr is given the first node's address; the session swaps the node part
-    of each URL. A write sent again after a time-out is harmless: documents
-    are replaced by their id, and a delete by id deletes once.
+    of each URL. A write sent again after a lost connection is harmless:
+    documents are replaced by their id, and a delete by id deletes once.
     """
 
     def __init__(self, nodes: list[str]):
@@ -81,7 +83,9 @@ class FailoverSession(requests.Session):
         for node in self._order():
             try:
                 response = super().request(method, node + path, *args, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as error:
+            except requests.ConnectionError as error:
+                # Refused, reset, or no connection in CONNECT_TIMEOUT_SECONDS: the node is
+                # gone. A node slow to answer (a big commit) is not: its time-out is raised.
                 log.warning("Solr node %s did not answer (%s); trying another", node, error)
                 _mark_down(node)
                 failure = error
