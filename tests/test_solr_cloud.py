@@ -124,9 +124,19 @@ def test_search_answers_while_a_node_stops_and_comes_back(cluster, seed_dir, tmp
         # The first node named in SEARCH_URL: the one pysolr is given.
         control(cluster, "stop 0")
         during = run_search(SearchParams(q=query))
+        # An editor's save while the node is away: indexed now, or queued until it is.
+        saved = save_article(
+            Article(
+                title="Karakax list leaked",
+                slug="karakax",
+                body="A leaked list from Karakax county.",
+                status=Article.Status.PUBLISHED,
+            )
+        )
         time.sleep(4)
     finally:
         control(cluster, "start 0")
+    call_command("sync_index", stdout=io.StringIO())
     out, err = searcher.communicate(timeout=120)
     assert searcher.returncode == 0, err[-3000:]
     answers = json.loads(out.strip().splitlines()[-1])
@@ -134,6 +144,9 @@ def test_search_answers_while_a_node_stops_and_comes_back(cluster, seed_dir, tmp
     assert during.count == expected and during.index_notice is None
     assert [a for a in answers if a[1:] != [expected, None]] == []
     assert any(at > stopped_at + 1 for at, _, _ in answers)  # it searched while the node was down
+    assert IndexQueue.objects.count() == 0
+    found = run_search(SearchParams(q='"Karakax list leaked"')).hits
+    assert [hit.article for hit in found] == [saved]
 
 
 @contextlib.contextmanager
