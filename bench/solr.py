@@ -99,6 +99,31 @@ def measure(engine_objects, queries, args):
     return times, hits
 
 
+def measure_related(engine_objects, articles, args):
+    """The related-documents panel of each article (more-like-this, then shared entities),
+    timed on each engine, interleaved; and how many of the related articles both agree on."""
+    from archive.related import related_documents
+
+    times, agreed, shown = defaultdict(list), 0, 0
+    for _ in range(args.warmup):
+        for article in articles:
+            for name in ENGINES:
+                use(engine_objects[name])
+                related_documents(article)
+    for repeat in range(args.repeats):
+        for i, article in enumerate(articles):
+            found = {}
+            for name in ENGINES[i % 2 :] + ENGINES[: i % 2]:
+                use(engine_objects[name])
+                started = time.perf_counter()
+                found[name] = {r.article.pk for r in related_documents(article)}
+                times[name].append((time.perf_counter() - started) * 1000)
+            if repeat == 0:
+                agreed += len(found["whoosh"] & found["solr"])
+                shown += len(found["whoosh"])
+    return times, agreed, shown
+
+
 def table(times, hits) -> str:
     head = ["kind", "Whoosh p50 / p95 ms", "SolrCloud p50 / p95 ms", "Solr / Whoosh p95"]
     head += ["mean hits Whoosh / Solr", "queries with equal counts"]
@@ -152,6 +177,9 @@ def parse_args(argv):
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2014)
     parser.add_argument("--reuse", action="store_true", help="reuse bench/search.py's build")
+    parser.add_argument(
+        "--related", type=int, default=0, help="also time the related documents of N articles"
+    )
     parser.add_argument("--corpus", type=Path, default=search_bench.CORPUS_DIR)
     return parser.parse_args(argv)
 
@@ -178,6 +206,20 @@ def main(argv=None) -> int:
     queries = search_bench.make_queries(args.queries_per_kind, args.seed)
     times, hits = measure(engine_objects, queries, args)
     print(table(times, hits))
+    if args.related:
+        from archive.models import Article
+
+        pks = list(Article.objects.published().order_by("pk").values_list("pk", flat=True))
+        step = max(1, len(pks) // args.related)
+        articles = list(Article.objects.filter(pk__in=pks[::step][: args.related]))
+        related, agreed, shown = measure_related(engine_objects, articles, args)
+        for name in ENGINES:
+            p50 = search_bench.percentile(related[name], 50)
+            p95 = search_bench.percentile(related[name], 95)
+            print(
+                f"- related documents of {len(articles)} articles, {name}: {p50:.1f} / {p95:.1f} ms"
+            )
+        print(f"- related articles found by both engines: {agreed} of Whoosh's {shown}")
     print(f"- Solr JVM after searching: {solr_memory(state['pid'])}")
     return 0
 
