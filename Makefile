@@ -55,6 +55,29 @@ postgres:
 	@$(PSQL) -tAc "SELECT 1 FROM pg_database WHERE datname = '$(PG_DB)'" | grep -q 1 || \
 	  $(PSQL) -c "CREATE DATABASE $(PG_DB) OWNER $(PG_USER)"
 
+# A SolrCloud on loopback from Maven Central (search/solr/): two Solr nodes and ZooKeeper in
+# one JVM, the archive's collection with 2 shards x 2 replicas. Needs Java 17 and Maven;
+# prints the nodes' addresses and writes them to var/solr/cluster.json. Then e.g.
+# SEARCH_URL=solr://127.0.0.1:PORT1,127.0.0.1:PORT2/solr/archive, and `rebuild_index`.
+# SOLR_PORT=8983 fixes the first node's port (the next ones follow).
+.PHONY: solr solr-stop
+solr:
+	@search/solr/solr.sh start
+
+solr-stop:
+	@search/solr/solr.sh stop
+
+# The search, quote, related-documents, hostile-input, index-queue and concurrency tests
+# once more against the local SolrCloud (started for the run unless `make solr` is up), in
+# one process: the tests share its one collection, emptied before each test.
+SOLR_TESTS ?= tests/test_search.py tests/test_search_page.py tests/test_search_periods.py \
+  tests/test_quote_index.py tests/test_quotes_pages.py tests/test_near_quotes.py \
+  tests/test_related.py tests/test_hostile_input.py tests/test_integrity.py \
+  tests/test_search_sync.py tests/test_index_concurrency.py tests/test_solr_cloud.py
+.PHONY: test-solr
+test-solr: $(VENV)/.installed-test
+	search/solr/solr.sh with-cluster $(BIN)/pytest -n 0 $(SOLR_TESTS)
+
 # Production serving: gunicorn with WORKERS processes on HOST:PORT, DEBUG off,
 # static files served by WhiteNoise; the database is migrated first.
 # Settings come from the environment (README: "Running in production").

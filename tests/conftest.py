@@ -1,5 +1,8 @@
 """Shared fixtures: a real, temporary Whoosh index for every test, and the seed files; and,
-when the suite runs in parallel (pytest-xdist), a data directory of its own for each worker."""
+when the suite runs in parallel (pytest-xdist), a data directory of its own for each worker.
+
+With TEST_SEARCH_URL set (`make test-solr`: the local SolrCloud of `make solr`), every test
+searches that engine instead, its collection emptied before each test."""
 
 import os
 import shutil
@@ -11,13 +14,15 @@ import haystack
 import pytest
 from django.conf import settings
 
-from archive.search.engines import WHOOSH_ENGINE
+from archive.search.engines import WHOOSH_ENGINE, haystack_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "fixtures" / "seeds"
 # Where the browser tests save their screenshots: the data directory the run was started
 # with, even in a worker whose own ARCHIVE_DATA_DIR is elsewhere.
 SCREENSHOTS_ENV = "ARCHIVE_TEST_SCREENSHOTS"
+# The engine under test, as SEARCH_URL names one; unset: a new Whoosh index for each test.
+TEST_SEARCH_URL = os.environ.get("TEST_SEARCH_URL", "").strip()
 
 
 def pytest_configure(config):
@@ -30,6 +35,15 @@ def pytest_configure(config):
     """
     fast = "django.contrib.auth.hashers.MD5PasswordHasher"
     settings.PASSWORD_HASHERS = [fast, *settings.PASSWORD_HASHERS]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Against another engine, the tests of our Whoosh extension's own machinery are skipped."""
+    if TEST_SEARCH_URL and not TEST_SEARCH_URL.startswith("whoosh:"):
+        skip = pytest.mark.skip(reason="tests the Whoosh extension; TEST_SEARCH_URL is another")
+        for item in items:
+            if "whoosh" in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -56,16 +70,30 @@ def search_index(tmp_path_factory):
     info = haystack.connections.connections_info["default"]
     saved = dict(info)
     info.clear()
-    info.update(
-        ENGINE=WHOOSH_ENGINE, PATH=str(tmp_path_factory.mktemp("whoosh")), INCLUDE_SPELLING=True
-    )
+    if TEST_SEARCH_URL:
+        info.update(haystack_connection(TEST_SEARCH_URL, ROOT))
+    else:
+        info.update(
+            ENGINE=WHOOSH_ENGINE,
+            PATH=str(tmp_path_factory.mktemp("whoosh")),
+            INCLUDE_SPELLING=True,
+        )
     # A fresh thread-local store makes every thread (the live server's too)
     # open the new index.
     haystack.connections.thread_local = threading.local()
+    if TEST_SEARCH_URL:
+        haystack.connections["default"].get_backend().clear()
     yield haystack.connections["default"].get_backend()
     info.clear()
     info.update(saved)
     haystack.connections.thread_local = threading.local()
+
+
+@pytest.fixture
+def engine_env() -> dict[str, str]:
+    """The environment a process the test starts needs to search the engine under test
+    (nothing for Whoosh: it finds its index in the data directory it is given)."""
+    return {"SEARCH_URL": TEST_SEARCH_URL} if TEST_SEARCH_URL else {}
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,15 @@ ROOT = Path(__file__).resolve().parent.parent
             "solr://127.0.0.1:8983/solr/archive",
             {"ENGINE": SOLR_ENGINE, "URL": "http://127.0.0.1:8983/solr/archive"},
         ),
+        (
+            "solr://solr1.internal:8983,solr2.internal:8983/solr/archive",
+            {
+                "ENGINE": SOLR_ENGINE,
+                "URL": "http://solr1.internal:8983/solr/archive",
+                "NODES": ["http://solr1.internal:8983/solr", "http://solr2.internal:8983/solr"],
+                "COLLECTION": "archive",
+            },
+        ),
     ],
 )
 def test_search_url_maps_to_haystack_connection(url, expected):

@@ -1,7 +1,8 @@
 """Server processes writing while another searches: no error reaches anyone, nothing is lost.
 
 Runs real processes against a SQLite file and a Whoosh index in a temporary
-data directory, as several gunicorn workers would.
+data directory (or the engine under test, TEST_SEARCH_URL), as several gunicorn
+workers would.
 """
 
 import json
@@ -86,7 +87,7 @@ def finish(process, timeout=120):
     return out
 
 
-def test_concurrent_writers_lose_nothing_and_searchers_see_no_error(tmp_path):
+def test_concurrent_writers_lose_nothing_and_searchers_see_no_error(tmp_path, engine_env):
     env = {
         **os.environ,
         "ARCHIVE_DATA_DIR": str(tmp_path),
@@ -94,6 +95,7 @@ def test_concurrent_writers_lose_nothing_and_searchers_see_no_error(tmp_path):
     }
     env.pop("DATABASE_URL", None)
     env.pop("SEARCH_URL", None)
+    env.update(engine_env)
     finish(manage(env, "migrate", "--noinput", "-v0"))
 
     searcher = manage(env, "shell", "-c", SEARCHER.format(seconds=8))

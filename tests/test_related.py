@@ -150,6 +150,7 @@ def test_when_the_search_engine_fails_shared_entities_still_relate_articles(seed
     assert all(r.reason.startswith("shares: ") for r in related)
 
 
+@pytest.mark.whoosh
 def test_when_the_index_is_missing_shared_entities_still_relate_articles(seeds, search_index):
     import shutil
 

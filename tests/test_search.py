@@ -408,6 +408,7 @@ def test_facet_counts_follow_edits_between_searches_in_one_process(vocabulary, s
     assert sum(v.count for v in after.facets["year"]) == 4
 
 
+@pytest.mark.whoosh
 def test_long_or_many_unknown_words_are_not_sent_to_the_spelling_corrector(seeds, monkeypatch):
     """A 300-letter word once held a server worker for seconds in Whoosh's corrector."""
     from haystack import connections

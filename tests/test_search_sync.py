@@ -54,6 +54,7 @@ def test_deleting_removes_from_index():
     assert indexed_titles() == []
 
 
+@pytest.mark.whoosh
 def test_a_change_made_while_the_index_is_locked_waits_in_the_queue(search_index):
     from django.core.management import call_command
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 WHOOSH_ENGINE = "archive.search.whoosh_backend.ArchiveWhooshEngine"
 ELASTICSEARCH_ENGINE = "haystack.backends.elasticsearch7_backend.Elasticsearch7SearchEngine"
-SOLR_ENGINE = "haystack.backends.solr_backend.SolrEngine"
+SOLR_ENGINE = "archive.search.solr_backend.ArchiveSolrEngine"
 
 
 def haystack_connection(search_url: str, base_dir: Path) -> dict:
@@ -21,7 +21,9 @@ def haystack_connection(search_url: str, base_dir: Path) -> dict:
     Accepted forms:
       whoosh:///absolute/path   whoosh://relative/path (relative to base_dir)
       elasticsearch://host:9200/index_name   (https: elasticsearchs://)
-      solr://host:8983/solr/core             (https: solrs://)
+      solr://host:8983/solr/collection       (https: solrs://)
+      solr://host1:8983,host2:8983/solr/collection   (the nodes of a SolrCloud: any one
+                                                      that answers serves the search)
     """
     parts = urlsplit(search_url.strip())
     scheme = parts.scheme.lower()
@@ -49,15 +51,29 @@ def haystack_connection(search_url: str, base_dir: Path) -> dict:
             "INCLUDE_SPELLING": True,
         }
     if scheme in ("solr", "solrs"):
-        if not parts.netloc or not parts.path.strip("/"):
+        hosts = [host.strip() for host in parts.netloc.split(",") if host.strip()]
+        context, _, collection = parts.path.strip("/").rpartition("/")
+        if not hosts or not collection:
             raise ImproperlyConfigured(
-                "SEARCH_URL for Solr must look like solr://host:8983/solr/core"
+                "SEARCH_URL for Solr must look like solr://host:8983/solr/collection "
+                "or solr://host1:8983,host2:8983/solr/collection"
             )
         http = "https" if scheme.endswith("s") else "http"
+        nodes = [
+            urlunsplit((http, host, f"/{context}" if context else "", "", "")) for host in hosts
+        ]
         return {
             "ENGINE": SOLR_ENGINE,
-            "URL": urlunsplit((http, parts.netloc, parts.path.rstrip("/"), "", "")),
+            "URL": f"{nodes[0]}/{collection}",
+            "NODES": nodes,
+            "COLLECTION": collection,
             "INCLUDE_SPELLING": True,
+            # Seconds to wait for an answer: a rebuild's batch of a thousand articles and
+            # its commit. A search is bounded by Solr's own limit (SEARCH_TIME_LIMIT).
+            "TIMEOUT": 120,
+            # Failures raise, so that the index queue keeps what Solr did not take and a
+            # search answers with its notice (archive.search.health), as on Whoosh.
+            "SILENTLY_FAIL": False,
         }
     raise ImproperlyConfigured(
         f"SEARCH_URL scheme {scheme!r} is not supported; use whoosh://, elasticsearch:// or solr://"
