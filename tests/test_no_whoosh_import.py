@@ -20,7 +20,11 @@ import archive
 from django.core.management import get_commands, load_command_class
 from django.urls import get_resolver
 
-WHOOSH_EXTENSION = {"archive.search.whoosh_backend", "archive.search.whoosh_analysis"}
+WHOOSH_EXTENSION = {
+    "archive.search.whoosh_backend",
+    "archive.search.whoosh_analysis",
+    "archive.search.whoosh_storage",
+}
 
 def whoosh_modules():
     return {name for name in sys.modules if name.split(".")[0] == "whoosh"}
