@@ -79,14 +79,15 @@ test-solr: $(VENV)/.installed-test
 	search/solr/solr.sh with-cluster $(BIN)/pytest -n 0 $(SOLR_TESTS)
 
 # Production serving: gunicorn with WORKERS processes on HOST:PORT, DEBUG off,
-# static files served by WhiteNoise; the database is migrated first.
+# static files served by WhiteNoise; the database is migrated first. gunicorn.conf.py
+# preloads the application and freezes its start-up objects (shared by the workers).
 # Settings come from the environment (README: "Running in production").
 WORKERS ?= 3
 .PHONY: serve
 serve: $(VENV)/.installed
 	DEBUG=0 $(MANAGE) migrate --noinput
 	DEBUG=0 $(MANAGE) collectstatic --noinput -v0
-	DEBUG=0 $(BIN)/gunicorn archive.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+	DEBUG=0 $(BIN)/gunicorn archive.wsgi -c gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) \
 	  --access-logfile - --graceful-timeout 30 --no-control-socket
 
 lint: $(VENV)/.installed-test

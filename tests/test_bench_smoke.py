@@ -187,3 +187,15 @@ def test_crawl_import_benchmark_imports_its_crawl_and_reports_memory(tmp_path):
     )
     assert "| crawl file | records | pages | import seconds | peak memory MiB |" in done.stdout
     assert "2 page(s) archived, 0 already archived, 0 failed. Skipped: 1 not HTML." in done.stdout
+
+
+def test_peer_benchmark_times_every_query_kind_on_the_served_archive():
+    if not any(CORPUS.glob("reuters-financial-*.jsonl.gz")):
+        pytest.skip(f"the Reuters financial corpus is not at {CORPUS}")
+    # Without Datasette: its virtualenv is made by the first real run, not by the suite.
+    done = run_bench("bench/peer.py", "--smoke", "--no-datasette", timeout=180)
+    for kind in ("term", "phrase", "filtered", "filter only"):
+        assert f"| {kind} search p50 / p95 | " in done.stdout
+        assert f"- {kind} (e.g. " in done.stdout
+    assert "| server memory after the run: RSS (anonymous part) | " in done.stdout
+    assert "| from JSON Lines to searchable | " in done.stdout and "(import " in done.stdout

@@ -10,6 +10,7 @@ docs/reliability.md.
 """
 
 import atexit
+import contextlib
 import http.client
 import os
 import random
@@ -346,6 +347,18 @@ class ServedArchive:
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.server.pid}/task/{self.server.pid}/children")
         return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def data_files_open_in(self, pid: int) -> list[str]:
+        """The database's and the index's files that process `pid` has open or mapped."""
+        data = (str(self.database), str(self.index_dir))
+        found = []
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):  # closed meanwhile
+                target = os.readlink(fd)
+                if target.startswith(data):
+                    found.append(target)
+        maps = Path(f"/proc/{pid}/maps").read_text()
+        return found + [line for line in maps.splitlines() if any(d in line for d in data)]
 
     def answering_workers(self, path: str, since: int = 0) -> Counter:
         """How many requests for `path` each worker (pid) answered, from byte `since` of the log."""

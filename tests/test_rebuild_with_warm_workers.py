@@ -9,6 +9,8 @@ unpublishing one article removed another from the index. This test does what
 led there, with real processes: gunicorn with warm workers, a real
 `manage.py rebuild_index`, saves until the commit number is back where it
 was, searches until every worker has answered, an unpublish in the admin.
+The workers are forked from a master that preloads the application
+(gunicorn.conf.py): it must share no database connection or index file with them.
 """
 
 import json
@@ -16,6 +18,7 @@ import os
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -125,10 +128,22 @@ def archive(tmp_path):
     archive.stop()
 
 
+def shared_dirty_mb(pid: int) -> float:
+    """Memory process `pid` has written (or inherited written) and shares with another process."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    return int(re.search(r"^Shared_Dirty:\s+(\d+) kB", rollup, re.M)[1]) / 1024
+
+
 def test_warm_workers_search_and_unpublish_in_the_rebuilt_index(archive):
     # The old index grows a few commits; every worker opens it by searching.
     before = save_until(archive, LAST, generation(archive) + 3)
     search_on_every_worker(archive, "Uyghur")
+    # gunicorn.conf.py: the workers were forked from a master that loaded the application,
+    # and share its pages (a worker loading its own shares only gunicorn's, about 4 MB);
+    # the master opened neither the database nor the index, so it shares neither.
+    for pid in archive.worker_pids():
+        assert shared_dirty_mb(pid) > 15, f"worker {pid}: {shared_dirty_mb(pid):.1f} MB"
+    assert archive.data_files_open_in(archive.server.pid) == []
 
     rebuilt = archive.manage("rebuild_index", "--noinput")
     assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]

@@ -10,6 +10,8 @@ What it adds to the stock backend, using Whoosh's own facilities:
 - sortable numeric columns;
 - fields declared `indexed=False` kept only as stored values (the stock
   backend analyses them as text), such as each entry's version;
+- segments read in place from their memory map, not copied into each
+  searcher's memory (archive.search.whoosh_storage);
 - one searcher per thread, reused across queries instead of opening every
   segment for each one, and after a commit reopening only the new segments
   (Whoosh 2.7.4's refresh reopens them all); it is reused only while the
@@ -36,10 +38,10 @@ What it adds to the stock backend, using Whoosh's own facilities:
 - two fixes of Whoosh 2.7.4's write path (see `_remember_missing_columns`,
   `WRITER_MEMORY_MB`).
 Only this module, archive.search.whoosh_analysis (the analyzer above),
-archive.search.whoosh_phrase and archive.search.whoosh_postings import Whoosh, and
-only when SEARCH_URL chooses it (tests/test_no_whoosh_import.py). On another
-engine none of the above applies: see docs/scaling.md for what must be rebuilt
-there.
+archive.search.whoosh_phrase, archive.search.whoosh_postings and
+archive.search.whoosh_storage (the storage above) import Whoosh, and only when
+SEARCH_URL chooses it (tests/test_no_whoosh_import.py). On another engine none
+of the above applies: see docs/scaling.md for what must be rebuilt there.
 """
 
 import contextlib
@@ -88,6 +90,7 @@ from archive.search.text import fold
 from archive.search.whoosh_analysis import archive_analyzer
 from archive.search.whoosh_phrase import RarestFirstPhrase
 from archive.search.whoosh_postings import read_postings_faster
+from archive.search.whoosh_storage import MappedFileStorage
 
 # How long a write waits for another process to release the index's lock.
 LOCK_TIMEOUT_SECONDS = 10.0
@@ -574,15 +577,23 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         return None
 
     def setup(self):
-        """Open the index, creating it if need be, even when another process creates it too."""
+        """Open the index, creating it if need be, even when another process creates it too.
+
+        The index is opened on a `MappedFileStorage`, so searchers read its
+        segments from a memory map instead of each copying them (whoosh_storage).
+        """
         for attempt in range(3):
             try:
-                return super().setup()
+                super().setup()
+                break
             except (NameError, FileExistsError, whoosh_index.EmptyIndexError):
                 # Another process was creating the same index at that moment.
                 if attempt == 2:
                     raise
                 time.sleep(0.2)
+        if self.use_file_storage and not isinstance(self.storage, MappedFileStorage):
+            self.storage = MappedFileStorage(self.path)
+            self.index = self.storage.open_index(schema=self.schema)
 
     # Writing --------------------------------------------------------------
 
