@@ -113,6 +113,10 @@ HAYSTACK_CONNECTIONS = {
         env.str("SEARCH_URL", default=f"whoosh://{DATA_DIR / 'whoosh_index'}"), BASE_DIR
     )
 }
+# Whoosh: seconds a write waits for another process's lock on the index before its changes
+# stay queued for the next flush (archive.search.whoosh_backend).
+if "SEARCH_LOCK_TIMEOUT" in env:
+    HAYSTACK_CONNECTIONS["default"]["LOCK_TIMEOUT"] = env.float("SEARCH_LOCK_TIMEOUT")
 # No signal processor: archive.articles.article_changed() queues every change for the
 # index explicitly (haystack's default BaseSignalProcessor connects nothing).
 HAYSTACK_SEARCH_RESULTS_PER_PAGE = 20

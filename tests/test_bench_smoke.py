@@ -43,7 +43,7 @@ def test_search_benchmark_runs_and_prints_its_table(tmp_path):
 
 
 def test_pages_benchmark_serves_every_page_kind_over_http():
-    done = run_bench("bench/pages.py", "--smoke", "--duration", "0.5", timeout=180)
+    done = run_bench("bench/pages.py", "--smoke", "--duration", "0.2", timeout=180)
     assert "| page kind | pages | requests | errors |" in done.stdout
     rows = {line.split(" | ")[0][2:]: line for line in done.stdout.splitlines() if "|" in line}
     for kind in ("home", "list first", "list deep", "article", "source", "entity", "search"):

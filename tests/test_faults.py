@@ -442,11 +442,23 @@ def test_a_rebuild_killed_midway_leaves_search_answering_and_one_command_restore
     )
 
 
+@pytest.fixture
+def big_archive_short_lock_wait(tmp_path):
+    """The big archive, its writes waiting 2 s (not 10) for another process's index lock."""
+    archive = ServedArchive(tmp_path / "archive", extra_articles=1500)
+    archive.env["SEARCH_LOCK_TIMEOUT"] = "2"
+    archive.data_dir.mkdir()
+    archive.prepare()
+    archive.serve(workers=3)
+    yield archive
+    archive.stop()
+
+
 @pytest.mark.slow
 def test_a_hung_writer_holds_the_lock_until_killed_and_edits_meanwhile_wait_in_the_queue(
-    big_archive,
+    big_archive_short_lock_wait,
 ):
-    archive = big_archive
+    archive = big_archive_short_lock_wait
     rebuild = archive.start_manage("rebuild_index", "--noinput")
     wait_until_emptied(archive, rebuild)
     hung = kill_while_writing(archive.index_dir, lambda: [rebuild.pid], sig=signal.SIGSTOP)
