@@ -1249,6 +1249,8 @@ class OriginalCheckAdmin(admin.ModelAdmin):
 
     @admin.display(description="article", ordering="article__title")
     def article_link(self, check):
+        if check.article_id is None:
+            return "Its article was deleted; the checks of its original are kept."
         return format_html(
             '<a href="{}">{}</a> (<a href="{}">public page</a>)',
             reverse("admin:archive_article_change", args=[check.article_id]),
@@ -1264,6 +1266,11 @@ class OriginalCheckAdmin(admin.ModelAdmin):
     def evidence_link(self, check):
         if check.evidence is None:
             return "—"
+        if check.evidence.article_id is None:  # its article was deleted: no public page
+            return format_html(
+                '<a href="{}">its WARC file</a>',
+                reverse("admin:archive_capture_warc", args=[check.evidence_id]),
+            )
         return format_html(
             '<a href="{}">the page as it answered</a>', check.evidence.get_absolute_url()
         )

@@ -614,7 +614,13 @@ class OriginalCheck(models.Model):
         GONE = "gone", "no longer online"
         UNCHECKED = "unchecked", "could not be checked"
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="original_checks")
+    article = models.ForeignKey(
+        Article,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="original_checks",
+        help_text="Empty once the article is deleted: the checks of its original are kept.",
+    )
     url = models.URLField(max_length=2000, help_text="The address asked.")
     # Text, not a bounded URLField: a redirect may lead to an address of any length, and a
     # check records it whole or not at all.

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from archive.articles import delete_articles
 from archive.integrity import verify_captures
-from archive.models import Article, Capture
+from archive.models import Article, Capture, OriginalCheck
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("captures_allowed_on_loopback")]
 
@@ -85,3 +85,36 @@ def test_no_one_deletes_a_capture_in_the_admin(site, admin_client):  # noqa: F81
     )
     assert response.status_code == 403
     assert Capture.objects.filter(pk=row.pk).exists()
+
+
+def test_an_article_deleted_keeps_the_checks_of_its_original_and_their_evidence(
+    site,  # noqa: F811
+    admin_client,
+    tmp_path,
+):
+    url = site.page("/story", ARTICLE)
+    capture(url)
+    site.page("/story", ARTICLE.replace("third this month", "fourth this month"))
+    call_command("check_originals", "--delay", "0", stdout=io.StringIO(), stderr=io.StringIO())
+    site.gone("/story")
+    call_command("check_originals", "--delay", "0", stdout=io.StringIO(), stderr=io.StringIO())
+    article = Article.objects.get()
+    assert article.original_checks.count() == 2
+    delete_url = reverse("admin:archive_article_delete", args=[article.pk])
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 302
+
+    checks = list(OriginalCheck.objects.order_by("checked_at", "pk"))
+    assert [check.outcome for check in checks] == ["changed", "gone"]
+    assert all(check.article_id is None for check in checks)
+    assert checks[0].evidence is not None and checks[0].evidence.article_id is None
+    listing = admin_client.get(reverse("admin:archive_originalcheck_changelist") + "?checks=all")
+    page = listing.content.decode()
+    assert page.count("Its article was deleted; the checks of its original are kept.") == 2
+    assert reverse("admin:archive_capture_warc", args=[checks[0].evidence_id]) in page
+    assert "Checked the WARC files of 2 capture(s) (2 kept from deleted articles)" in verify()
+    # An export carries them, their article empty.
+    export = tmp_path / "archive.jsonl"
+    call_command("export_archive", str(export), stdout=io.StringIO())
+    rows = [json.loads(line) for line in export.read_text().splitlines()]
+    kept = [row for row in rows if row.get("model") == "archive.originalcheck"]
+    assert len(kept) == 2 and all(row["fields"]["article"] is None for row in kept)
