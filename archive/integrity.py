@@ -10,7 +10,8 @@ of each that it holds, with those the database says it should hold.
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from haystack.constants import DJANGO_CT
+from haystack import connections
+from haystack.constants import DJANGO_CT, DJANGO_ID
 from haystack.inputs import Exact
 from haystack.query import SearchQuerySet
 from haystack.utils import get_model_ct
@@ -253,11 +254,20 @@ def indexed_versions(model=Article, using: str = "default") -> dict[int, tuple[s
     """Each `model` document in the search index: the version it was written from, and its
     article (an article's is its own id).
 
-    Through haystack, whatever the engine. Asked as a filter on haystack's
+    Read a page at a time where the engine's extension can
+    (archive.search.solr_backend: a SolrCloud may hold millions); else
+    through haystack, in one slice. Asked as a filter on haystack's
     content-type field: the match-everything query that `.all()` sends makes
     Whoosh walk every term (50 times slower). An entry written before entries
     recorded their version has None.
     """
+    stored_values = getattr(connections[using].get_backend(), "stored_values", None)
+    if stored_values is not None:
+        rows = (
+            (doc[DJANGO_ID], doc.get("version"), doc.get("article", doc[DJANGO_ID]))
+            for doc in stored_values(model, [DJANGO_ID, "version", "article"])
+        )
+        return {int(pk): (version, int(article)) for pk, version, article in rows}
     hits = SearchQuerySet(using=using).models(model)
     hits = hits.filter(**{DJANGO_CT: Exact(get_model_ct(model))})
     total = hits.count()

@@ -8,6 +8,7 @@ which a test stops a node and starts it again.
 
 import contextlib
 import io
+import itertools
 import json
 import os
 import socket
@@ -17,16 +18,21 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import haystack
+import pysolr
 import pytest
 import requests
 from django.core.management import call_command
 from haystack.query import SearchQuerySet
+from haystack.utils import get_model_ct
 
 from archive.articles import save_article
-from archive.models import Article, IndexQueue
+from archive.integrity import indexed_versions
+from archive.models import Article, IndexQueue, Quote
 from archive.related import related_documents
+from archive.search import solr_backend
 from archive.search.engines import haystack_connection
 from archive.search.health import SEARCH_UNAVAILABLE
 from archive.search.results import SearchParams, run_search
@@ -150,6 +156,22 @@ def test_search_answers_while_a_node_stops_and_comes_back(cluster, seed_dir, tmp
 
 
 @contextlib.contextmanager
+def searching_through(search_url: str):
+    """haystack pointed at `search_url` for the duration."""
+    info = haystack.connections.connections_info["default"]
+    saved = dict(info)
+    info.clear()
+    info.update(haystack_connection(search_url, ROOT))
+    haystack.connections.thread_local = threading.local()
+    try:
+        yield
+    finally:
+        info.clear()
+        info.update(saved)
+        haystack.connections.thread_local = threading.local()
+
+
+@contextlib.contextmanager
 def no_node_answering():
     """haystack pointed at two loopback ports where nothing listens, as when every node of
     the SolrCloud is down."""
@@ -158,19 +180,105 @@ def no_node_answering():
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             ports.append(probe.getsockname()[1])
-    info = haystack.connections.connections_info["default"]
-    saved = dict(info)
-    info.clear()
-    info.update(
-        haystack_connection(f"solr://127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}/solr/archive", ROOT)
-    )
-    haystack.connections.thread_local = threading.local()
-    try:
+    with searching_through(f"solr://127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}/solr/archive"):
         yield
+
+
+@contextlib.contextmanager
+def hung_node(gives_up_after: float):
+    """A loopback port that takes connections and never answers, as a Solr node that hangs
+    (stopped, swapping, stuck in a collection pause); after `gives_up_after` seconds it
+    closes, resetting them, so that a client waiting for it does not wait for ever."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # the kernel completes each connection; nothing reads or answers
+    closer = threading.Timer(gives_up_after, listener.close)
+    closer.start()
+    try:
+        yield listener
     finally:
-        info.clear()
-        info.update(saved)
-        haystack.connections.thread_local = threading.local()
+        closer.cancel()
+        listener.close()
+
+
+def was_asked(listener: socket.socket) -> bool:
+    """Whether a client connected to the hung node."""
+    listener.setblocking(False)
+    try:
+        conn, _ = listener.accept()
+    except BlockingIOError:
+        return False
+    conn.close()
+    return True
+
+
+def asked_first(monkeypatch) -> None:
+    """The next request goes to the first node named, as if no node had failed yet."""
+    monkeypatch.setattr(solr_backend, "_turn", itertools.count())
+    monkeypatch.setattr(solr_backend, "_down_until", {})
+
+
+@pytest.mark.slow  # a search and a more-like-this each wait the read time-out (3 s) once
+def test_a_node_that_takes_the_connection_and_never_answers_delays_a_reader_seconds(
+    cluster, seed_dir, settings, monkeypatch
+):
+    call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
+    query = "detention camps"
+    expected = run_search(SearchParams(q=query)).count
+    article = Article.objects.get(external_id__startswith="004")
+    like_it = [hit.pk for hit in SearchQuerySet().models(Article).more_like_this(article)]
+    assert expected > 0 and like_it
+
+    settings.SEARCH_TIME_LIMIT = 1.0
+    answers_within = solr_backend.read_timeout() + 2.5  # the other node answers in well under
+    nodes = [urlsplit(node).netloc for node in haystack_connection(TEST_SEARCH_URL, ROOT)["NODES"]]
+    # Gives up (resets the connections) long after: a client still waiting then fails the test.
+    with hung_node(gives_up_after=answers_within + 10) as hung:
+        hosts = ",".join([f"127.0.0.1:{hung.getsockname()[1]}", *nodes])
+        with searching_through(f"solr://{hosts}/solr/archive"):
+            asked_first(monkeypatch)
+            started = time.monotonic()
+            outcome = run_search(SearchParams(q=query))
+            assert time.monotonic() - started < answers_within
+            assert was_asked(hung)
+            assert (outcome.count, outcome.index_notice) == (expected, None)
+
+            asked_first(monkeypatch)
+            started = time.monotonic()
+            found = [hit.pk for hit in SearchQuerySet().models(Article).more_like_this(article)]
+            assert time.monotonic() - started < answers_within
+            assert was_asked(hung)
+            assert found == like_it
+
+
+def test_verify_reads_the_index_a_page_at_a_time(cluster, seed_dir, monkeypatch):
+    call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
+    asked = []
+    search = pysolr.Solr.search
+
+    def counted_search(self, q, *args, **kwargs):
+        asked.append(kwargs)
+        return search(self, q, *args, **kwargs)
+
+    for model, fields in [(Article, ("pk", "version")), (Quote, ("pk", "version", "article"))]:
+        hits = SearchQuerySet().models(model).filter(django_ct=get_model_ct(model))
+        in_one_request = list(hits.values_list(*fields)[: hits.count()])
+        assert len(in_one_request) > 2
+        one = {
+            int(row[0]): (row[1], int(row[-1] if model is Quote else row[0]))
+            for row in in_one_request
+        }
+
+        asked.clear()
+        monkeypatch.setattr(pysolr.Solr, "search", counted_search)
+        monkeypatch.setattr(solr_backend, "STORED_PAGE_SIZE", 2)
+        paged = indexed_versions(model)
+        monkeypatch.undo()
+
+        assert paged == one
+        pages = [kwargs for kwargs in asked if "cursorMark" in kwargs]
+        assert len(pages) == len(one) // 2 + 1  # the last one short, or empty
+        assert max(kwargs["rows"] for kwargs in asked) == 2
 
 
 def test_while_no_node_answers_changes_wait_in_the_queue_and_search_says_so(cluster):

@@ -68,8 +68,9 @@ def haystack_connection(search_url: str, base_dir: Path) -> dict:
             "NODES": nodes,
             "COLLECTION": collection,
             "INCLUDE_SPELLING": True,
-            # Seconds to wait for an answer: a rebuild's batch of a thousand articles and
-            # its commit. A search is bounded by Solr's own limit (SEARCH_TIME_LIMIT).
+            # Seconds an index write waits for an answer: a rebuild's batch of a thousand
+            # articles and its commit. A read waits SEARCH_TIME_LIMIT and a margin
+            # (archive.search.solr_backend.read_timeout), then asks another node.
             "TIMEOUT": 120,
             # Failures raise, so that the index queue keeps what Solr did not take and a
             # search answers with its notice (archive.search.health), as on Whoosh.

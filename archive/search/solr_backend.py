@@ -6,12 +6,16 @@ search to a replica of each shard and merges the answers, and forwards
 writes to each shard's leader. So the archive needs no more than the nodes'
 addresses: `FailoverSession` sends each request to the next node in turn,
 and one that does not answer is left alone for a while and the request sent
-to another. pysolr's own SolrCloud client (through ZooKeeper, with kazoo)
-was not chosen: it picks a replica marked active in the collection's state
-without looking at which nodes are live (a node that died keeps its
-replicas marked active until the others notice), retries every error, a
-malformed query's included, five times, and would open a ZooKeeper session
-for each backend (haystack makes one per thread).
+to another. A reader's request (a search, its count and spelling, the
+related articles) is given SEARCH_TIME_LIMIT and a margin before the next
+node is asked: a node that takes the connection and never answers costs a
+reader that long, not the long wait of an index write. pysolr's own
+SolrCloud client (through ZooKeeper, with kazoo) was not chosen: it picks a
+replica marked active in the collection's state without looking at which
+nodes are live (a node that died keeps its replicas marked active until the
+others notice), retries every error, a malformed query's included, five
+times, and would open a ZooKeeper session for each backend (haystack makes
+one per thread).
 
 haystack's more-like-this asks Solr's `/mlt` handler, which reads only the
 shard it is sent to. Here the document's most telling words are chosen by the
@@ -26,7 +30,8 @@ import math
 import threading
 import time
 from collections import Counter
-from urllib.parse import urlencode
+from collections.abc import Iterator
+from urllib.parse import urlencode, urlsplit
 
 import pysolr
 import requests
@@ -49,6 +54,11 @@ NODE_RETRY_AFTER_SECONDS = 10.0
 CONNECT_TIMEOUT_SECONDS = 2.0
 # Seconds a search may run before Solr answers with what it found (settings.SEARCH_TIME_LIMIT).
 DEFAULT_TIME_LIMIT = 3.0
+# Seconds beyond that limit a node has to answer a read before the next node is asked: Solr
+# checks its limit between steps, and merges the shards' answers after it.
+READ_TIMEOUT_MARGIN_SECONDS = 2.0
+# Documents a page when every document of a kind is read (`stored_values`, verify --index).
+STORED_PAGE_SIZE = 1000
 # Answers that say "this node cannot serve the collection now": another node may.
 _NODE_UNAVAILABLE = frozenset({502, 503, 504})
 
@@ -58,13 +68,34 @@ _down_lock = threading.Lock()
 _turn = itertools.count()
 
 
+def search_time_limit() -> float:
+    """Seconds a search may run before Solr answers with what it has found."""
+    return getattr(settings, "SEARCH_TIME_LIMIT", DEFAULT_TIME_LIMIT)
+
+
+def read_timeout() -> float:
+    """Seconds a node has to answer a read (anything but an index write) before the next
+    node is asked."""
+    return search_time_limit() + READ_TIMEOUT_MARGIN_SECONDS
+
+
+def is_index_write(path: str) -> bool:
+    """Whether a request to `path` (below the node's address) writes to the index: Solr's
+    update handler takes documents, deletions and commits."""
+    return "update" in urlsplit(path).path.split("/")
+
+
 class FailoverSession(requests.Session):
     """A requests session that sends each request to one of `nodes`, the next one each time,
-    and to the others in turn when that one cannot be reached or says it cannot serve.
+    and to the others in turn when that one cannot be reached, says it cannot serve, or,
+    for a read, does not answer in `read_timeout()`.
 
     pysolr is given the first node's address; the session swaps the node part
-    of each URL. A write sent again after a lost connection is harmless:
-    documents are replaced by their id, and a delete by id deletes once.
+    of each URL. An index write waits as long as pysolr's time-out (the
+    connection's TIMEOUT: a rebuild's batch and its commit) and is not sent
+    elsewhere when slow, which would only add to the load. A write sent again
+    after a lost connection is harmless: documents are replaced by their id,
+    and a delete by id deletes once.
     """
 
     def __init__(self, nodes: list[str]):
@@ -76,7 +107,8 @@ class FailoverSession(requests.Session):
         if not url.startswith(first):
             return super().request(method, url, *args, **kwargs)
         path = url[len(first) :]
-        timeout = kwargs.get("timeout")
+        writes = is_index_write(path)
+        timeout = kwargs.get("timeout") if writes else read_timeout()
         if isinstance(timeout, int | float):
             kwargs["timeout"] = (min(CONNECT_TIMEOUT_SECONDS, timeout), timeout)
         failure = None
@@ -87,6 +119,14 @@ class FailoverSession(requests.Session):
                 # Refused, reset, or no connection in CONNECT_TIMEOUT_SECONDS: the node is
                 # gone. A node slow to answer (a big commit) is not: its time-out is raised.
                 log.warning("Solr node %s did not answer (%s); trying another", node, error)
+                _mark_down(node)
+                failure = error
+                continue
+            except requests.Timeout as error:
+                if writes:
+                    raise
+                # Connected, but no answer in time: hung, or swamped. A reader waits no longer.
+                log.warning("Solr node %s did not answer a read in time; trying another", node)
                 _mark_down(node)
                 failure = error
                 continue
@@ -138,8 +178,7 @@ class ArchiveSolrSearchBackend(SolrSearchBackend):
         if "spellcheck.q" not in search_kwargs:
             for key in [key for key in search_kwargs if key.startswith("spellcheck")]:
                 del search_kwargs[key]
-        limit = getattr(settings, "SEARCH_TIME_LIMIT", DEFAULT_TIME_LIMIT)
-        search_kwargs["timeAllowed"] = int(limit * 1000)
+        search_kwargs["timeAllowed"] = int(search_time_limit() * 1000)
         return search_kwargs
 
     def _process_results(self, raw_results, *args, **kwargs):
@@ -157,6 +196,30 @@ class ArchiveSolrSearchBackend(SolrSearchBackend):
         if removals:
             self.conn.delete(id=list(removals), commit=False)
         self.conn.commit()
+
+    def stored_values(self, model, fields: list[str]) -> Iterator[dict]:
+        """The stored `fields` of every `model` document in the collection, read
+        STORED_PAGE_SIZE at a time.
+
+        Paged with Solr's cursor (cursorMark, in the order of the unique key):
+        each page costs the same wherever it is in the collection, where a page
+        asked for by its start makes every shard sort every document before it,
+        and one page of everything would be one answer as large as the index.
+        """
+        cursor = "*"
+        while True:
+            page = self.conn.search(
+                "*:*",
+                fq=f'{DJANGO_CT}:"{get_model_ct(model)}"',
+                fl=",".join(fields),
+                sort=f"{ID} asc",
+                rows=STORED_PAGE_SIZE,
+                cursorMark=cursor,
+            )
+            yield from page.docs
+            if len(page.docs) < STORED_PAGE_SIZE or page.nextCursorMark in (None, cursor):
+                return
+            cursor = page.nextCursorMark
 
     def more_like_this(
         self,
