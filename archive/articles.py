@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from archive.entities.tagging import RetagReport, retag_article_ids
+from archive.entities.vocabulary import current_vocabulary
 from archive.models import Article
 from archive.quotes.records import QuoteReport, update_quotes_for_ids
 from archive.search.indexing import queue_articles, reindex_articles_after_commit
@@ -61,8 +62,9 @@ def article_changed(
         return report
     with transaction.atomic():
         if text_changed:
-            report.tags = retag_article_ids(ids, index=False)
-            report.quotes = update_quotes_for_ids(ids)
+            names = current_vocabulary().names  # one vocabulary for both steps
+            report.tags = retag_article_ids(ids, index=False, names=names)
+            report.quotes = update_quotes_for_ids(ids, names=names)
         if flush:
             reindex_articles_after_commit(ids)
         else:

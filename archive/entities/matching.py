@@ -181,7 +181,9 @@ class NameFinder:
     def __init__(self, spellings: Iterable[Spelling]):
         keys: dict[str, list[_Candidate]] = {}
         plurals: dict[str, list[_Candidate]] = {}
+        self._kinds: dict[int, str] = {}
         for spelling in spellings:
+            self._kinds.setdefault(spelling.entity_id, spelling.kind)
             key = fold_text(" ".join(spelling.text.split())).folded
             if not key:
                 continue
@@ -199,6 +201,10 @@ class NameFinder:
         for key, candidates in keys.items():
             self._automaton.add_word(key, (len(key), tuple(candidates)))
         self._automaton.make_automaton()
+
+    def kind_of(self, entity_id: int) -> str:
+        """The kind (Entity.Kind) of an entity these spellings name, "" if not known."""
+        return self._kinds.get(entity_id, "")
 
     def spells(self, name: str) -> bool:
         """Whether `name` is one of the spellings (or their plurals), in any case."""

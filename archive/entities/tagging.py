@@ -229,14 +229,16 @@ def retag_article_ids(
     batch_size: int = BATCH_SIZE,
     *,
     index: bool = True,
+    names: NameFinder | None = None,
 ) -> RetagReport:
     """Re-tag these articles, `batch_size` at a time, each batch one transaction.
 
-    The automaton is built once. `progress` gets a line after each batch.
-    With `index`, articles whose tags changed are queued for the search index
-    and the queue is flushed once at the end; without it the caller indexes them.
+    The automaton (`names`, the current vocabulary's when not given) is read
+    once. `progress` gets a line after each batch. With `index`, articles
+    whose tags changed are queued for the search index and the queue is
+    flushed once at the end; without it the caller indexes them.
     """
-    names = current_vocabulary().names
+    names = names or current_vocabulary().names
     ids = sorted(set(article_ids))
     report = RetagReport()
     for first in range(0, len(ids), batch_size):

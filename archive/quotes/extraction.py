@@ -67,6 +67,10 @@ _CLOSERS = {
 }
 # Marks that are also apostrophes or plain typing: open only where a word starts.
 _AMBIGUOUS = frozenset({'"', "\u2018", "\u2039"})
+# The scans below jump from mark to mark: walking every character in Python took
+# a third of the extraction's time on an import.
+_OPENERS = re.compile("[" + re.escape("".join(_CLOSERS)) + "]")
+_CLOSING_MARKS = {closers: re.compile(f"[{re.escape(closers)}]") for closers in _CLOSERS.values()}
 _OPEN_AFTER = frozenset("([{\u2014\u2013-/:")
 
 _VERBS = (
@@ -234,9 +238,8 @@ def _can_open(text: str, index: int) -> bool:
 
 
 def _closing(text: str, start: int, closers: str) -> int | None:
-    for index in range(start, len(text)):
-        if text[index] not in closers:
-            continue
+    for found in _CLOSING_MARKS[closers].finditer(text, start):
+        index = found.start()
         before = text[index - 1 : index]
         after = text[index + 1 : index + 2]
         if before.isspace():
@@ -250,9 +253,10 @@ def _closing(text: str, start: int, closers: str) -> int | None:
 def marked_spans(text: str, paragraph: int = FIRST) -> list[_Marked]:
     """Every top-level pair of quotation marks in `text`, left to right."""
     spans, index = [], 0
-    while index < len(text):
+    while found := _OPENERS.search(text, index):
+        index = found.start()
         mark = text[index]
-        if mark in _CLOSERS and _can_open(text, index):
+        if _can_open(text, index):
             close = _closing(text, index + 1, _CLOSERS[mark])
             spans.append(_Marked(paragraph, index, close))
             if close is None:

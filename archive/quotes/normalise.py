@@ -7,6 +7,7 @@ copies of a quotation share their exact words.
 """
 
 import hashlib
+from functools import lru_cache
 
 from archive.search.text import WORD, fold, normalise_punctuation, unpossessive
 
@@ -18,6 +19,10 @@ def quote_words(text: str) -> list[str]:
     return [fold(unpossessive(m.group())) for m in WORD.finditer(normalise_punctuation(text))]
 
 
+# Extraction normalises a quote to match it against the stored ones, then again to store
+# it, and counts its runs, then stores them with those of its batch (200 articles): each
+# is computed once per quote this way.
+@lru_cache(maxsize=1_024)
 def normalise_quote(text: str) -> str:
     """The words of `text`, folded, one space between them: what search and tracing compare."""
     return " ".join(quote_words(text))
@@ -34,11 +39,14 @@ def _hash(words: list[str]) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def shingles(normalised: str) -> set[int]:
+@lru_cache(maxsize=4_096)
+def shingles(normalised: str) -> frozenset[int]:
     """Hashes of every run of SHINGLE_SIZE consecutive words (of all of them, when fewer)."""
     words = normalised.split()
     if not words:
-        return set()
+        return frozenset()
     if len(words) <= SHINGLE_SIZE:
-        return {_hash(words)}
-    return {_hash(words[i : i + SHINGLE_SIZE]) for i in range(len(words) - SHINGLE_SIZE + 1)}
+        return frozenset({_hash(words)})
+    return frozenset(
+        _hash(words[i : i + SHINGLE_SIZE]) for i in range(len(words) - SHINGLE_SIZE + 1)
+    )

@@ -22,20 +22,30 @@ from archive.quotes.normalise import shingles
 NEAR_SHARE = 0.6
 
 
-def store_shingles(quotes: Iterable[Quote]) -> None:
-    """Replace the stored runs of these (saved) quotes with those of their current words."""
+def store_shingles(quotes: Iterable[Quote], *, new: bool = False) -> None:
+    """Replace the stored runs of these (saved) quotes with those of their current words.
+
+    `new`: the quotes were just created, so they have no runs to replace. The
+    rows are inserted as plain tuples: an import stores some 40 runs per
+    quote, and building a model instance and its SQL for each took most of
+    the quote step's writes (70 of 103 s for 850,000 runs in a profile).
+    """
     quotes = [q for q in quotes if q.pk is not None]
     if not quotes:
         return
-    QuoteShingle.objects.filter(quote__in=[q.pk for q in quotes]).delete()
-    QuoteShingle.objects.bulk_create(
-        [
-            QuoteShingle(quote_id=quote.pk, hash=value)
-            for quote in quotes
-            for value in sorted(shingles(quote.normalised_text))
-        ],
-        batch_size=2_000,
-    )
+    if not new:
+        QuoteShingle.objects.filter(quote__in=[q.pk for q in quotes]).delete()
+    rows = [
+        (quote.pk, value) for quote in quotes for value in sorted(shingles(quote.normalised_text))
+    ]
+    name = connection.ops.quote_name
+    table = name(QuoteShingle._meta.db_table)
+    quote_column = name(QuoteShingle._meta.get_field("quote").column)
+    hash_column = name(QuoteShingle._meta.get_field("hash").column)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({quote_column}, {hash_column}) VALUES (%s, %s)", rows
+        )
 
 
 def _matches_sql(count: int) -> str:
