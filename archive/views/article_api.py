@@ -18,7 +18,7 @@ from archive.paragraphs import anchor, numbered
 from archive.preview import mark_as_preview, previewable_draft
 from archive.quotes.tracing import article_quotes
 from archive.views.caching import revalidated
-from archive.views.quotes import trace_as_dict
+from archive.views.quotes import speaker_as_dict, trace_as_dict
 from archive.webcapture.originals import describe, original_status
 from archive.webcapture.records import capture_history
 
@@ -112,16 +112,7 @@ def _quote(request, permalink, quoted) -> dict:
     return {
         "text": quote.text,
         "speaker_name": quote.speaker_name or None,
-        "speaker": (
-            {
-                "name": speaker.name,
-                "kind": speaker.kind,
-                "slug": speaker.slug,
-                "url": request.build_absolute_uri(speaker.get_absolute_url()),
-            }
-            if speaker
-            else None
-        ),
+        "speaker": speaker_as_dict(request, speaker),
         "paragraph": quote.paragraph,
         "url": f"{permalink}#{quote.anchor}",
         "trace": trace_as_dict(request, quoted.trace),

@@ -39,6 +39,18 @@ def quote_url(quote: Quote) -> str:
     return f"{quote.article.get_absolute_url()}#{quote.anchor}"
 
 
+def speaker_as_dict(request, speaker) -> dict | None:
+    """A quote's curated speaker in the JSON answers (None if the speaker is not known)."""
+    if speaker is None:
+        return None
+    return {
+        "name": speaker.name,
+        "kind": speaker.kind,
+        "slug": speaker.slug,
+        "url": request.build_absolute_uri(speaker.get_absolute_url()),
+    }
+
+
 def trace_as_dict(request, trace: Trace | None) -> dict | None:
     """Where else the quote was published, earliest first (undated last), and which article
     published it first where the dates tell (`first` is None when they do not)."""
@@ -71,16 +83,7 @@ def quote_as_dict(request, hit: QuoteHit) -> dict:
         "text": quote.text,
         "marks": hit.marks,
         "speaker_name": quote.speaker_name or None,
-        "speaker": (
-            {
-                "name": speaker.name,
-                "kind": speaker.kind,
-                "slug": speaker.slug,
-                "url": request.build_absolute_uri(speaker.get_absolute_url()),
-            }
-            if speaker
-            else None
-        ),
+        "speaker": speaker_as_dict(request, speaker),
         "article": {
             "title": article.title,
             "source": article.source.name if article.source_id else None,

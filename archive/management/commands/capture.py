@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.models import Source
+from archive.management.filing import add_filing_arguments, chosen_source
 from archive.webcapture.records import CaptureError, capture_address
 
 # Lists at least this long report their progress on stderr as they go.
@@ -27,14 +27,7 @@ class Command(BaseCommand):
             type=Path,
             help="A file of addresses, one a line (blank lines and lines starting # skipped).",
         )
-        parser.add_argument(
-            "--draft", action="store_true", help="File new articles as drafts, not published."
-        )
-        parser.add_argument(
-            "--source",
-            metavar="SLUG",
-            help="File new articles under this source instead of the publisher the page names.",
-        )
+        add_filing_arguments(parser)
 
     def handle(self, *args, urls, file, draft, source, **options):
         addresses = list(urls)
@@ -42,11 +35,7 @@ class Command(BaseCommand):
             addresses += addresses_in(file)
         if not addresses:
             raise CommandError("Give at least one address, or --file with addresses in it.")
-        chosen = None
-        if source:
-            chosen = Source.objects.filter(slug=source).first()
-            if chosen is None:
-                raise CommandError(f"No source has the slug {source!r} (see /sources/).")
+        chosen = chosen_source(source)
         failed = 0
         for number, address in enumerate(addresses, start=1):
             if len(addresses) >= LONG_LIST and options["verbosity"] >= 1:

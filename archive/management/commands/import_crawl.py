@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.models import Source
+from archive.management.filing import add_filing_arguments, chosen_source
 from archive.webcapture.crawls import CrawlError, CrawlReading, crawl_files, crawl_pages
 from archive.webcapture.records import CaptureError, import_crawl_page
 
@@ -23,21 +23,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-        parser.add_argument(
-            "--draft", action="store_true", help="File new articles as drafts, not published."
-        )
-        parser.add_argument(
-            "--source",
-            metavar="SLUG",
-            help="File new articles under this source instead of the publisher the page names.",
-        )
+        add_filing_arguments(parser)
 
     def handle(self, *args, paths, draft, source, **options):
-        chosen = None
-        if source:
-            chosen = Source.objects.filter(slug=source).first()
-            if chosen is None:
-                raise CommandError(f"No source has the slug {source!r} (see /sources/).")
+        chosen = chosen_source(source)
         files, unreadable = [], []
         for path in paths:
             try:
