@@ -244,6 +244,15 @@ def refresh_related_lists(
     return done
 
 
+def related_list_computed_at(slug: str):
+    """When the stored related documents of the article at `slug` were last worked out (None
+    if they never were): the article page's own validator, since a list worked out again in
+    the background changes the page without changing the archive."""
+    return (
+        RelatedList.objects.filter(article__slug=slug).values_list("computed_at", flat=True).first()
+    )
+
+
 def lists_due(articles: QuerySet[Article]) -> list[int]:
     """Those of `articles` (published) whose related list is missing or stale, in their order."""
     versions = article_versions(articles)

@@ -58,14 +58,16 @@ def conditional_get(client, url, response):
 
 
 @pytest.mark.parametrize("url", REVALIDATED)
-def test_a_repeated_conditional_get_is_answered_304_with_one_query(
+def test_a_repeated_conditional_get_is_answered_304_with_a_query_or_two(
     client, archive, url, django_assert_max_num_queries
 ):
     first = client.get(url)
     assert first.status_code == 200
     assert first["ETag"].startswith('"') and first["Last-Modified"]
     assert "no-cache" in first["Cache-Control"]
-    with django_assert_max_num_queries(1):
+    # An article page also asks when its stored related documents were worked out.
+    queries = 2 if url.startswith("/articles/") and url != "/articles/" else 1
+    with django_assert_max_num_queries(queries):
         again = conditional_get(client, url, first)
     assert again.status_code == 304
     assert again.content == b""

@@ -19,8 +19,9 @@ BUDGETS = {
     # (browse.ArticlePaginator); its count is kept once per change of the archive.
     "/": 5,  # validators, latest articles, dates, sources, entity kinds
     "/articles/": 4,  # validators, count, page's ids, page
-    # validators, article with mentions, related (stored list), neighbours, quotes
-    "/articles/report-1/": 14,
+    # validators (with when its related list was worked out), article with mentions,
+    # related (stored list), neighbours, quotes
+    "/articles/report-1/": 15,
     "/sources/": 2,
     "/sources/rfa/": 5,
     "/sources/unknown/": 4,

@@ -329,3 +329,17 @@ def test_sync_index_works_out_missing_lists_and_rebuild_leaves_them_current(seed
     with pytest.raises(CommandError):  # the index entry is stale too
         call_command("verify", "--index", stdout=out, stderr=io.StringIO())
     assert "Related documents: 1 published article(s) without an up-to-date list" in out.getvalue()
+
+
+def test_a_list_worked_out_again_is_not_hidden_behind_a_304(seeds, client):
+    refresh_related_lists()
+    url = seeds["000"].get_absolute_url()
+    first = client.get(url)
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    # sync_index works the list out again (the archive itself unchanged): the page changed.
+    stored = RelatedList.objects.get(article=seeds["000"])
+    stored.related = stored.related[:1]
+    stored.save()
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=again["ETag"]).status_code == 304

@@ -8,7 +8,7 @@ from archive.citations import cite
 from archive.paragraphs import numbered
 from archive.preview import mark_as_preview, previewable_draft
 from archive.quotes.tracing import article_quotes
-from archive.related import related_documents
+from archive.related import related_documents, related_list_computed_at
 from archive.search.results import highlight_groups
 from archive.search.snippets import mark_paragraph
 from archive.views.caching import revalidated
@@ -46,7 +46,11 @@ def article_detail(request, slug):
     return published_article(request, slug)
 
 
-@revalidated
+def _related_list_computed_at(request, slug):
+    return related_list_computed_at(slug)
+
+
+@revalidated(own_change=_related_list_computed_at)
 def published_article(request, slug):
     article = get_object_or_404(browse.readable_articles(), slug=slug)
     return render_article(request, article)

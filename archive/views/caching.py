@@ -37,31 +37,40 @@ def released_at() -> datetime.datetime:
 
 
 def page_validators(
-    address: str = "", changed: datetime.datetime | None = None
+    address: str = "",
+    changed: datetime.datetime | None = None,
+    own_change: datetime.datetime | None = None,
 ) -> tuple[str, int] | None:
     """The ETag and Last-Modified time (a Unix timestamp) of the public page at `address`
-    (its path and query) right now, or when the archive last changed at `changed`."""
+    (its path and query) right now, or when the archive last changed at `changed`.
+    `own_change` dates what only this page shows and the archive's changes do not cover
+    (an article's stored related documents, worked out again in the background)."""
     changed = changed or browse.archive_changed_at()
     if changed is None:
         return None
     release = released_at()
-    moment = max(changed, release)
-    state = f"{changed.isoformat()} {release.isoformat()} {address}"
+    moment = max(changed, release, own_change or changed)
+    own = own_change.isoformat() if own_change else "-"
+    state = f"{changed.isoformat()} {release.isoformat()} {own} {address}"
     digest = hashlib.sha256(state.encode()).hexdigest()
     return quote_etag(digest[:32]), int(moment.timestamp())
 
 
-def revalidated(view):
+def revalidated(view=None, *, own_change=None):
     """Answer a conditional GET with 304 when nothing the page shows has changed.
 
-    Only successful pages carry validators: a 404 or a redirect must not be
-    revalidated into a 304 later.
+    `own_change(request, *args, **kwargs)`, if given, dates what only this page shows
+    (page_validators). Only successful pages carry validators: a 404 or a redirect must
+    not be revalidated into a 304 later.
     """
+    if view is None:
+        return functools.partial(revalidated, own_change=own_change)
 
     @functools.wraps(view)
     def conditional_view(request, *args, **kwargs):
         changed = browse.archive_changed_at()
-        validators = page_validators(request.get_full_path(), changed)
+        own = own_change(request, *args, **kwargs) if own_change else None
+        validators = page_validators(request.get_full_path(), changed, own)
         response = None
         if validators is not None:
             etag, last_modified = validators
