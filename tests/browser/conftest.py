@@ -108,6 +108,38 @@ PHONE = {
 }
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 
+EDITOR_PASSWORD = "a long enough passphrase"
+
+
+@pytest.fixture
+def editor_log_in(live_server, browser):
+    """Gives pages in new browsers, each logged in through the admin's login form as a member
+    of the Editors group (`editor_log_in("phone")` for a phone)."""
+    from django.contrib.auth.models import Group, User
+
+    from archive.editors import EDITORS_GROUP
+
+    User.objects.create_user("editor", password=EDITOR_PASSWORD, is_staff=True).groups.add(
+        Group.objects.get(name=EDITORS_GROUP)
+    )
+    contexts = []
+
+    def log_in(viewport="desktop"):
+        context = browser.new_context(**VIEWPORTS[viewport])
+        contexts.append(context)
+        page = context.new_page()
+        page.base = live_server.url
+        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+        page.get_by_label("Username").fill("editor")
+        page.get_by_label("Password").fill(EDITOR_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/admin/")
+        return page
+
+    yield log_in
+    for context in contexts:
+        context.close()
+
 
 @pytest.fixture
 def open_page(browser):

@@ -6,13 +6,11 @@ import io
 
 import pytest
 from capture_pages import ARTICLE, captures_allowed_on_loopback, site  # noqa: F401 (fixtures)
-from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 from test_accessibility import serious_violations
 
-from archive.editors import EDITORS_GROUP
 from archive.models import Article
 
 pytestmark = [
@@ -22,22 +20,10 @@ pytestmark = [
     pytest.mark.usefixtures("captures_allowed_on_loopback"),
 ]
 
-PASSWORD = "a long enough passphrase"
-
 
 @pytest.fixture
-def editor_page(live_server, browser):
-    user = User.objects.create_user("editor", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill("editor")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/admin/")
-    yield page
-    context.close()
+def editor_page(editor_log_in):
+    return editor_log_in()
 
 
 def test_an_editor_pastes_an_address_and_a_reader_opens_the_page_as_captured(

@@ -6,19 +6,15 @@ desktop window and on a phone, no page wider than the screen."""
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from archive.articles import save_article
-from archive.editors import EDITORS_GROUP
 from archive.models import Article, Entity, Mention
-from tests.browser.conftest import VIEWPORTS
 from tests.old_tags import tag_every_occurrence
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a long enough passphrase"
 # Made up for the test, after the BBC's "Millions go missing at China bank".
 BANK_BODY = "\n\n".join(
     [
@@ -49,28 +45,8 @@ def bank(db):
 
 
 @pytest.fixture
-def log_in(live_server, browser):
-    """A page in a new browser, logged in through the admin's login form as an editor."""
-    User.objects.create_user("editor", password=PASSWORD, is_staff=True).groups.add(
-        Group.objects.get(name=EDITORS_GROUP)
-    )
-    contexts = []
-
-    def log_in(viewport="desktop"):
-        context = browser.new_context(**VIEWPORTS[viewport])
-        contexts.append(context)
-        page = context.new_page()
-        page.base = live_server.url
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.get_by_label("Username").fill("editor")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url("**/admin/")
-        return page
-
-    yield log_in
-    for context in contexts:
-        context.close()
+def log_in(editor_log_in):
+    return editor_log_in
 
 
 def fits_the_screen(page):

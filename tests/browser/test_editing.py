@@ -6,17 +6,14 @@ import io
 from urllib.parse import quote_plus
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from archive.articles import save_article
-from archive.editors import EDITORS_GROUP
 from archive.models import Article, Entity, Mention, Quote
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a long enough passphrase"
 SEED_001 = "not-only-in-xinjiang-china-threatens-overseas-uighurs"
 
 
@@ -27,20 +24,9 @@ def seeds(seed_dir):
 
 
 @pytest.fixture
-def admin_page(live_server, browser, seeds):
+def admin_page(editor_log_in, seeds):
     """A page logged in to the admin as a member of the Editors group, through the login form."""
-    user = User.objects.create_user("editor", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.base = live_server.url
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill("editor")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/admin/")
-    yield page
-    context.close()
+    return editor_log_in()
 
 
 def open_change_page(page, article):
