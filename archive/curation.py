@@ -18,7 +18,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from archive.articles import article_changed
 from archive.browse import Sentence, sentence_around
 from archive.entities.matching import Found
-from archive.entities.tagging import possible_mentions
+from archive.entities.tagging import mention_at, possible_mentions
 from archive.models import Article, Entity, Mention
 from archive.paragraphs import numbered, paragraph_text
 
@@ -302,17 +302,8 @@ def confirm_possible_tag(article: Article, key: str, user=None) -> Mention:
             "That possible mention is no longer in the article (its text or tags changed); "
             "the page shows the current ones."
         )
-    f = chosen.found
     with transaction.atomic():
-        mention = Mention(
-            article=article,
-            entity=chosen.entity,
-            paragraph=f.paragraph,
-            start=f.start,
-            end=f.end,
-            surface=f.surface,
-            origin=Mention.Origin.EDITOR,
-        )
+        mention = mention_at(article, chosen.found, Mention.Origin.EDITOR)
         mention._history_user = user
         mention._change_reason = "Confirmed by an editor"
         mention.save()

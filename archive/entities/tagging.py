@@ -82,15 +82,7 @@ def tag_article(
     if confirmed is None:
         confirmed = confirmed_entities(article)
     return [
-        Mention(
-            article=article,
-            entity_id=found.entity_id,
-            paragraph=found.paragraph,
-            start=found.start,
-            end=found.end,
-            surface=found.surface,
-            origin=Mention.Origin.AUTOMATIC,
-        )
+        mention_at(article, found, Mention.Origin.AUTOMATIC)
         for found in names.tags(article.paragraphs, confirmed).tags
     ]
 
@@ -103,6 +95,19 @@ def confirmed_entities(article: Article) -> set[int]:
         article.mentions.filter(origin=Mention.Origin.EDITOR, rejected=False).values_list(
             "entity_id", flat=True
         )
+    )
+
+
+def mention_at(article: Article, found: Found, origin: str) -> Mention:
+    """The (unsaved) tag of `article` where `found` names its entity."""
+    return Mention(
+        article=article,
+        entity_id=found.entity_id,
+        paragraph=found.paragraph,
+        start=found.start,
+        end=found.end,
+        surface=found.surface,
+        origin=origin,
     )
 
 
