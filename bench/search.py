@@ -347,7 +347,7 @@ def make_queries(per_kind: int, seed: int) -> list[Query]:
     reader.close()
 
     queries = [Query("term", w) for w in _pick(rng, medium, per_kind)]
-    queries += [Query("phrase", _phrase(rng, rows, WORD)) for _ in range(per_kind)]
+    queries += [Query("phrase", phrase_query(rng, rows, WORD)) for _ in range(per_kind)]
     source_slugs = sorted(Source.objects.values_list("slug", flat=True))
     for i, word in enumerate(_pick(rng, medium, per_kind)):
         if i % 2 == 0 and source_slugs:
@@ -365,13 +365,14 @@ def _pick(rng, words, k):
     return [rng.choice(words) for _ in range(k)]
 
 
-def _phrase(rng, rows, word_re) -> str:
-    """3–6 words in a row from an article's paragraph, in curly quotes as if pasted."""
+def phrase_query(rng, rows, word_re, shortest: int = 3) -> str:
+    """`shortest` to 6 words in a row from an article's paragraph, in curly quotes as if
+    pasted (rows: (title, body, …))."""
     while True:
         _title, body, *_ = rng.choice(rows)
         paragraph = rng.choice(body.split("\n\n"))
         words = list(word_re.finditer(paragraph))
-        length = rng.randint(3, 6)
+        length = rng.randint(shortest, 6)
         if len(words) < length:
             continue
         start = rng.randrange(len(words) - length + 1)

@@ -29,7 +29,6 @@ import os
 import random
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,13 +41,15 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = ROOT / "var" / "bench" / "search-20000"
-KINDS = ("term", "phrase", "filtered", "filter only")
+
 HOST = "127.0.0.1"
 CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
-PHRASE_BREAKERS = re.compile(r"[\"“”()\[\]]")
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import search as search_bench  # noqa: E402  (bench/search.py: its queries and percentiles)
 
 
 def environment(data_dir: Path) -> dict:
@@ -124,7 +125,10 @@ def make_searches(per_kind: int, seed: int) -> list[Search]:
         return {"from": f"{year}-01-01", "to": f"{year}-12-31"}
 
     searches = [Search("term", {"q": w}) for w in _pick(rng, medium, per_kind)]
-    searches += [Search("phrase", {"q": _phrase(rng, rows, WORD)}) for _ in range(per_kind)]
+    searches += [
+        Search("phrase", {"q": search_bench.phrase_query(rng, rows, WORD, shortest=2)})
+        for _ in range(per_kind)
+    ]
     searches += [
         Search("filtered", {"q": w, **narrowing(i)})
         for i, w in enumerate(_pick(rng, medium, per_kind))
@@ -136,21 +140,6 @@ def make_searches(per_kind: int, seed: int) -> list[Search]:
 def _pick(rng, words, k):
     """k words, without repeats while there are enough."""
     return rng.sample(words, k) if len(words) >= k else [rng.choice(words) for _ in range(k)]
-
-
-def _phrase(rng, rows, word_re) -> str:
-    """2–6 words in a row from an article's paragraph, in curly quotes as if pasted."""
-    while True:
-        _title, body, _day = rng.choice(rows)
-        paragraph = rng.choice(body.split("\n\n"))
-        words = list(word_re.finditer(paragraph))
-        length = rng.randint(2, 6)
-        if len(words) < length:
-            continue
-        start = rng.randrange(len(words) - length + 1)
-        text = paragraph[words[start].start() : words[start + length - 1].end()]
-        if not PHRASE_BREAKERS.search(text):
-            return f"“{text}”"
 
 
 # Servers -----------------------------------------------------------------------
@@ -250,23 +239,22 @@ def measure(servers: list[Server], searches: list[Search], repeats: int) -> dict
     return times
 
 
-def percentile(values, pct) -> float:
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return ordered[0]
-    return statistics.quantiles(ordered, n=100, method="inclusive")[pct - 1]
-
-
 def table(times, names) -> str:
     head = ["kind", "searches × repeats"] + [f"{n} p50 / p95 ms" for n in names]
     if len(names) == 2:
         head.append(f"{names[0]} / {names[1]} p50 / p95")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for kind in KINDS:
+    for kind in search_bench.KINDS:
         if not times[kind, names[0]]:
             continue
         row = [kind, str(len(times[kind, names[0]]))]
-        stats = {n: (percentile(times[kind, n], 50), percentile(times[kind, n], 95)) for n in names}
+        stats = {
+            n: (
+                search_bench.percentile(times[kind, n], 50),
+                search_bench.percentile(times[kind, n], 95),
+            )
+            for n in names
+        }
         row += [f"{stats[n][0]:,.0f} / {stats[n][1]:,.0f}" for n in names]
         if len(names) == 2:
             (a50, a95), (b50, b95) = stats[names[0]], stats[names[1]]
