@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = ROOT / "var" / "bench" / "search-20000"
 
 HOST = "127.0.0.1"
+KINDS = ("term", "phrase", "filtered", "filter only")
 CAPITALISED = re.compile(r"\b[A-Z][a-z]{3,}\b")
 
 if str(ROOT) not in sys.path:
@@ -244,7 +245,7 @@ def table(times, names) -> str:
     if len(names) == 2:
         head.append(f"{names[0]} / {names[1]} p50 / p95")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for kind in search_bench.KINDS:
+    for kind in KINDS:
         if not times[kind, names[0]]:
             continue
         row = [kind, str(len(times[kind, names[0]]))]

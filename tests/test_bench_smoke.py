@@ -40,6 +40,20 @@ def test_search_benchmark_runs_and_prints_its_table(tmp_path):
     for kind in ("term", "phrase", "filtered", "faceted", "**all**"):
         assert f"| {kind} | " in done.stdout
     assert "archive p95 is" in done.stdout
+    # bench/search_speed.py times the search pages of a served archive built this way.
+    speed = run_bench(
+        "bench/search_speed.py",
+        "--data-dir",
+        str(tmp_path / "bench"),
+        "--queries-per-kind",
+        "2",
+        "--repeats",
+        "1",
+        timeout=120,
+    )
+    assert "| kind | searches × repeats | this p50 / p95 ms |" in speed.stdout
+    for kind in ("term", "phrase", "filtered", "filter only"):
+        assert f"| {kind} | 2 | " in speed.stdout
 
 
 def test_pages_benchmark_serves_every_page_kind_over_http():
