@@ -287,7 +287,12 @@ def main(argv=None) -> int:
     data_dir = args.data_dir.resolve()
     if not any(data_dir.glob("*.sqlite3")):
         sys.exit(f"{data_dir} holds no archive; build one with bench/search.py --articles N.")
-    os.environ.update(environment(data_dir))
+    # This process reads the benchmark's own SQLite archive, never a DATABASE_URL or SEARCH_URL
+    # that the caller's environment names (make test-postgres sets one).
+    served = environment(data_dir)
+    for name in set(os.environ) - set(served):
+        del os.environ[name]
+    os.environ.update(served)
     import django
 
     django.setup()
