@@ -67,13 +67,15 @@ solr:
 solr-stop:
 	@search/solr/solr.sh stop
 
-# The search, quote, related-documents, hostile-input, index-queue and concurrency tests
-# once more against the local SolrCloud (started for the run unless `make solr` is up), in
-# one process: the tests share its one collection, emptied before each test.
+# The search, quote, related-documents, hostile-input, index-queue and concurrency tests, and
+# gunicorn's three workers under readers and editors (tests/test_load.py), once more against
+# the local SolrCloud (started for the run unless `make solr` is up), in one process: the
+# tests share its one collection, emptied before each test.
 SOLR_TESTS ?= tests/test_search.py tests/test_search_page.py tests/test_search_periods.py \
   tests/test_quote_index.py tests/test_quotes_pages.py tests/test_near_quotes.py \
   tests/test_related.py tests/test_hostile_input.py tests/test_integrity.py \
-  tests/test_search_sync.py tests/test_index_concurrency.py tests/test_solr_cloud.py
+  tests/test_search_sync.py tests/test_index_concurrency.py tests/test_load.py \
+  tests/test_solr_cloud.py
 .PHONY: test-solr
 test-solr: $(VENV)/.installed-test
 	search/solr/solr.sh with-cluster $(BIN)/pytest -n 0 $(SOLR_TESTS)

@@ -37,9 +37,12 @@ import pytest
 from haystack.query import SearchQuerySet
 
 from archive.models import Article
-from archive.search.engines import WHOOSH_ENGINE
+from archive.search.engines import WHOOSH_ENGINE, haystack_connection
 
 ROOT = Path(__file__).resolve().parent.parent
+# The engine under test (`make test-solr`: the local SolrCloud), as tests/conftest.py reads it;
+# unset, the served archive searches a Whoosh index in its own data directory.
+TEST_SEARCH_URL = os.environ.get("TEST_SEARCH_URL", "").strip()
 pytestmark = pytest.mark.slow
 LOAD_SECONDS = float(os.environ.get("LOAD_TEST_SECONDS", "6"))
 READERS = 6
@@ -213,7 +216,8 @@ _PREPARED: dict[int, tuple[Path, str]] = {}
 
 
 class ServedArchive:
-    """A temporary archive (SQLite and Whoosh under `data_dir`) served by gunicorn on loopback."""
+    """A temporary archive served by gunicorn on loopback: SQLite and Whoosh under `data_dir`,
+    or, with TEST_SEARCH_URL (`make test-solr`), SQLite there and the SolrCloud's collection."""
 
     def __init__(self, data_dir: Path, extra_articles: int = 0):
         self.data_dir = data_dir
@@ -226,6 +230,8 @@ class ServedArchive:
             if key not in ("DATABASE_URL", "SEARCH_URL", "DEBUG", "ADMIN_URL")
         }
         self.env.update(ARCHIVE_DATA_DIR=str(data_dir), ALLOWED_HOSTS="127.0.0.1")
+        if TEST_SEARCH_URL:
+            self.env["SEARCH_URL"] = TEST_SEARCH_URL
         self.server = None
         self.port = None
         self.log = data_dir / "gunicorn.log"
@@ -267,6 +273,9 @@ class ServedArchive:
         if prepared is not None:
             template, self.editor_password = prepared
             shutil.copytree(template, self.data_dir, dirs_exist_ok=True)
+            if TEST_SEARCH_URL:  # the copy's index is the engine's collection, emptied since
+                done = self.manage("rebuild_index", "--noinput")
+                assert done.returncode == 0, done.stderr[-3000:]
             return
         self._prepare()
         template = Path(tempfile.mkdtemp(prefix="archive-prepared-"))
@@ -402,7 +411,10 @@ class ServedArchive:
     def indexed_ids(self) -> set[int]:
         """The articles in the served index, asked through haystack in this process."""
         info = haystack.connections.connections_info
-        info["served"] = {"ENGINE": WHOOSH_ENGINE, "PATH": str(self.index_dir)}
+        if TEST_SEARCH_URL:
+            info["served"] = haystack_connection(TEST_SEARCH_URL, ROOT)
+        else:
+            info["served"] = {"ENGINE": WHOOSH_ENGINE, "PATH": str(self.index_dir)}
         try:
             hits = SearchQuerySet(using="served").models(Article)
             return {int(pk) for pk in hits.values_list("pk", flat=True)[:1_000_000]}
@@ -602,3 +614,5 @@ def test_three_workers_under_concurrent_reading_and_editing_lose_nothing(served_
     assert archive.indexed_ids() == archive.published_ids()
     verified = archive.manage("verify", "--index")
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    if TEST_SEARCH_URL:  # the workers searched and wrote the engine under test, not a Whoosh index
+        assert not archive.index_dir.exists()
