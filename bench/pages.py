@@ -83,7 +83,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def server_environment(data_dir: Path) -> dict:
+def server_environment(data_dir: Path, search_url: str | None = None) -> dict:
+    """The data directory's database; its Whoosh index, or the engine `search_url` names."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SEARCH_URL")}
     env.update(
         ARCHIVE_DATA_DIR=str(data_dir),
@@ -91,16 +92,19 @@ def server_environment(data_dir: Path) -> dict:
         DJANGO_SETTINGS_MODULE="archive.settings",
         ALLOWED_HOSTS=HOST,
     )
+    if search_url:
+        env["SEARCH_URL"] = search_url
     return env
 
 
 # The archive side (this process) -------------------------------------------
 
 
-def setup_django(data_dir: Path) -> None:
-    os.environ.update(server_environment(data_dir))
-    for name in ("DATABASE_URL", "SEARCH_URL"):
-        os.environ.pop(name, None)
+def setup_django(data_dir: Path, search_url: str | None = None) -> None:
+    served = server_environment(data_dir, search_url)
+    for name in set(os.environ) - set(served):
+        del os.environ[name]
+    os.environ.update(served)
     import django
 
     django.setup()
@@ -230,7 +234,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(data_dir: Path, port: int, workers: int, log) -> subprocess.Popen:
+def start_gunicorn(
+    data_dir: Path, port: int, workers: int, log, search_url: str | None = None
+) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [
         str(gunicorn),
@@ -243,7 +249,7 @@ def start_gunicorn(data_dir: Path, port: int, workers: int, log) -> subprocess.P
         "120",
     ]
     return subprocess.Popen(
-        command, cwd=ROOT, env=server_environment(data_dir), stdout=log, stderr=log
+        command, cwd=ROOT, env=server_environment(data_dir, search_url), stdout=log, stderr=log
     )
 
 
@@ -371,6 +377,13 @@ def main(argv=None) -> int:
         ),
     )
     parser.add_argument(
+        "--search-url",
+        help=(
+            "serve search from this engine (SEARCH_URL, e.g. the SolrCloud that bench/solr.py "
+            "rebuilt from the same database) instead of the data directory's Whoosh index"
+        ),
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="a run of a few seconds on a temporary archive of the seed articles",
@@ -396,7 +409,7 @@ def main(argv=None) -> int:
 
 def run(args) -> int:
     data_dir = args.data_dir.resolve()
-    setup_django(data_dir)
+    setup_django(data_dir, args.search_url)
     if args.smoke:
         build_smoke_archive(data_dir)
     from archive.models import Article
@@ -408,6 +421,7 @@ def run(args) -> int:
     counts = query_counts(pages)
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"{articles:,} published articles in {data_dir} — {when}")
+    print(f"search: {args.search_url or 'the Whoosh index in the data directory'}")
     print(
         f"gunicorn {args.workers} sync workers on {HOST}; load: {args.concurrency} threads in "
         f"a second process, {args.duration:g} s per page kind; {machine()}"
@@ -415,7 +429,7 @@ def run(args) -> int:
     port = free_port()
     base = f"http://{HOST}:{port}"
     log = tempfile.TemporaryFile()
-    server = start_gunicorn(data_dir, port, args.workers, log)
+    server = start_gunicorn(data_dir, port, args.workers, log, args.search_url)
     results = []
     try:
         wait_until_serving(server, base, "/")
