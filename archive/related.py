@@ -32,11 +32,16 @@ Working them out costs a more-like-this search (0.7–1.3 s per article at
 scale"), so it is done once per state of an article and kept
 (`RelatedList`): `sync_index`, which cron runs, works out the lists that are
 missing or stale after it flushes the index queue, newest articles first, and
-`refresh_related` does all of them. An article page reads the stored list
-when it was computed from the article's current text and tags, leaving out
-the articles unpublished since; otherwise (an article just saved, before the
-next `sync_index`) it works the list out and stores it, so its first reader
-waits for it once rather than seeing the panel empty or stale.
+`refresh_related` does all of them. A reader's page never asks the search
+engine (`work_out=False`): it reads the article's stored list, leaving out the
+articles unpublished since, even when the list was worked out from an earlier
+state of the article (an edit, before the next `sync_index`); an article with
+no list yet (just added, or after a bulk import, before `refresh_related`
+has reached it) shows the articles that share its particular names, the
+database's part alone, which is not kept. So a page costs a few indexed
+queries whatever the archive's size, and a crawler walking new articles holds
+no worker for a second each. Everything else (`refresh_related`, an editor's
+code asking `related_documents()`) works the list out and keeps it.
 """
 
 import logging
@@ -108,15 +113,41 @@ class _OwnEntity:
         return (self.kind not in SPECIFIC_KINDS, -self.rarity, self.name)
 
 
-def related_documents(article: Article, limit: int = 5) -> list[Related]:
-    """Up to `limit` published articles related to `article`, the editors' choices first."""
+def related_documents(article: Article, limit: int = 5, *, work_out: bool = True) -> list[Related]:
+    """Up to `limit` published articles related to `article`, the editors' choices first.
+
+    With `work_out=False` (a reader's page) the search engine is not asked: the stored
+    list as it is, or the shared names alone when there is none (see the module's notes).
+    """
     if limit <= 0:
         return []
     curated = _curated(article)[:limit]
     if len(curated) == limit:
         return curated
     exclude_ids = {article.pk} | {r.article.pk for r in curated}
+    if not work_out:
+        return curated + _stored_or_shared_names(article, limit - len(curated), exclude_ids)
     return curated + _stored_or_computed(article, limit - len(curated), exclude_ids)
+
+
+def _stored_or_shared_names(article: Article, limit: int, exclude_ids: set[int]) -> list[Related]:
+    """The article's stored list, whatever state of the article it was worked out from, or
+    the articles sharing its particular names when it has none; never the search engine."""
+    stored = RelatedList.objects.filter(article=article).first()
+    if stored is None:
+        return _computed(article, limit, exclude_ids, ask_engine=False)[0]
+    return _shown(stored.related, limit, exclude_ids)
+
+
+def _shown(pairs: list[list], limit: int, exclude_ids: set[int]) -> list[Related]:
+    """The first `limit` of a stored list's (id, reason) pairs still published and not
+    excluded."""
+    articles = _published_in_bulk([pk for pk, _ in pairs if pk not in exclude_ids])
+    return [
+        Related(article=articles[pk], reason=reason)
+        for pk, reason in pairs
+        if pk in articles and pk not in exclude_ids
+    ][:limit]
 
 
 def _stored_or_computed(article: Article, limit: int, exclude_ids: set[int]) -> list[Related]:
@@ -131,7 +162,7 @@ def _stored_or_computed(article: Article, limit: int, exclude_ids: set[int]) -> 
     stored = RelatedList.objects.filter(article=article, version=version).first()
     if stored is not None:
         pairs = stored.related
-        articles = _published_in_bulk([pk for pk, _ in pairs if pk not in exclude_ids])
+        shown = _shown(pairs, limit, exclude_ids)
     else:
         related, complete = _computed(article, STORED_PER_ARTICLE, {article.pk})
         # Without the engine's answer the list is only the entities' part: not kept; nor is
@@ -139,12 +170,7 @@ def _stored_or_computed(article: Article, limit: int, exclude_ids: set[int]) -> 
         if complete and article.is_published:
             _store(article, version, related)
         pairs = _pairs(related)
-        articles = {r.article.pk: r.article for r in related}
-    shown = [
-        Related(article=articles[pk], reason=reason)
-        for pk, reason in pairs
-        if pk in articles and pk not in exclude_ids
-    ][:limit]
+        shown = [r for r in related if r.article.pk not in exclude_ids][:limit]
     if len(shown) < limit and len(pairs) == STORED_PER_ARTICLE:
         return _computed(article, limit, exclude_ids)[0]
     return shown
@@ -283,9 +309,11 @@ def _curated(article: Article) -> list[Related]:
     ]
 
 
-def _computed(article: Article, limit: int, exclude_ids: set[int]) -> tuple[list[Related], bool]:
+def _computed(
+    article: Article, limit: int, exclude_ids: set[int], *, ask_engine: bool = True
+) -> tuple[list[Related], bool]:
     """More-like-this finds the candidates and the shared entities re-rank them; and whether
-    the search engine answered.
+    the search engine answered (False when it was not asked: the entities' part alone).
 
     The entities alone only fill the places more-like-this leaves empty (few
     hits, or the engine failed): on the BBC corpus, letting every article that
@@ -294,7 +322,7 @@ def _computed(article: Article, limit: int, exclude_ids: set[int]) -> tuple[list
     """
     pool = max(MIN_CANDIDATES, CANDIDATES_PER_RESULT * limit) + len(exclude_ids)
     entities = _own_entities(article)
-    wording = _similar_wording(article, pool)
+    wording = _similar_wording(article, pool) if ask_engine else None
     complete = wording is not None
     wording = wording or {}
     for article_id in exclude_ids:

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from haystack.query import SearchQuerySet
 
 from archive.models import Article, Entity, Mention
+from archive.related import lists_due
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,6 +45,7 @@ def test_setup_demo_loads_seeds_history_index_and_an_editor():
     assert (
         SearchQuerySet().models(Article).filter(entities=str(wuc.pk)).count() == 1
     )  # indexed with its tags
+    assert lists_due(Article.objects.published()) == []  # related documents worked out
     assert "password" in out.getvalue()
 
 

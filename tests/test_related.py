@@ -264,16 +264,56 @@ def test_an_article_page_reads_its_stored_list_without_asking_the_search_engine(
         assert seeds[seed].title in page
 
 
-def test_an_article_first_read_before_its_list_is_worked_out_shows_it_and_keeps_it(
+def test_an_article_read_before_its_list_is_worked_out_shows_shared_names_and_keeps_nothing(
     seeds, client, monkeypatch
 ):
+    """A reader's page never waits for more-like-this (a second or more at 100,000 articles):
+    until sync_index stores the list, the articles sharing its particular names stand in."""
     article = seeds["002"]
+    with monkeypatch.context() as engine:
+        refuse_more_like_this(engine)
+        page = client.get(article.get_absolute_url()).content.decode()
     assert not RelatedList.objects.filter(article=article).exists()
+    shared = related_documents(article, work_out=False)
+    assert shared and all(r.reason.startswith("shares: ") for r in shared)
+    for related in shared:
+        assert related.article.title in page
+
+    assert refresh_related_lists() == len(seeds)  # what sync_index does after a flush
     page = client.get(article.get_absolute_url()).content.decode()
     assert all(seeds[seed].title in page for seed in EXTRADITION - {"002"})
-    assert RelatedList.objects.filter(article=article).exists()
-    refuse_more_like_this(monkeypatch)
-    assert client.get(article.get_absolute_url()).content.decode() == page
+
+
+def test_an_edited_article_shows_its_earlier_list_until_it_is_worked_out_again(
+    seeds, client, monkeypatch
+):
+    refresh_related_lists()
+    article = seeds["000"]
+    earlier = RelatedList.objects.get(article=article)
+    article.body += "\n\nA new last paragraph."
+    save_article(article)
+    with monkeypatch.context() as engine:
+        refuse_more_like_this(engine)
+        page = client.get(article.get_absolute_url()).content.decode()
+    for pk, _reason in earlier.related[:3]:
+        assert Article.objects.get(pk=pk).title in page
+    call_command("sync_index", stdout=io.StringIO())  # cron's next run
+    assert RelatedList.objects.get(article=article).version != earlier.version
+
+
+def test_an_editors_preview_of_a_draft_works_out_the_list_it_would_have(
+    seeds, client, editor, monkeypatch
+):
+    draft = seeds["002"]
+    Article.objects.filter(pk=draft.pk).update(status=Article.Status.DRAFT)
+    asked = []
+    more_like_this = SearchQuerySet.more_like_this
+    monkeypatch.setattr(
+        SearchQuerySet, "more_like_this", lambda sqs, m: asked.append(m) or more_like_this(sqs, m)
+    )
+    page = client.get(draft.get_absolute_url()).content.decode()
+    assert asked and all(seeds[seed].title in page for seed in EXTRADITION - {"002"})
+    assert not RelatedList.objects.filter(article=draft).exists()  # a draft's is not kept
 
 
 def test_an_article_unpublished_after_the_lists_were_stored_is_no_longer_offered(

@@ -80,7 +80,9 @@ def render_article(request, article, *, preview=False):
             "entity_groups": browse.entities_in(article),
             "linked_until": browse.linked_until(article),
             "every_mention": every_mention,
-            "related": related_documents(article),
+            # A reader's page reads the stored list; an editor's preview of a draft works
+            # out the list their change gives.
+            "related": related_documents(article, work_out=preview),
             "quoted": article_quotes(article),
             "captures": capture_history(article),
             "original": original_status(article),

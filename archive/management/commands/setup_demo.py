@@ -33,4 +33,6 @@ class Command(BaseCommand):
         call_command("extract_quotes", stdout=io.StringIO(), stderr=io.StringIO())
         call_command("populate_history", auto=True, stdout=io.StringIO())
         call_command("rebuild_index", interactive=False, verbosity=1, stdout=self.stdout)
+        # What cron's sync_index would do next: each article's related documents worked out.
+        call_command("refresh_related", stdout=self.stdout)
         call_command("create_demo_editor", stdout=self.stdout)
