@@ -177,6 +177,17 @@ class Build:
 
 
 def build(n: int, data_dir: Path, corpus_dir: Path, reuse: bool) -> Build:
+    """Import the first `n` articles into `data_dir` and rebuild its Whoosh index (or, with
+    `reuse`, take the ones there), with the number of segments the index ends with."""
+    result = _build(n, data_dir, corpus_dir, reuse)
+    from whoosh import index as whoosh_index
+
+    with whoosh_index.open_dir(_index_path()).reader() as reader:
+        result.segments = len(list(reader.leaf_readers()))
+    return result
+
+
+def _build(n: int, data_dir: Path, corpus_dir: Path, reuse: bool) -> Build:
     from django.core.management import call_command
 
     from archive.ingest.importer import import_paths
@@ -792,11 +803,6 @@ def main(argv=None) -> int:
     build_result = build(n, data_dir, args.corpus, args.reuse)
     if args.stock_index in ("own", "both"):
         build_stock_index(build_result, data_dir)
-    from whoosh import index as whoosh_index
-
-    with whoosh_index.open_dir(_index_path()).reader() as reader:
-        build_result.segments = len(list(reader.leaf_readers()))
-
     queries = make_queries(args.queries_per_kind, args.seed)
     prepared = [prepare(q) for q in queries]
     variants = Variants(args.stock_index)
