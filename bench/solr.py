@@ -77,7 +77,7 @@ def rebuild_solr(engine) -> tuple[float, int]:
 def measure(engine_objects, queries, args):
     from archive.search.results import run_search
 
-    times, hits = defaultdict(list), defaultdict(list)
+    times, hits, answers = defaultdict(list), defaultdict(list), defaultdict(dict)
     for _ in range(args.warmup):
         for query in queries:
             for name in ENGINES:
@@ -96,28 +96,50 @@ def measure(engine_objects, queries, args):
                 times[query.kind, name].append((time.perf_counter() - started) * 1000)
                 if repeat == 0:
                     hits[query.kind, name].append(outcome.count)
-    return times, hits
+                    answers[query.label()][name] = (outcome.count, outcome.notes)
+    return times, hits, answers
+
+
+def disagreements(answers) -> list[str]:
+    """A line for each query the two engines found a different number of articles for, with
+    what each said of its answer (a time limit reached, a query trimmed)."""
+    lines = []
+    for label, by_engine in answers.items():
+        counts = {name: by_engine[name][0] for name in ENGINES}
+        if len(set(counts.values())) > 1:
+            said = "; ".join(f"{name}: {' '.join(by_engine[name][1])}" for name in ENGINES)
+            lines.append(f"- counts differ for {label}: {counts} ({said})")
+    return lines
 
 
 def measure_related(engine_objects, articles, args):
-    """The related-documents panel of each article (more-like-this, then shared entities),
-    timed on each engine, interleaved; and how many of the related articles both agree on."""
+    """The related-documents list of each article worked out (more-like-this, then shared
+    entities) and stored, as sync_index does it, timed on each engine, interleaved; and how
+    many of the related articles both agree on."""
+    from archive.models import RelatedList
     from archive.related import related_documents
+
+    def worked_out(article):
+        """The list worked out as sync_index does it (a stored one would only be read)."""
+        RelatedList.objects.filter(article=article).delete()
+        started = time.perf_counter()
+        related = related_documents(article)
+        return related, (time.perf_counter() - started) * 1000
 
     times, agreed, shown = defaultdict(list), 0, 0
     for _ in range(args.warmup):
         for article in articles:
             for name in ENGINES:
                 use(engine_objects[name])
-                related_documents(article)
+                worked_out(article)
     for repeat in range(args.repeats):
         for i, article in enumerate(articles):
             found = {}
             for name in ENGINES[i % 2 :] + ENGINES[: i % 2]:
                 use(engine_objects[name])
-                started = time.perf_counter()
-                found[name] = {r.article.pk for r in related_documents(article)}
-                times[name].append((time.perf_counter() - started) * 1000)
+                related, took = worked_out(article)
+                found[name] = {r.article.pk for r in related}
+                times[name].append(took)
             if repeat == 0:
                 agreed += len(found["whoosh"] & found["solr"])
                 shown += len(found["whoosh"])
@@ -204,8 +226,9 @@ def main(argv=None) -> int:
     print(f"- Solr JVM after indexing: {solr_memory(state['pid'])}; index on disk {index_size()}")
     use(engine_objects["whoosh"])
     queries = search_bench.make_queries(args.queries_per_kind, args.seed)
-    times, hits = measure(engine_objects, queries, args)
+    times, hits, answers = measure(engine_objects, queries, args)
     print(table(times, hits))
+    print("\n".join(disagreements(answers)))
     if args.related:
         from archive.models import Article
 
