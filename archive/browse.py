@@ -122,9 +122,12 @@ def changed_at_known(changed: datetime.datetime | None) -> Iterator[None]:
         _request_changed_at.reset(token)
 
 
-def per_archive_state(name: str, compute: Callable[[], T]) -> T:
+def per_archive_state(
+    name: str, compute: Callable[[], T], *, keep: Callable[[T], bool] | None = None
+) -> T:
     """`compute()`, worked out once per state of what the public pages show, for counts over
-    many articles that every request would otherwise make again.
+    many articles that every request would otherwise make again; a value `keep` refuses (an
+    answer cut short) is not kept.
 
     Kept in Django's cache (each process's memory by default) under `name` and
     the time of the latest public change (`archive_changed_at`), the change token
@@ -138,7 +141,8 @@ def per_archive_state(name: str, compute: Callable[[], T]) -> T:
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, timeout=None)
+        if keep is None or keep(value):
+            cache.set(key, value, timeout=None)
     return value
 
 

@@ -309,3 +309,52 @@ def test_quote_search_says_where_a_quote_was_first_published(client, planted):
     firsts = {row["title"]: row["first_published_in"] for row in rows if row["quote"]}
     assert firsts["Repeated"].endswith("/articles/first-told/#p-1")
     assert firsts["First told"].endswith("/articles/first-told/#p-1")
+
+
+# The listing of every quote (the quotes page as first opened) is kept per state of the archive
+
+
+def new_quote_article(slug):
+    return save_article(
+        Article(
+            title=f"A later article {slug}",
+            slug=slug,
+            status=Article.Status.PUBLISHED,
+            published_on="2026-11-30",
+            body=f'"We were never told where they took {slug}," Jane Roe said.',
+        )
+    )
+
+
+def refuse_the_index(monkeypatch):
+    def refused(*args, **kwargs):
+        raise AssertionError("the index was asked for a kept listing")
+
+    monkeypatch.setattr("archive.quotes.search._ask_index", refused)
+
+
+def test_the_listing_of_every_quote_is_kept_until_the_archive_changes(
+    client, seeds, monkeypatch, django_capture_on_commit_callbacks
+):
+    first = api(client)
+    assert first["count"] > 1 and first["facets"]["speaker"]
+    with monkeypatch.context() as index:
+        refuse_the_index(index)
+        assert api(client) == first  # kept: the index is not asked again
+        assert search(client).status_code == 200  # the page and the JSON share it
+    with django_capture_on_commit_callbacks(execute=True):  # indexed on commit
+        new_quote_article("kept-listing")
+    after = api(client)
+    assert after["count"] == first["count"] + 1
+    assert "where they took kept-listing" in after["results"][0]["text"]  # the newest first
+
+
+def test_a_listing_read_while_the_index_lags_behind_is_not_kept(client, seeds):
+    first = api(client)
+    new_quote_article("lagging")  # saved; its index update still queued (no commit here)
+    lagging = api(client)
+    assert lagging["count"] == first["count"]  # the index does not have it yet
+    call_command("sync_index", "--related-seconds", "0", stdout=io.StringIO())
+    caught_up = api(client)  # the archive did not change since: only the index did
+    assert caught_up["count"] == first["count"] + 1
+    assert "where they took lagging" in caught_up["results"][0]["text"]
