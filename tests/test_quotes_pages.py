@@ -338,10 +338,15 @@ def test_the_listing_of_every_quote_is_kept_until_the_archive_changes(
 ):
     first = api(client)
     assert first["count"] > 1 and first["facets"]["speaker"]
+    xi = api(client, speaker="xi-jinping")  # a person's quotes: a listing too
+    assert 0 < xi["count"] < first["count"]
     with monkeypatch.context() as index:
         refuse_the_index(index)
         assert api(client) == first  # kept: the index is not asked again
         assert search(client).status_code == 200  # the page and the JSON share it
+        assert api(client, speaker="xi-jinping") == xi
+        with pytest.raises(AssertionError, match="the index was asked"):
+            api(client, q="mercy")  # words are searched each time, never kept
     with django_capture_on_commit_callbacks(execute=True):  # indexed on commit
         new_quote_article("kept-listing")
     after = api(client)

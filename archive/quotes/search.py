@@ -213,26 +213,28 @@ def _ask_index(sqs: SearchQuerySet, number: int, per_page: int) -> _IndexAnswer:
 
 
 def _kept_listing(sqs: SearchQuerySet, params: SearchParams, per_page: int) -> _IndexAnswer:
-    """A page of every quote, newest first (the quotes page as a reader first opens it), kept
-    per state of the archive: it sorts and counts every quote in the index (241 ms at
-    311,913 quotes), and is the same for every reader until something public changes.
+    """A page of a listing without words (every quote, newest first, as the quotes page first
+    opens; or a person's, a source's or a year's quotes), kept per state of the archive: it
+    sorts and counts every quote it lists (241 ms for every one of 311,913 quotes), and is
+    the same for every reader until something public changes. Searches for words are not
+    kept: each is a reader's own.
 
     Kept only when the index has caught up with the database (nothing queued, no rebuild
     under way) and answered in full, so what is kept is what the database says.
     """
     if IndexQueue.objects.exists():
         return _ask_index(sqs, params.page, per_page)
+    listing = (params.sources, params.entities, params.speakers, params.date_from, params.date_to)
     return per_archive_state(
-        f"quote listing {params.sort} page {params.page} of {per_page}",
+        f"quote listing {listing!r} {params.sort} page {params.page} of {per_page}",
         lambda: _ask_index(sqs, params.page, per_page),
         keep=lambda answer: answer.complete,
     )
 
 
-def _lists_every_quote(params: SearchParams) -> bool:
-    return not params.q.strip() and not (
-        params.sources or params.entities or params.speakers or params.date_from or params.date_to
-    )
+def _is_listing(params: SearchParams) -> bool:
+    """Whether the quotes asked for are listed by filters alone, without words."""
+    return not params.q.strip()
 
 
 def _search_index(params: SearchParams, per_page: int, *, index_complete: bool) -> QuoteResults:
@@ -247,7 +249,7 @@ def _search_index(params: SearchParams, per_page: int, *, index_complete: bool) 
         return empty
 
     sqs = build_quote_search(parsed, params, sources, speakers)
-    if index_complete and _lists_every_quote(params):
+    if index_complete and _is_listing(params):
         answer = _kept_listing(sqs, params, per_page)
     else:
         answer = _ask_index(sqs, params.page, per_page)
