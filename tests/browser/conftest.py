@@ -72,7 +72,7 @@ def reader_archive(seed_dir):
     for article in Article.objects.filter(published_on__year=2020):
         article.source = wire
         save_article(article)
-    call_command("sync_index", stdout=io.StringIO())  # as cron runs it: related lists stored
+    call_command("refresh_related", stdout=io.StringIO())  # as cron's sync_index stores them
     article = Article.objects.get(published_on="2021-02-10").get_absolute_url()
     return {
         "article": article,
