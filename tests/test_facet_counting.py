@@ -137,3 +137,25 @@ def test_facets_of_other_kinds_are_counted_as_whoosh_counts_them(searcher):
     assert type(collector) is FacetCollector
     searcher.search_with_collector(query.Term("text", "camp"), collector)
     assert sum(collector.results().groups("source").values()) == len(collector.results())
+
+
+@pytest.mark.parametrize("fieldname", ["source", "places"])
+def test_a_segments_values_are_kept_once_each_and_read_back_as_whoosh_stores_them(
+    searcher, fieldname
+):
+    """The table a worker keeps per segment and field holds each distinct tuple of values
+    once (4 bytes a document besides): at 100,000 articles and their quotes, a tuple per
+    document took about 25 MB per field in every worker. Each document still reads back
+    its own values, in the order Whoosh's overlapping facet gives them."""
+    for reader in (s.reader() for s, _ in searcher.leaf_searchers()):
+        table = SegmentValuesFacet.table(reader, fieldname)
+        expected = {}
+        for term in reader.lexicon(fieldname):
+            for docnum in reader.postings(fieldname, term).all_ids():
+                expected.setdefault(docnum, []).append(term.decode())
+        for docnum in range(reader.doc_count_all()):
+            assert table[docnum] == (tuple(expected.get(docnum, ())) or (None,))
+        distinct = {tuple(values) for values in expected.values()}
+        assert len(table.tuples) <= len(distinct) + len(list(reader.lexicon(fieldname))) + 1
+        assert len(table.tuples) < reader.doc_count_all() / 4
+        assert table.index.itemsize == 4
