@@ -80,3 +80,55 @@ def test_an_index_failure_is_reported_without_losing_the_articles(tmp_path, monk
     assert "could not take them (index locked); they are queued" in failed.index_problem
     (article,) = Article.objects.all()
     assert list(IndexQueue.objects.values_list("article_id", flat=True)) == [article.pk]
+
+
+def three_files(folder):
+    folder.mkdir()
+    for n in range(3):
+        write_jsonl(
+            folder / f"{n}.jsonl",
+            [record(id=f"a{n}", url=f"{URL}?{n}", body=f"Survivor {n} described camp{n}.")],
+        )
+    return folder
+
+
+def test_a_folder_of_small_files_is_indexed_in_one_write(tmp_path, monkeypatch):
+    writes = []
+    index_articles = indexing.index_articles
+    monkeypatch.setattr(
+        indexing, "index_articles", lambda ids: writes.append(sorted(ids)) or index_articles(ids)
+    )
+    report = import_paths([three_files(tmp_path / "folder")])
+    assert not report.failed and report.created == 3
+    assert writes == [sorted(Article.objects.values_list("pk", flat=True))]
+    assert [found(f"camp{n}") != [] for n in range(3)] == [True, True, True]
+    assert not IndexQueue.objects.exists()
+
+
+def test_a_long_import_is_indexed_as_it_goes(tmp_path, monkeypatch):
+    """Once INDEX_BATCH_SIZE articles wait, they are indexed before the next file is read."""
+    from archive.ingest import importer
+
+    monkeypatch.setattr(importer, "INDEX_BATCH_SIZE", 2)
+    writes = []
+    monkeypatch.setattr(
+        indexing,
+        "index_articles",
+        lambda ids: writes.append((len(ids), Article.objects.count())),
+    )
+    import_paths([three_files(tmp_path / "folder")])
+    assert writes == [(2, 2), (1, 3)]  # (articles written, articles stored by then)
+
+
+def test_an_index_failure_is_reported_on_every_file_of_the_write(tmp_path, monkeypatch):
+    def broken_index(ids):
+        raise OSError("index locked")
+
+    monkeypatch.setattr(indexing, "index_articles", broken_index)
+    report = import_paths([three_files(tmp_path / "folder")])
+    assert len(report.failed) == 3
+    for n, failed in enumerate(report.failed):
+        assert failed.index_problem.startswith(
+            f"{tmp_path / 'folder' / f'{n}.jsonl'}: articles saved"
+        )
+    assert IndexQueue.objects.count() == 3 == Article.objects.count()

@@ -134,17 +134,68 @@ def import_paths(
     """
     report = ImportReport(skip_invalid=skip_invalid)
     tracker = Progress(progress)
-    options = {"skip_invalid": skip_invalid, "index": index}
+    waiting = Unindexed(tracker)
     for path in map(Path, paths):
         if path.is_dir():
             files = find_input_files(path)
             if not files:
                 problem = "holds no .txt, .jsonl or .jsonl.gz files"
                 report.files.append(FileReport(path, error=str(InputError(path, problem))))
-            report.files.extend(import_file(file, tracker, **options) for file in files)
         else:
-            report.files.append(import_file(path, tracker, **options))
+            files = [path]
+        for file in files:
+            file_report = import_file(file, tracker, skip_invalid=skip_invalid, index=False)
+            report.files.append(file_report)
+            if index:
+                waiting.add(file_report)
+    waiting.index_on_commit()
     return report
+
+
+class Unindexed:
+    """The files whose new and updated articles are stored and queued but not yet indexed.
+
+    Small files imported together (a folder of .txt files) are indexed together, in one
+    write, instead of one write (and one new segment of the index) each; once
+    INDEX_BATCH_SIZE articles wait, they are indexed before the next file is read, so a
+    long import becomes searchable as it goes.
+    """
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.files: list[FileReport] = []
+
+    def add(self, file: FileReport):
+        if file.created or file.updated:
+            self.files.append(file)
+            if self.waiting >= INDEX_BATCH_SIZE:
+                self.index_on_commit()
+
+    def index_on_commit(self):
+        """Index once the articles are committed (at once outside a transaction)."""
+        transaction.on_commit(self.index)
+
+    @property
+    def waiting(self) -> int:
+        return sum(file.created + file.updated for file in self.files)
+
+    def index(self):
+        """Bring the search index in line with the files' articles; a failure is reported
+        on each file (its articles stay saved and queued)."""
+        if not self.files:
+            return
+        files, total, self.files = self.files, self.waiting, []
+        try:
+            flush_index_queue(
+                batch_size=INDEX_BATCH_SIZE,
+                progress=lambda done: self.progress.indexed(done, total),
+            )
+        except Exception as exc:  # the articles are saved and queued: say how to finish
+            for file in files:
+                file.index_problem = (
+                    f"{file.path}: articles saved, but the search index could not take them "
+                    f"({exc}); they are queued: run `manage.py sync_index`"
+                )
 
 
 def import_file(
@@ -169,13 +220,15 @@ def import_file(
             # commit loses nothing, and each article is indexed once, tagged. The
             # flush is this file's own, with progress and a report of any problem.
             article_changed(batches.changed_ids, flush=False)
-            if index:
-                transaction.on_commit(batches.index_changed)
     except InputError as exc:
         return FileReport(path, error=str(exc))
     except IntegrityError as exc:
         # Another import stored the same article or slug meanwhile.
         return FileReport(path, error=f"{path}: the database refused the file ({exc})")
+    if index:
+        waiting = Unindexed(progress)
+        waiting.add(batches.report)
+        waiting.index_on_commit()
     return batches.report
 
 
@@ -333,20 +386,6 @@ class ArticleBatches:
         article.captured_at = self.captured_at
         article.updated_at = timezone.now()
         return article
-
-    def index_changed(self):
-        """Bring the search index in line with this file's new and updated articles."""
-        total = len(set(self.changed_ids))
-        try:
-            flush_index_queue(
-                batch_size=INDEX_BATCH_SIZE,
-                progress=lambda done: self.progress.indexed(done, total),
-            )
-        except Exception as exc:  # the articles are saved and queued: say how to finish
-            self.report.index_problem = (
-                f"{self.path}: articles saved, but the search index could not take them "
-                f"({exc}); they are queued: run `manage.py sync_index`"
-            )
 
 
 def stored_matches(articles: list[IncomingArticle]) -> list[dict | None]:
