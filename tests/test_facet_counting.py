@@ -4,6 +4,7 @@ by document: for scored and sorted searches (one or mixed directions, asked agai
 several segments with deleted documents, documents without a value, and a search stopped by
 its time limit."""
 
+import os
 import random
 
 import pytest
@@ -36,7 +37,9 @@ def searcher():
         source=fields.ID(stored=True, sortable=True),
         newest=fields.NUMERIC(numtype=int, sortable=True),
     )
-    index = RamStorage().create_index(schema)
+    # A name of its own: Whoosh writes a segment through a folder named after the index in
+    # the system temp folder, which another test worker may be writing and removing too.
+    index = RamStorage().create_index(schema, indexname=f"test{os.getpid()}")
     for segment in range(3):
         writer = index.writer()
         for n in range(segment * 250, segment * 250 + 250):

@@ -2,7 +2,7 @@
 Whoosh's own phrase matching did, now that it is matched rarest word first
 (archive.search.whoosh_phrase); and it still stops at the search's time limit. A word's
 documents read a block at a time, or skipped to by bisection, are those Whoosh reads one
-by one (archive.search.whoosh_postings).
+by one, and an AND's documents those Whoosh's sets give (archive.search.whoosh_postings).
 
 The index is built from the seed articles cut into overlapping windows of words, so
 common words ("the", "of") have postings in several blocks of 128 and most windows hold
@@ -10,13 +10,16 @@ a phrase's words without the phrase; some windows are shuffled, one segment has
 deletions.
 """
 
+import os
 import random
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from whoosh import fields, query
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import RamStorage
+from whoosh.matching import IntersectionMatcher, NullMatcher
 from whoosh.matching.mcore import Matcher
 from whoosh.searching import TimeLimit
 
@@ -42,7 +45,9 @@ def searcher(seed_words):
         id=fields.ID(stored=True, unique=True),
         text=fields.TEXT(analyzer=archive_analyzer(), phrase=True),
     )
-    index = RamStorage().create_index(schema)
+    # A name of its own: Whoosh writes a segment through a folder named after the index in
+    # the system temp folder, which another test worker may be writing and removing too.
+    index = RamStorage().create_index(schema, indexname=f"test{os.getpid()}")
     windows = [seed_words[i : i + WINDOW] for i in range(0, len(seed_words) - WINDOW, STEP)]
     half = len(windows) // 2
     for first, last in ((0, half), (half, len(windows))):  # two segments
@@ -171,3 +176,46 @@ def test_skipping_through_a_words_documents_lands_where_stepping_does(searcher):
                 if stepping.is_active():
                     assert bisecting.id() == stepping.id()
                     assert bisecting.value() == stepping.value()
+
+
+def both_postings(searcher, a, b):
+    """Per segment, the two words' posting lists (an empty list for a word it does not have)."""
+    for reader, _ in searcher.reader().leaf_readers():
+        yield tuple(
+            reader.postings("text", word) if ("text", word) in reader else NullMatcher()
+            for word in (a, b)
+        )
+
+
+@pytest.mark.parametrize(
+    "a, b", [("the", "of"), ("camp", "the"), ("the", "camp"), ("china", "said"), ("of", "xyz")]
+)
+def test_an_ands_documents_are_those_whooshs_sets_give(searcher, a, b):
+    for ours, (left, right) in zip(
+        both_postings(searcher, a, b), both_postings(searcher, a, b), strict=True
+    ):
+        expected = sorted(set(Matcher.all_ids(left)) & set(Matcher.all_ids(right)))
+        assert list(IntersectionMatcher(*ours).all_ids()) == expected
+
+
+def test_an_and_of_a_rare_word_reads_only_the_common_words_blocks_it_needs(searcher, monkeypatch):
+    """Counting an AND of a rare word and a common one does not read the common word's
+    whole posting list (Whoosh's sets did: every posting of the model filter, for every
+    count of a search)."""
+    common = searcher.doc_frequency("text", "the")
+    rare = next(
+        word.decode()
+        for word in searcher.reader().lexicon("text")
+        if 2 <= searcher.doc_frequency("text", word) * 40 < common
+    )
+    read = []
+    original = W3LeafMatcher._read_data
+    monkeypatch.setattr(
+        W3LeafMatcher, "_read_data", lambda self: read.append(self._term) or original(self)
+    )
+    found = [
+        list(IntersectionMatcher(*pair).all_ids()) for pair in both_postings(searcher, rare, "the")
+    ]
+    assert sum(map(len, found)) > 0
+    blocks = sum(1 for term in read if term == ("text", b"the"))
+    assert blocks < common / 128 / 2, (rare, blocks, common)

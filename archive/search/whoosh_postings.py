@@ -12,6 +12,17 @@ document at a time, through several Python calls each:
   5 of 12 s, for 20 filter-only searches at 20,000 articles; `ids_by_block`
   hands over each block's numbers at once, and `read_block_ids` decodes a
   block's numbers with `itertools.accumulate` instead of a Python generator.
+And one of how it reads the documents of an AND:
+- `IntersectionMatcher.all_ids` (every document of an AND, as counting the
+  hits of a search does) made a set of all the documents of each side and
+  intersected them, reading every posting of both lists even when one side
+  was a rare word or nothing at all: counting the quotations whose speaker's
+  name has a word of a search read all 311,913 postings of the model filter
+  (about 200 ms a search at 100,000 articles). `intersection_ids` leapfrogs
+  instead (each document of the rarer side looked for in the other, as the
+  matcher finds its next match) when one side's postings are under a tenth
+  of the other's; Whoosh's sets stay for sides of similar sizes, where they
+  are quicker.
 All give the same documents in the same order; `read_postings_faster()` puts
 them in place (archive.search.whoosh_backend does, on import).
 """
@@ -20,7 +31,10 @@ from bisect import bisect_left
 from itertools import accumulate, chain
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import ReadTooFar
+from whoosh.matching import IntersectionMatcher, ListMatcher, NullMatcherClass, ReadTooFar
+from whoosh.matching.wrappers import WrappingMatcher
+
+LEAPFROG_RATIO = 10  # one side's postings this many times fewer: leapfrog
 
 
 def skip_within_block(self, targetid):
@@ -67,7 +81,44 @@ def read_block_ids(self):
     self._ids = ids
 
 
+def intersection_ids(self):
+    """IntersectionMatcher.all_ids: leapfrogging when one side is far rarer than the other
+    (or empty), else Whoosh's intersection of the two sides' sets. The matcher is used up
+    after, as Whoosh's own leaves it."""
+    if not self.is_active():
+        return iter(())
+    sizes = postings_size(self.a), postings_size(self.b)
+    if None not in sizes and min(sizes) * LEAPFROG_RATIO <= max(sizes):
+        return _leapfrog(self)
+    return iter(sorted(set(self.a.all_ids()) & set(self.b.all_ids())))
+
+
+def _leapfrog(matcher):
+    while matcher.is_active():
+        yield matcher.id()
+        matcher.next()
+
+
+def postings_size(matcher) -> int | None:
+    """About how much a matcher's documents take to read (bytes of postings; None when it
+    cannot be told without reading them)."""
+    if isinstance(matcher, NullMatcherClass) or not matcher.is_active():
+        return 0
+    if type(matcher) is W3LeafMatcher:
+        length = matcher._length
+        return length[0] if isinstance(length, tuple) else length
+    if type(matcher) is ListMatcher:
+        return len(matcher._ids)
+    if isinstance(matcher, WrappingMatcher):  # deletions filtered out, a boost
+        return postings_size(matcher.child)
+    if type(matcher) is IntersectionMatcher:
+        sizes = [size for size in map(postings_size, (matcher.a, matcher.b)) if size is not None]
+        return min(sizes) if sizes else None
+    return None
+
+
 def read_postings_faster():
     W3LeafMatcher.skip_to = skip_within_block
     W3LeafMatcher.all_ids = ids_by_block
     W3LeafMatcher._read_ids = read_block_ids
+    IntersectionMatcher.all_ids = intersection_ids
