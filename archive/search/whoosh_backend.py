@@ -52,6 +52,7 @@ import time
 import weakref
 from array import array
 from collections import Counter
+from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
@@ -314,10 +315,9 @@ class ValuesTable:
 
     def count(self, docnums, counts) -> None:
         """Add to `counts` (value -> number) the values of the documents `docnums`."""
-        tuples = self.tuples
-        for position, number in Counter(map(self.index.__getitem__, docnums)).items():
-            for value in tuples[position]:
-                counts[value] += number
+        values = map(self.tuples.__getitem__, map(self.index.__getitem__, docnums))
+        for value, number in Counter(chain.from_iterable(values)).items():
+            counts[value] += number
 
 
 class SegmentValuesCategorizer(Categorizer):
