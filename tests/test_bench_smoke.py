@@ -54,6 +54,22 @@ def test_search_benchmark_runs_and_prints_its_table(tmp_path):
     assert "| kind | searches × repeats | this p50 / p95 ms |" in speed.stdout
     for kind in ("term", "phrase", "filtered", "filter only"):
         assert f"| {kind} | 2 | " in speed.stdout
+    # bench/page_times.py times pages of the same archive in one process.
+    pages = run_bench(
+        "bench/page_times.py",
+        "--data-dir",
+        str(tmp_path / "bench"),
+        "--repeats",
+        "1",
+        "--rounds",
+        "1",
+        "/quotes/?q=said",
+        "/search/?q=bank",
+        timeout=120,
+    )
+    rows = [line for line in pages.stdout.splitlines() if line.startswith("| `/")]
+    assert [row.split(" | ")[0] for row in rows] == ["| `/quotes/?q=said`", "| `/search/?q=bank`"]
+    assert all(row.split(" | ")[1].rstrip(" |").replace(",", "").isdigit() for row in rows)
 
 
 def test_pages_benchmark_serves_every_page_kind_over_http():
