@@ -279,15 +279,20 @@ def articles_without_source() -> QuerySet[Article]:
     return published_articles().filter(source__isnull=True)
 
 
-def entities_with_counts() -> QuerySet[Entity]:
-    """Entities, each with the number of published articles an editor has not untagged it from."""
-    return Entity.objects.annotate(
-        article_count=Count(
-            "mentions__article",
-            filter=Q(mentions__rejected=False, mentions__article__status=PUBLISHED),
-            distinct=True,
+def articles_naming_each_entity() -> dict[int, int]:
+    """For each entity, the number of published articles that name it (mentions an editor
+    rejected aside); entities no published article names are left out. Counted over every
+    mention, so kept per state of the archive (`per_archive_state`)."""
+
+    def count() -> dict[int, int]:
+        return dict(
+            Mention.objects.filter(rejected=False, article__status=PUBLISHED)
+            .values("entity")
+            .annotate(articles=Count("article", distinct=True))
+            .values_list("entity", "articles")
         )
-    )
+
+    return per_archive_state("articles naming each entity", count)
 
 
 @dataclass
@@ -301,7 +306,12 @@ def entities_by_kind() -> list[EntityGroup]:
     """Entities named in published articles, with their counts, grouped by kind in the order
     the kinds are declared. An entity no published article names has nothing to show a reader."""
     kind_order = Case(*(When(kind=kind, then=n) for n, kind in enumerate(Entity.Kind.values)))
-    entities = entities_with_counts().filter(article_count__gt=0).order_by(kind_order, "name")
+    naming = articles_naming_each_entity()
+    entities = []
+    for entity in Entity.objects.order_by(kind_order, "name"):  # the vocabulary, not the mentions
+        entity.article_count = naming.get(entity.pk, 0)
+        if entity.article_count:
+            entities.append(entity)
     return [
         EntityGroup(kind, ENTITY_KIND_HEADINGS[kind], list(members))
         for kind, members in groupby(entities, key=lambda entity: entity.kind)

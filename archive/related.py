@@ -53,10 +53,10 @@ from dataclasses import dataclass
 from functools import reduce
 
 from django.db import DatabaseError, transaction
-from django.db.models import Case, Count, FloatField, Max, Min, QuerySet, Value, When
+from django.db.models import Case, FloatField, Max, Min, QuerySet, Value, When
 from haystack.query import SearchQuerySet
 
-from archive.browse import per_archive_state
+from archive.browse import articles_naming_each_entity, per_archive_state
 from archive.models import Article, Entity, Mention, RelatedLink, RelatedList
 from archive.search.indexes import article_versions
 
@@ -396,7 +396,8 @@ def _own_entities(article: Article) -> dict[int, _OwnEntity]:
     }
     if not named:
         return {}
-    published, naming = per_archive_state("articles naming each entity", _articles_naming)
+    published = per_archive_state("published articles", Article.objects.published().count)
+    naming = articles_naming_each_entity()
     entities = {}
     for entity_id, row in named.items():
         first = row["first_paragraph"]
@@ -407,19 +408,6 @@ def _own_entities(article: Article) -> dict[int, _OwnEntity]:
             in_lead=first is not None and first <= LEAD_PARAGRAPHS,
         )
     return entities
-
-
-def _articles_naming() -> tuple[int, dict[int, int]]:
-    """The number of published articles, and for each entity how many of them name it (its
-    mentions an editor rejected aside): counted over every mention, so kept per state of the
-    archive rather than counted again for every article."""
-    naming = (
-        Mention.objects.filter(rejected=False, article__status=Article.Status.PUBLISHED)
-        .values("entity")
-        .annotate(articles=Count("article", distinct=True))
-        .values_list("entity", "articles")
-    )
-    return Article.objects.published().count(), dict(naming)
 
 
 def _rarity(articles: int, published: int) -> float:

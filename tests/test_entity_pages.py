@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count, Q
 
-from archive import browse
 from archive.browse import sentence_around
 from archive.entities.merge import merge_entities
 from archive.models import Alias, Article, Entity, Mention, Quote
@@ -333,6 +333,37 @@ def test_the_public_description_is_shown_and_the_notes_are_not(client, zair):
 
 def test_the_entity_list_leaves_out_entities_no_published_article_names(client, seeds):
     page = text_of(client.get("/entities/"))
-    for entity in browse.entities_with_counts():
+    for entity in entities_with_counts():
         listed = f'href="{entity.get_absolute_url()}"' in page
         assert listed == (entity.article_count > 0), entity
+
+
+def entities_with_counts():
+    """The entities with the number of published articles naming each (rejected mentions
+    aside), counted by the database from the entity's side: the rule the page's own counts
+    (browse.articles_naming_each_entity) are checked against."""
+    return Entity.objects.annotate(
+        article_count=Count(
+            "mentions__article",
+            filter=Q(mentions__rejected=False, mentions__article__status=Article.Status.PUBLISHED),
+            distinct=True,
+        )
+    )
+
+
+def test_the_entity_list_follows_a_rejected_tag_at_once(client, seeds):
+    """The counts of the entity list are kept per state of the archive: an editor's
+    rejection changes that state, so the next reader sees the new count."""
+    from archive.curation import set_entity_rejected
+
+    entity = Entity.objects.get(slug="serikzhan-bilash")
+    counted = re.compile(rf'href="{entity.get_absolute_url()}">[^<]*</a> <span class="count">(\d+)')
+    before = text_of(client.get("/entities/"))
+    naming = list(Mention.objects.filter(entity=entity).values_list("article_id", flat=True))
+    assert int(counted.search(before).group(1)) == len(set(naming)) >= 1
+    set_entity_rejected(naming[0], entity.pk, True)
+    after = text_of(client.get("/entities/"))
+    if len(set(naming)) == 1:
+        assert entity.get_absolute_url() not in after
+    else:
+        assert int(counted.search(after).group(1)) == len(set(naming)) - 1
