@@ -7,12 +7,12 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Q
 
 from archive.browse import sentence_around
 from archive.entities.merge import merge_entities
 from archive.models import Alias, Article, Entity, Mention, Quote
 from archive.paragraphs import paragraph_text
+from tests.entity_counts import entities_with_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -336,19 +336,6 @@ def test_the_entity_list_leaves_out_entities_no_published_article_names(client, 
     for entity in entities_with_counts():
         listed = f'href="{entity.get_absolute_url()}"' in page
         assert listed == (entity.article_count > 0), entity
-
-
-def entities_with_counts():
-    """The entities with the number of published articles naming each (rejected mentions
-    aside), counted by the database from the entity's side: the rule the page's own counts
-    (browse.articles_naming_each_entity) are checked against."""
-    return Entity.objects.annotate(
-        article_count=Count(
-            "mentions__article",
-            filter=Q(mentions__rejected=False, mentions__article__status=Article.Status.PUBLISHED),
-            distinct=True,
-        )
-    )
 
 
 def test_the_entity_list_follows_a_rejected_tag_at_once(client, seeds):

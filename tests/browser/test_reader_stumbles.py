@@ -144,6 +144,7 @@ def test_entity_pages_show_no_editors_notes_and_the_list_no_unnamed_entities(
     live_server, open_page, reader_archive
 ):
     from archive.models import Entity
+    from tests.entity_counts import entities_with_counts
 
     page = open_page()
     for slug in ("serikzhan-bilash", "ata-jurt-eriktileri", "xi-jinping"):
@@ -213,20 +214,3 @@ def test_a_paragraph_opened_by_its_link_shows_its_first_line_on_a_phone(
     top = paragraph.evaluate("p => p.getBoundingClientRect().top")
     assert 12 <= top <= 40, top  # below the top edge, outline and first line in view
     page.screenshot(path=screenshots / "stumble-8-paragraph-link.png", full_page=False)
-
-
-def entities_with_counts():
-    """The entities with the number of published articles naming each (rejected mentions
-    aside), counted by the database from the entity's side: the rule the page's own counts
-    (browse.articles_naming_each_entity) are checked against."""
-    from django.db.models import Count, Q
-
-    from archive.models import Article, Entity
-
-    return Entity.objects.annotate(
-        article_count=Count(
-            "mentions__article",
-            filter=Q(mentions__rejected=False, mentions__article__status=Article.Status.PUBLISHED),
-            distinct=True,
-        )
-    )
