@@ -97,7 +97,8 @@ def describe(checkout: Path) -> str:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    return f"{commit}{' (changed)' if dirty else ''}" if checkout != ROOT else f"this ({commit})"
+    changed = " (changed)" if dirty else ""
+    return f"this ({commit}{changed})" if checkout == ROOT else f"{commit}{changed}"
 
 
 if __name__ == "__main__":

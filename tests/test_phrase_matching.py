@@ -23,6 +23,7 @@ from whoosh.matching import IntersectionMatcher, NullMatcher
 from whoosh.matching.mcore import Matcher
 from whoosh.searching import TimeLimit
 
+from archive.search import whoosh_postings
 from archive.search.text import tokens
 from archive.search.whoosh_analysis import archive_analyzer
 from archive.search.whoosh_backend import Deadline, affordable
@@ -161,7 +162,12 @@ def test_a_list_read_partly_goes_on_from_where_it_was(searcher):
     assert list(by_block.all_ids()) == list(Matcher.all_ids(one_by_one))
 
 
-def test_skipping_through_a_words_documents_lands_where_stepping_does(searcher):
+@pytest.mark.parametrize("directory", [False, True], ids=["block by block", "directory"])
+def test_skipping_through_a_words_documents_lands_where_stepping_does(
+    searcher, monkeypatch, directory
+):
+    """Also with the directory of a long list's blocks (every list gets one here)."""
+    monkeypatch.setattr(whoosh_postings, "DIRECTORY_FROM_BYTES", 0 if directory else float("inf"))
     rng = random.Random(3)
     for word in ["the", "of", "said", "china"]:
         for bisecting, stepping in zip(
