@@ -164,10 +164,12 @@ class Unindexed:
     def __init__(self, progress: Progress):
         self.progress = progress
         self.files: list[FileReport] = []
+        self.waiting = 0  # their new and updated articles
 
     def add(self, file: FileReport):
         if file.created or file.updated:
             self.files.append(file)
+            self.waiting += file.created + file.updated
             if self.waiting >= INDEX_BATCH_SIZE:
                 self.index_on_commit()
 
@@ -175,16 +177,12 @@ class Unindexed:
         """Index once the articles are committed (at once outside a transaction)."""
         transaction.on_commit(self.index)
 
-    @property
-    def waiting(self) -> int:
-        return sum(file.created + file.updated for file in self.files)
-
     def index(self):
         """Bring the search index in line with the files' articles; a failure is reported
         on each file (its articles stay saved and queued)."""
         if not self.files:
             return
-        files, total, self.files = self.files, self.waiting, []
+        files, total, self.files, self.waiting = self.files, self.waiting, [], 0
         try:
             flush_index_queue(
                 batch_size=INDEX_BATCH_SIZE,
