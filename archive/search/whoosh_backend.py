@@ -49,7 +49,6 @@ import math
 import os
 import threading
 import time
-import weakref
 from array import array
 from collections import Counter
 from itertools import chain
@@ -89,7 +88,7 @@ from archive.search.servers import IndexCommit, ServersReport, servers_report, s
 from archive.search.text import fold
 from archive.search.whoosh_analysis import archive_analyzer
 from archive.search.whoosh_phrase import RarestFirstPhrase
-from archive.search.whoosh_postings import read_postings_faster
+from archive.search.whoosh_postings import KeptWith, read_postings_faster
 from archive.search.whoosh_storage import MappedFileStorage
 
 # How long a write waits for another process to release the index's lock.
@@ -246,8 +245,7 @@ class SegmentValuesFacet(FieldFacet):
     kept per segment reader and dropped with it.
     """
 
-    _tables = weakref.WeakKeyDictionary()  # segment reader -> {field name: table}
-    _lock = threading.Lock()
+    _tables = KeptWith()  # segment reader -> {field name: table}
 
     def __init__(self, fieldname):
         super().__init__(fieldname, allow_overlap=True, maptype=Count)
@@ -258,11 +256,7 @@ class SegmentValuesFacet(FieldFacet):
     @classmethod
     def table(cls, reader, fieldname) -> "ValuesTable":
         """For each document of the segment, the tuple of its values ((None,) if none)."""
-        with cls._lock:
-            tables = cls._tables.setdefault(reader, {})
-        if fieldname not in tables:
-            tables[fieldname] = ValuesTable.of(reader, fieldname)
-        return tables[fieldname]
+        return cls._tables.get(reader, fieldname, lambda: ValuesTable.of(reader, fieldname))
 
 
 class ValuesTable:
@@ -384,8 +378,7 @@ class SortKeysCollector(SortingCollector):
     their 51,722 quotes).
     """
 
-    _tables = weakref.WeakKeyDictionary()  # segment reader -> {order: keys}
-    _lock = threading.Lock()
+    _tables = KeptWith()  # segment reader -> {order: keys}
 
     def __init__(self, sortedby, order: tuple, limit=10, reverse=False):
         super().__init__(sortedby, limit=limit, reverse=reverse)
@@ -399,17 +392,15 @@ class SortKeysCollector(SortingCollector):
             self._keys = self._keys_of(subsearcher.reader())
 
     def _keys_of(self, reader) -> list:
-        with self._lock:
-            tables = self._tables.setdefault(reader, {})
-        if self.order not in tables:
-            key_for = self.categorizer.key_for
-            documents = range(reader.doc_count_all())
-            try:  # a date or number: 8 bytes each, and no list of the keys on the way
-                keys = array("q", (key_for(None, docnum) for docnum in documents))
-            except (TypeError, OverflowError):
-                keys = [key_for(None, docnum) for docnum in documents]
-            tables[self.order] = keys
-        return tables[self.order]
+        return self._tables.get(reader, self.order, lambda: self._read_keys(reader))
+
+    def _read_keys(self, reader):
+        key_for = self.categorizer.key_for
+        documents = range(reader.doc_count_all())
+        try:  # a date or number: 8 bytes each, and no list of the keys on the way
+            return array("q", (key_for(None, docnum) for docnum in documents))
+        except (TypeError, OverflowError):
+            return [key_for(None, docnum) for docnum in documents]
 
     def sort_key(self, sub_docnum):
         if self._keys is None:

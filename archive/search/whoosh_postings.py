@@ -36,14 +36,18 @@ import threading
 import weakref
 from array import array
 from bisect import bisect_left
+from collections.abc import Callable
 from itertools import accumulate, chain
+from typing import TypeVar
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import IntersectionMatcher, ListMatcher, NullMatcherClass, ReadTooFar
+from whoosh.matching.mcore import Matcher
 from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.system import _INT_SIZE
 
 LEAPFROG_RATIO = 10  # one side's postings this many times fewer: leapfrog
+T = TypeVar("T")
 
 
 def skip_within_block(self, targetid):
@@ -75,24 +79,44 @@ def skip_within_block(self, targetid):
 # 2,437 blocks, and a count of the quotes by a speaker read 8,000 headers).
 DIRECTORY_FROM_BYTES = 32_768
 
-_directories: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # postfile -> {start: …}
-_directories_lock = threading.Lock()
+
+class KeptWith:
+    """Values worked out once per object and key, kept as long as the object lives: a
+    segment's reader or postings file never changes once written (deletions only hide
+    documents), so what is read from it stays true until it is closed."""
+
+    def __init__(self):
+        self._kept = weakref.WeakKeyDictionary()  # object -> {key: value}
+        self._lock = threading.Lock()
+
+    def get(self, owner, key, compute: Callable[[], T]) -> T:
+        with self._lock:
+            kept = self._kept.setdefault(owner, {})
+        value = kept.get(key)
+        if value is None:
+            value = kept[key] = compute()
+        return value
+
+
+_directories = KeptWith()  # postings file -> {start of a list: its directory}
 
 
 def block_directory(matcher) -> tuple[array, array] | None:
     """Where each block of the matcher's posting list starts, and its last document number,
     kept as long as the segment's postings file is open; None for a short list (or a
     term vector), which is read block by block as Whoosh does."""
-    length = matcher._length[0] if isinstance(matcher._length, tuple) else matcher._length
-    if length < DIRECTORY_FROM_BYTES or matcher._byteids:
+    if _list_bytes(matcher) < DIRECTORY_FROM_BYTES or matcher._byteids:
         return None
     postfile = matcher._postfile
-    with _directories_lock:
-        kept = _directories.setdefault(postfile, {})
-    directory = kept.get(matcher._startoffset)
-    if directory is None:
-        directory = kept[matcher._startoffset] = _read_directory(postfile, matcher._baseoffset)
-    return directory
+    return _directories.get(
+        postfile, matcher._startoffset, lambda: _read_directory(postfile, matcher._baseoffset)
+    )
+
+
+def _list_bytes(matcher: W3LeafMatcher) -> int:
+    """The length of a leaf matcher's posting list in bytes (Whoosh keeps it in a 1-tuple)."""
+    length = matcher._length
+    return length[0] if isinstance(length, tuple) else length
 
 
 def _read_directory(postfile, position: int) -> tuple[array, array]:
@@ -153,14 +177,8 @@ def intersection_ids(self):
         return iter(())
     sizes = postings_size(self.a), postings_size(self.b)
     if None not in sizes and min(sizes) * LEAPFROG_RATIO <= max(sizes):
-        return _leapfrog(self)
+        return Matcher.all_ids(self)  # next() after next(), each finding the next match
     return iter(sorted(set(self.a.all_ids()) & set(self.b.all_ids())))
-
-
-def _leapfrog(matcher):
-    while matcher.is_active():
-        yield matcher.id()
-        matcher.next()
 
 
 def postings_size(matcher) -> int | None:
@@ -169,8 +187,7 @@ def postings_size(matcher) -> int | None:
     if isinstance(matcher, NullMatcherClass) or not matcher.is_active():
         return 0
     if type(matcher) is W3LeafMatcher:
-        length = matcher._length
-        return length[0] if isinstance(length, tuple) else length
+        return _list_bytes(matcher)
     if type(matcher) is ListMatcher:
         return len(matcher._ids)
     if isinstance(matcher, WrappingMatcher):  # deletions filtered out, a boost
