@@ -26,6 +26,7 @@ WHOOSH_EXTENSION = {
     "archive.search.whoosh_phrase",
     "archive.search.whoosh_postings",
     "archive.search.whoosh_storage",
+    "archive.search.whoosh_writing",
 }
 
 def whoosh_modules():

@@ -36,10 +36,13 @@ What it adds to the stock backend, using Whoosh's own facilities:
 - a clear (`rebuild_index`) that empties the index in place while holding the
   write lock, instead of deleting its directory under writers of other processes;
 - two fixes of Whoosh 2.7.4's write path (see `_remember_missing_columns`,
-  `WRITER_MEMORY_MB`).
+  `WRITER_MEMORY_MB`), and a cheaper one: text analysed in one pass
+  (whoosh_analysis.ArchiveText), the spelling list's words counted once per
+  segment and field lengths read once (archive.search.whoosh_writing).
 Only this module, archive.search.whoosh_analysis (the analyzer above),
-archive.search.whoosh_phrase, archive.search.whoosh_postings and
-archive.search.whoosh_storage (the storage above) import Whoosh, and only when
+archive.search.whoosh_phrase, archive.search.whoosh_postings,
+archive.search.whoosh_storage (the storage above) and
+archive.search.whoosh_writing import Whoosh, and only when
 SEARCH_URL chooses it (tests/test_no_whoosh_import.py). On another engine none
 of the above applies: see docs/scaling.md for what must be rebuilt there.
 """
@@ -86,10 +89,11 @@ from whoosh.util.filelock import try_for
 from archive.search.cost import MAX_PREFIX_EXPANSION, prefix_expansion_note
 from archive.search.servers import IndexCommit, ServersReport, servers_report, status_for
 from archive.search.text import fold
-from archive.search.whoosh_analysis import archive_analyzer
+from archive.search.whoosh_analysis import ArchiveText
 from archive.search.whoosh_phrase import RarestFirstPhrase
 from archive.search.whoosh_postings import KeptWith, read_postings_faster
 from archive.search.whoosh_storage import MappedFileStorage
+from archive.search.whoosh_writing import write_segments_faster
 
 # How long a write waits for another process to release the index's lock.
 LOCK_TIMEOUT_SECONDS = 10.0
@@ -134,6 +138,7 @@ def _remember_missing_columns(cached_reader):
 
 W3PerDocReader._cached_reader = _remember_missing_columns(W3PerDocReader._cached_reader)
 read_postings_faster()
+write_segments_faster()
 
 
 def merge_edit_segments(writer, segments, at_least=None):
@@ -605,9 +610,8 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         if field.field_type == "integer":
             return whoosh_fields.NUMERIC(stored=field.stored, numtype=int, sortable=True)
         if field.field_type == "string" and not field.is_multivalued:
-            return whoosh_fields.TEXT(
+            return ArchiveText(
                 stored=True,
-                analyzer=archive_analyzer(),
                 phrase=True,
                 spelling=field.document,
                 field_boost=field.boost,
