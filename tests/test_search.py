@@ -216,6 +216,23 @@ def test_did_you_mean_offers_a_word_from_the_archive_with_its_count(seeds):
     assert outcome.suggestion_count == search("extradition").count > 0
 
 
+def test_did_you_mean_offers_the_nearest_word_and_of_those_the_most_written(seeds):
+    """Not the rarest of every word two edits away, as Whoosh's own corrector ranks them."""
+    bodies = [
+        *["A recession in Xinjiang's dimension of inflation."] * 4,
+        "The Reckson report on inflato figures.",
+    ]
+    for n, body in enumerate(bodies):
+        save_article(
+            Article(title=f"Report {n}", slug=f"report-{n}", body=body, status="published")
+        )
+    assert search("recesion").suggestion == "recession"  # not Reckson, two edits away
+    assert search("inflaton").suggestion == "inflation"  # not the typing error inflato
+    # One edit from "detention" (in the seeds), two from "dimension", written more often.
+    assert search("detension").suggestion == "detention"
+    assert search("detention").suggestion is None
+
+
 BAD_QUERIES = [
     '"unbalanced quote',
     "OR",
@@ -412,16 +429,15 @@ def test_facet_counts_follow_edits_between_searches_in_one_process(vocabulary, s
 def test_long_or_many_unknown_words_are_not_sent_to_the_spelling_corrector(seeds, monkeypatch):
     """A 300-letter word once held a server worker for seconds in Whoosh's corrector."""
     from haystack import connections
-    from whoosh.spelling import Corrector
 
     from archive.search import whoosh_backend
 
     asked = []
-    suggest = Corrector.suggest
+    nearest = whoosh_backend.nearest_word
     monkeypatch.setattr(
-        Corrector,
-        "suggest",
-        lambda self, text, **kw: asked.append(text) or suggest(self, text, **kw),
+        whoosh_backend,
+        "nearest_word",
+        lambda reader, field, word: asked.append(word) or nearest(reader, field, word),
     )
     many = " ".join(f"qzx{'q' * n}word" for n in range(20))
     backend = connections["default"].get_backend()
