@@ -231,6 +231,27 @@ def test_did_you_mean_offers_the_nearest_word_and_of_those_the_most_written(seed
     # One edit from "detention" (in the seeds), two from "dimension", written more often.
     assert search("detension").suggestion == "detention"
     assert search("detention").suggestion is None
+    assert search("extrdtion").suggestion == "extradition"  # two edits: nothing at one
+
+
+@pytest.mark.whoosh
+def test_the_words_one_edit_away_are_those_whoosh_s_distance_finds(seeds):
+    """The corrector looks up the strings one edit from a misspelling instead of comparing
+    every word of the index with it: it finds the same words."""
+    from haystack import connections
+    from whoosh.support.levenshtein import damerau_levenshtein
+
+    from archive.search.whoosh_backend import one_edit_away
+
+    reader = connections["default"].get_backend().searcher().reader()
+    words = {w.decode() for w in reader.lexicon("spell_text")}
+    assert len(words) > 500
+    misspelt = ["uighers", "xinjaing", "detension", "camsp", "extraditon", "urumq", "muslimss"]
+    misspelt += ["1049h", "aboard", "polce", "kazakhstna", "serikzan", "tuurkey", "r"]
+    for typed in misspelt:
+        compared = {w for w in words if w != typed and damerau_levenshtein(w, typed) == 1}
+        assert {w for w in one_edit_away(typed) if w in words} == compared, typed
+        assert all(damerau_levenshtein(w, typed) == 1 for w in one_edit_away(typed)), typed
 
 
 BAD_QUERIES = [
