@@ -106,6 +106,14 @@ MLT_MAX_RESULTS = 100
 MLT_TERMS = 20
 # From this many documents in one update, writing is spread over the cores.
 PARALLEL_BATCH = 2000
+# update_index (so rebuild_index) hands the backend this many entries at a time. Each of
+# the two writer processes makes a segment of half of them, so a rebuild of up to about
+# 100,000 entries merges nothing (`merge_tiers` merges ten segments of a size): batches
+# of 4,000 merged every 20,000 articles into one, serially, 125 of the 200 s of a
+# rebuild of 20,000 articles and their quotes (75 s now). The write lock is held for a
+# batch (about 40 s for 20,000 articles): a save meanwhile waits LOCK_TIMEOUT_SECONDS and
+# leaves its article in the index queue, which the rebuild applies at its end.
+REBUILD_BATCH = 20_000
 # Postings a writer keeps in memory before sorting them through temporary
 # files; Whoosh's 128 MB spills (pickles) about a third of a 4,000-article batch.
 WRITER_MEMORY_MB = 512
@@ -582,8 +590,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         super().__init__(connection_alias, **connection_options)
         self.lock_timeout = connection_options.get("LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS)
         self.max_procs = connection_options.get("MAX_PROCS", 2)
-        # update_index hands us this many articles at a time: enough to use both cores.
-        self.batch_size = connection_options.get("BATCH_SIZE", 2 * PARALLEL_BATCH)
+        self.batch_size = connection_options.get("BATCH_SIZE", REBUILD_BATCH)
         self._local = threading.local()
         self._status = None  # this process's record of what it searches (archive.search.servers)
 
