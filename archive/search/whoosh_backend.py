@@ -109,7 +109,7 @@ PARALLEL_BATCH = 2000
 # update_index (so rebuild_index) hands the backend this many entries at a time. Each of
 # the two writer processes makes a segment of half of them, so a rebuild of up to about
 # 100,000 entries merges nothing (`merge_tiers` merges ten segments of a size): batches
-# of 4,000 merged every 20,000 articles into one, serially, 125 of the 200 s of a
+# of 4,000 merged every 20,000 articles into one, serially, 120 of the 200 s of a
 # rebuild of 20,000 articles and their quotes (75 s now). The write lock is held for a
 # batch (about 40 s for 20,000 articles): a save meanwhile waits LOCK_TIMEOUT_SECONDS and
 # leaves its article in the index queue, which the rebuild applies at its end.
