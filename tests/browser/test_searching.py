@@ -61,3 +61,20 @@ def test_a_search_too_large_to_run_whole_says_what_it_left_out(live_server, page
     assert note.is_visible()
     assert "left out:" in note.inner_text()
     assert page.locator("#results-heading").is_visible()
+
+
+def test_a_misspelt_word_gets_the_archive_s_word_and_one_click_searches_it(
+    live_server, page, seeds
+):
+    page.goto(live_server.url + "/search/")
+    box = page.get_by_label("Words, a “quoted phrase”")
+    box.fill("extraditon")
+    box.press("Enter")
+    page.wait_for_url("**/search/?q=*")
+    suggestion = page.locator(".suggestion")
+    assert "Did you mean extradition?" in suggestion.inner_text()
+    suggestion.get_by_role("link", name="extradition").click()
+    page.wait_for_url("**/search/?q=extradition*")
+    assert page.locator(".hit").count() > 0
+    assert page.locator(".hit mark", has_text="extradition").first.is_visible()
+    assert page.locator(".suggestion").count() == 0
