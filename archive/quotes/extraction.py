@@ -41,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from archive.paragraphs import FIRST, numbered
-from archive.search.text import WORD, fold, normalise_punctuation
+from archive.search.text import fold, normalise_punctuation, words_as_written
 from archive.sentences import sentence_stops
 
 MIN_WORDS = 4
@@ -457,7 +457,7 @@ def _looks_like_title(words: list[str], text: str) -> bool:
 
 
 def _is_speech(text: str, before: str, chain: _Chain, speaker: _Speaker, continued: bool) -> bool:
-    words = WORD.findall(normalise_punctuation(text))
+    words = words_as_written(text)
     if len(words) < (MIN_WORDS_ATTRIBUTED if speaker.after else MIN_WORDS):
         return False
     attributed = speaker.found

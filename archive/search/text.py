@@ -97,9 +97,14 @@ def tokens(text: str) -> list[Token]:
     return found
 
 
+def words_as_written(text: str) -> list[str]:
+    """The words of `text` as written (quotes, apostrophes and dashes made plain), in order."""
+    return WORD.findall(normalise_punctuation(text))
+
+
 def term_set(text: str) -> set[str]:
     """The distinct terms of `text`: a quick test of whether a clause can match in it."""
-    return {analyse(written)[0] for written in WORD.findall(normalise_punctuation(text))}
+    return {analyse(written)[0] for written in words_as_written(text)}
 
 
 def terms(text: str) -> list[str]:

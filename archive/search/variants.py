@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from archive.entities.matching import Spelling
 from archive.search.query import Clause, ParsedQuery, make_clause
-from archive.search.text import WORD, normalise_punctuation, unpossessive
+from archive.search.text import unpossessive, words_as_written
 
 MAX_PHRASE_VARIANTS = 8
 
@@ -29,7 +29,7 @@ class IndexedSpelling:
 
 
 def _exact_words(text: str) -> tuple[str, ...]:
-    return tuple(unpossessive(w) for w in WORD.findall(normalise_punctuation(text)))
+    return tuple(unpossessive(w) for w in words_as_written(text))
 
 
 class SpellingVariants:

@@ -7,7 +7,15 @@ from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.fields import TEXT
 from whoosh.formats import Positions
 
-from archive.search.text import WORD, analyse, fold, normalise_punctuation, stem, unpossessive
+from archive.search.text import (
+    WORD,
+    analyse,
+    fold,
+    normalise_punctuation,
+    stem,
+    unpossessive,
+    words_as_written,
+)
 
 
 class ArchiveTokenizer(Tokenizer):
@@ -85,7 +93,7 @@ class ArchiveText(TEXT):
             yield from super().index(value, **kwargs)
             return
         positions = defaultdict(list)
-        for position, written in enumerate(WORD.findall(normalise_punctuation(value))):
+        for position, written in enumerate(words_as_written(value)):
             positions[analyse(written)[0]].append(position)
         boost, encode = self.format.field_boost, self.format.encode
         for term, found in positions.items():
@@ -94,5 +102,4 @@ class ArchiveText(TEXT):
     def spellable_words(self, value):
         if not isinstance(value, str):
             return super().spellable_words(value)
-        written = WORD.findall(normalise_punctuation(value))
-        return iter(sorted({analyse(word)[1] for word in written}))
+        return iter(sorted({analyse(word)[1] for word in words_as_written(value)}))
