@@ -1,7 +1,9 @@
 """The archive's faster Whoosh writing (archive.search.whoosh_analysis.ArchiveText,
 archive.search.whoosh_writing) gives the index Whoosh's own writing gives: every word's
 documents, positions, weights and field lengths, and the spelling list's words with their
-counts, through edits, deletions, merges and the writer that uses both cores.
+counts, through edits, deletions, merges and the writer that uses both cores, also where
+a short posting list is kept in its term's entry and read from there
+(archive.search.whoosh_postings.InlinedPostings).
 """
 
 import os
@@ -10,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from whoosh import fields, writing
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
+from whoosh.query import Phrase, Term
 
 from archive.search import whoosh_writing
 from archive.search.text import tokens
@@ -97,6 +101,7 @@ def build(path, docs, *, whoosh_own, monkeypatch, procs=1):
             patched.setattr(writing, "PostingPool", WHOOSH_POOL)
             reader = WHOOSH_PER_DOCUMENT_READER
             patched.setattr(writing.SegmentWriter, "per_document_reader", reader)
+            patched.setattr(W3Codec, "postings_writer", whoosh_writing.WHOOSH_POSTINGS_WRITER)
         os.makedirs(path)
         index = FileStorage(str(path)).create_index(schema())
         third = len(docs) // 3
@@ -116,7 +121,15 @@ def build(path, docs, *, whoosh_own, monkeypatch, procs=1):
         snapshot = contents(index)
         writer = index.writer()
         writer.commit(optimize=True)  # every segment merged into one, deletions dropped
-        return segments_before_merge, snapshot, contents(index)
+        return segments_before_merge, snapshot, contents(index), inlined_share(index)
+
+
+def inlined_share(index):
+    """The share of the index's terms whose postings are kept in the term's entry."""
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        infos = [reader.term_info(fieldname, word) for fieldname, word in reader.all_terms()]
+        return sum(info.is_inlined() for info in infos) / len(infos)
 
 
 def contents(index):
@@ -139,7 +152,7 @@ def contents(index):
                 while matcher.is_active():
                     if matcher.id() in ids:
                         positional = fieldname in ("title", "text")
-                        value = matcher.value_as("positions") if positional else None
+                        value = matcher.value_as("positions") if positional else matcher.value()
                         listed.append((ids[matcher.id()], matcher.weight(), value))
                     matcher.next()
                 if listed:
@@ -158,6 +171,8 @@ def test_an_index_written_the_archive_s_way_reads_as_whoosh_s_own(
     ours = build(tmp_path / "ours", docs, whoosh_own=False, monkeypatch=monkeypatch, procs=procs)
     theirs = build(tmp_path / "theirs", docs, whoosh_own=True, monkeypatch=monkeypatch, procs=procs)
     assert ours[0] == theirs[0] >= 3
+    # Whoosh wrote every list in blocks; the archive kept the short ones in their terms.
+    assert theirs[3] == 0 and 0.5 < ours[3] < 1
     for state in (1, 2):  # before and after the merge
         assert ours[state].keys() == theirs[state].keys()
         for fieldname in ours[state]:
@@ -203,3 +218,48 @@ def test_counts_saved_to_a_run_before_the_end_add_up(tmp_path):
     assert sorted(p[3] for p in postings if p[0] == "spell_text") == [1.0, 2.0]
     assert [p for p in postings if p[0] == "text"] == [("text", b"camp", 3, 1.0, b"x")]
     pool.cleanup()
+
+
+def test_searches_read_short_lists_from_their_terms_as_whoosh_reads_blocks(tmp_path, seed_texts):
+    """Terms, phrases, scores, the words a hit matched and their spans are the same whether
+    a word's postings were kept in its term's entry or written in blocks."""
+    docs = documents(seed_texts)[:60]
+    indexes = {}
+    for name in ("blocks", "inlined"):
+        os.makedirs(tmp_path / name)
+        index = FileStorage(str(tmp_path / name)).create_index(schema())
+        with pytest.MonkeyPatch.context() as patched:
+            if name == "blocks":
+                patched.setattr(W3Codec, "postings_writer", whoosh_writing.WHOOSH_POSTINGS_WRITER)
+            writer = index.writer()
+            for document in docs:
+                writer.add_document(**document)
+            writer.commit()
+        indexes[name] = index
+    assert inlined_share(indexes["blocks"]) == 0 < inlined_share(indexes["inlined"])
+    analyzer = schema()["text"].analyzer
+    text = " ".join(d.get("text", "") for d in docs)
+    words = [token.text for token in analyzer(text)]  # as indexed: folded, stemmed
+    rare = sorted(w for w in set(words) if words.count(w) == 1)[:20]
+    queries = [Term("text", word) for word in rare]
+    for document in docs[::3]:
+        said = [token.text for token in analyzer(document.get("text", ""))]
+        if len(said) > 5:
+            queries.append(Phrase("text", said[2:5]))
+    for query in queries:
+        found = {}
+        for name, index in indexes.items():
+            with index.searcher() as searcher:
+                hits = searcher.search(query, limit=None, terms=True)
+                found[name] = [
+                    (hit["id"], round(hit.score, 6), hit.matched_terms()) for hit in hits
+                ]
+                matcher = query.matcher(searcher)
+                spans = []
+                while matcher.is_active():
+                    if matcher.supports("positions"):
+                        spans.append((matcher.id(), [s.start for s in matcher.spans()]))
+                    matcher.next()
+                found[name].append(spans)
+        assert found["blocks"] == found["inlined"], query
+        assert found["blocks"][0], query

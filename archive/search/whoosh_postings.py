@@ -28,6 +28,11 @@ And one of how it reads the documents of an AND:
   directory of its blocks (where each starts, its last document), read once
   per segment and kept with its postings file, and the block is found by
   bisection.
+And a posting list short enough to be kept in its term's own entry (written
+so by archive.search.whoosh_writing) is read from there by `InlinedPostings`:
+Whoosh 2.7.4 has the format for it and a reader, but its writer never used it
+(and broke when asked to), and its reader answered a text value where a merge
+needs bytes.
 All give the same documents in the same order; `read_postings_faster()` puts
 them in place (archive.search.whoosh_backend does, on import).
 """
@@ -40,7 +45,7 @@ from collections.abc import Callable
 from itertools import accumulate, chain
 from typing import TypeVar
 
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 from whoosh.matching import IntersectionMatcher, ListMatcher, NullMatcherClass, ReadTooFar
 from whoosh.matching.mcore import Matcher
 from whoosh.matching.wrappers import WrappingMatcher
@@ -188,7 +193,7 @@ def postings_size(matcher) -> int | None:
         return 0
     if type(matcher) is W3LeafMatcher:
         return _list_bytes(matcher)
-    if type(matcher) is ListMatcher:
+    if isinstance(matcher, ListMatcher):
         return len(matcher._ids)
     if isinstance(matcher, WrappingMatcher):  # deletions filtered out, a boost
         return postings_size(matcher.child)
@@ -198,7 +203,32 @@ def postings_size(matcher) -> int | None:
     return None
 
 
+class InlinedPostings(ListMatcher):
+    """The postings a term keeps in its own entry (`W3TermInfo.inlined_postings`), read as
+    Whoosh reads any other term's block: None for a posting without a value (a field whose
+    format has none), where Whoosh's ListMatcher answers a text, which a merge refuses."""
+
+    def __init__(self, terminfo, format_, term=None, scorer=None):
+        ids, weights, values = terminfo.inlined_postings()
+        super().__init__(ids, weights, values, format_, scorer, term=term, terminfo=terminfo)
+
+    def value(self):
+        return self._values[self._i] if self._values else None
+
+    def all_items(self):
+        return zip(self._ids, self._values or (None,) * len(self._ids), strict=True)
+
+
+def postings_reader(codec, dbfile, terminfo, format_, term=None, scorer=None):
+    """W3Codec.postings_reader, with an inlined list read by `InlinedPostings`."""
+    if terminfo.is_inlined():
+        return InlinedPostings(terminfo, format_, term=term, scorer=scorer)
+    offset, length = terminfo.extent()
+    return W3LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
 def read_postings_faster():
+    W3Codec.postings_reader = postings_reader
     W3LeafMatcher.skip_to = skip_within_block
     W3LeafMatcher.all_ids = ids_by_block
     W3LeafMatcher._read_ids = read_block_ids

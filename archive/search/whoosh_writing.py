@@ -1,7 +1,7 @@
 """Whoosh's segment writing, made cheaper where a rebuild spends its time, with the same index.
 
-Two changes to Whoosh 2.7.4's writer (`SegmentWriter`, also in the processes
-of its `MpWriter`), both applied by `write_segments_faster()`:
+Three changes to Whoosh 2.7.4's writer (`SegmentWriter`, also in the processes
+of its `MpWriter`), all applied by `write_segments_faster()`:
 
 - **The spelling list's words are counted, not posted once per document.**
   A text field with `spelling=True` and a stemmer keeps its unstemmed words in
@@ -15,6 +15,13 @@ of its `MpWriter`), both applied by `write_segments_faster()`:
 - **A new segment's field lengths are read once per field**, instead of once
   per posting (`LengthsReadOnce`): writing a posting asks for its document's
   field length, which Whoosh reads back from the segment's length column.
+- **A posting list of fewer than INLINE_LIMIT documents is kept in its term's
+  entry** (`InliningPostingsWriter`), as Whoosh's format allows and its
+  writer meant to (its `inlinelimit`, which fails when set): otherwise each
+  such list is a block of its own in the postings file, pickled, compressed
+  and pointed to. Most of a segment's terms are that short, all of them in a
+  save's segment of one article, whose commit spent most of its time writing
+  blocks. archive.search.whoosh_postings.InlinedPostings reads them.
 
 tests/test_whoosh_writing.py checks that an index written this way answers
 every word's documents, positions, counts and spelling as Whoosh's own does.
@@ -23,10 +30,15 @@ every word's documents, positions, counts and spelling as Whoosh's own does.
 from collections import Counter
 
 from whoosh import writing
+from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
 from whoosh.system import pack_uint
+
+# Posting lists of fewer documents than this are written into their term's entry.
+INLINE_LIMIT = 8
 
 SPELLING_PREFIX = "spell_"  # Whoosh's TEXT(spelling_prefix=…) default, which the schema keeps
 WHOOSH_PER_DOCUMENT_READER = writing.SegmentWriter.per_document_reader
+WHOOSH_POSTINGS_WRITER = W3Codec.postings_writer
 
 
 class SpellingCountingPool(writing.PostingPool):
@@ -91,7 +103,32 @@ def _per_document_reader(writer):
     return LengthsReadOnce(WHOOSH_PER_DOCUMENT_READER(writer))
 
 
+class InliningPostingsWriter(W3PostingsWriter):
+    """Whoosh's postings writer, with a list shorter than its `inlinelimit` and written in no
+    block yet put in the term's entry (Whoosh calls `set_inline`, which does not exist)."""
+
+    def finish_postings(self):
+        if self.written() or len(self) >= self._inlinelimit:
+            return super().finish_postings()
+        terminfo, self._terminfo = self._terminfo, None
+        terminfo.add_block(self)
+        terminfo.set_inlined(self._ids, self._weights, self._values)
+        return terminfo
+
+
+def _postings_writer(codec, dbfile, byteids=False):
+    # A term vector (byteids) is found by its place in the postings file: never inlined.
+    return InliningPostingsWriter(
+        dbfile,
+        blocklimit=codec._blocklimit,
+        byteids=byteids,
+        compression=codec._compression,
+        inlinelimit=1 if byteids else INLINE_LIMIT,
+    )
+
+
 def write_segments_faster():
-    """Apply both changes to Whoosh's writers in this process (and the ones it forks)."""
+    """Apply the three changes to Whoosh's writers in this process (and the ones it forks)."""
     writing.PostingPool = SpellingCountingPool
     writing.SegmentWriter.per_document_reader = _per_document_reader
+    W3Codec.postings_writer = _postings_writer
