@@ -14,7 +14,6 @@ from django.utils import timezone
 from lxml import etree
 from lxml import html as lxml_html
 from lxml_html_clean import Cleaner
-from trafilatura.utils import load_html
 
 from archive.models import Capture
 from archive.webcapture.warc import final_page
@@ -58,6 +57,8 @@ class PageAsCaptured:
 
 def page_as_captured(capture: Capture) -> PageAsCaptured:
     """The capture's page, cleaned, with the archive's banner at the top."""
+    from trafilatura.utils import load_html  # on the first page shown (archive.webcapture.extract)
+
     page = final_page(capture.warc_file)
     tree = load_html(page.content)
     if tree is None:
