@@ -1,6 +1,7 @@
 """What a reader can browse: published articles, their sources and the entities they mention."""
 
 import datetime
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -618,16 +619,24 @@ def archive_changed_at() -> datetime.datetime | None:
     article (and the article linked to) is published. None while no
     article has been public.
     """
+    row = _newest_public_changes().all().first()  # a clone: the query is compiled, not built
+    if row is None:
+        return None
+    return max(moment for moment in row.values() if moment is not None)
+
+
+@functools.cache
+def _newest_public_changes() -> QuerySet:
+    """archive_changed_at's query, built once per process: it has no parameter, and building
+    its nine subqueries through the ORM took about 10 ms of every page's request (compiling
+    and running it, about 3 ms at 100,000 articles)."""
 
     def newest(history):
         return history.order_by("-history_date").values("history_date")
 
     # One row: the newest public article change, with the newest of each other table beside it.
     others = {name: Subquery(newest(history)[:1]) for name, history in public_histories().items()}
-    row = newest(public_article_revisions()).values("history_date", **others).first()
-    if row is None:
-        return None
-    return max(moment for moment in row.values() if moment is not None)
+    return newest(public_article_revisions()).values("history_date", **others)
 
 
 def public_article_revisions() -> QuerySet:
