@@ -31,8 +31,8 @@ And one of how it reads the documents of an AND:
 And a posting list short enough to be kept in its term's own entry (written
 so by archive.search.whoosh_writing) is read from there by `InlinedPostings`:
 Whoosh 2.7.4 has the format for it and a reader, but its writer never used it
-(and broke when asked to), and its reader answered a text value where a merge
-needs bytes.
+(and broke when asked to), and its reader answered a text for a posting without
+a value, where a merge takes bytes or None.
 All give the same documents in the same order; `read_postings_faster()` puts
 them in place (archive.search.whoosh_backend does, on import).
 """
