@@ -91,6 +91,13 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Article.Status.PUBLISHED)
 
+    def by_id(self, ids) -> dict:
+        """These of the articles, by id (a dict, as `in_bulk`), read without the articles'
+        default order: ordered, SQLite walks the (status, published_on) index through every
+        published article to hand them over by date, instead of looking up each id (10 ms
+        against 0.6 ms for the ten articles of a related list at 100,000 articles)."""
+        return self.order_by().in_bulk(ids)
+
     def newest_first(self):
         """Dated articles newest first, undated ones after them."""
         return self.order_by(models.F("published_on").desc(nulls_last=True), "-id")

@@ -186,7 +186,7 @@ def _published_in_bulk(ids: list[int]) -> dict[int, Article]:
         Article.objects.published()
         .select_related("source")
         .defer("body", "original_text")
-        .in_bulk(ids)
+        .by_id(ids)
     )
 
 
@@ -344,7 +344,7 @@ def _computed(
         Article.objects.published()
         .select_related("source")
         .defer("body", "original_text")
-        .in_bulk(list(scores))
+        .by_id(list(scores))
     )
     ranked = sorted(
         articles,

@@ -210,7 +210,7 @@ def near_passages(words: list[str], narrowed: SearchQuerySet) -> list[NearPassag
     if len(quotation) < MIN_WORDS:
         return []
     ranked = candidate_articles(quotation, narrowed)
-    articles = Article.objects.published().select_related("source").in_bulk(ranked)
+    articles = Article.objects.published().select_related("source").by_id(ranked)
     passages = []
     for rank, pk in enumerate(ranked):
         article = articles.get(pk)
