@@ -73,14 +73,17 @@ class ArticlePaginator(Paginator):
     list's filter and order (`Article.Meta.indexes`), skipping entries of that
     index only (0.6 ms), then the page's articles by id (0.7 ms), put in the list's order.
 
-    `rows`, if given, reads the articles (with what the page shows of them)
-    without the list's filter, which the ids have applied already: an entity's
-    articles are read in 1.3 ms instead of 4.9 (China at 20,000 articles).
+    The articles are read by id alone, without the list's filter, which the ids
+    have applied already: `rows` (the published articles with their sources by
+    default; an entity's page adds where each first names it). With the filter,
+    SQLite read an entity's articles in 4.9 ms instead of 1.3 (China at 20,000
+    articles), and a source's through its (source, status) index, every article
+    of the source, in 10.9 ms instead of 0.2 (Reuters at 100,000).
     """
 
     def __init__(self, object_list, per_page, *, rows: QuerySet | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        self.rows = object_list if rows is None else rows
+        self.rows = published_articles() if rows is None else rows
 
     def page(self, number):
         number = self.validate_number(number)
