@@ -52,6 +52,7 @@ from whoosh.matching.wrappers import WrappingMatcher
 from whoosh.system import _INT_SIZE
 
 LEAPFROG_RATIO = 10  # one side's postings this many times fewer: leapfrog
+WHOOSH_POSTINGS_READER = W3Codec.postings_reader
 T = TypeVar("T")
 
 
@@ -223,8 +224,7 @@ def postings_reader(codec, dbfile, terminfo, format_, term=None, scorer=None):
     """W3Codec.postings_reader, with an inlined list read by `InlinedPostings`."""
     if terminfo.is_inlined():
         return InlinedPostings(terminfo, format_, term=term, scorer=scorer)
-    offset, length = terminfo.extent()
-    return W3LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+    return WHOOSH_POSTINGS_READER(codec, dbfile, terminfo, format_, term=term, scorer=scorer)
 
 
 def read_postings_faster():
