@@ -242,6 +242,7 @@ def test_searches_read_short_lists_from_their_terms_as_whoosh_reads_blocks(tmp_p
     words = [token.text for token in analyzer(text)]  # as indexed: folded, stemmed
     rare = sorted(w for w in set(words) if words.count(w) == 1)[:20]
     queries = [Term("text", word) for word in rare]
+    queries += [Term("id", document["id"]) for document in docs[:5]]  # postings without values
     for document in docs[::3]:
         said = [token.text for token in analyzer(document.get("text", ""))]
         if len(said) > 5:
@@ -254,6 +255,8 @@ def test_searches_read_short_lists_from_their_terms_as_whoosh_reads_blocks(tmp_p
                 found[name] = [
                     (hit["id"], round(hit.score, 6), hit.matched_terms()) for hit in hits
                 ]
+                if isinstance(query, Term):  # every posting with its value, as a merge reads them
+                    found[name].append(list(query.matcher(searcher).all_items()))
                 matcher = query.matcher(searcher)
                 spans = []
                 while matcher.is_active():
