@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from archive.articles import save_article
 from archive.models import Article, Entity, Mention, RelatedLink, Source
+from archive.related import refresh_related_lists
 
 pytestmark = pytest.mark.django_db(transaction=True)  # so the search index holds the articles
 
@@ -106,8 +107,6 @@ def test_pages_read_articles_by_id_without_ordering_them(client, vocabulary):
     through every published article (10 ms a related list at 100,000 articles, against
     0.6 ms looking up each id): no page asks for articles by id in an order, or through a
     list's own filter."""
-    from archive.related import refresh_related_lists
-
     grow_archive_to(SMALL)
     refresh_related_lists()  # the article page reads its stored list's articles by id
     by_id = []
