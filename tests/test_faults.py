@@ -334,22 +334,29 @@ def test_a_worker_killed_while_writing_the_index_loses_nothing_and_sync_index_ca
     editor = Session(archive.port, timeout=120)
     editor.log_in(archive.editors[0], archive.editor_password)
     ids = [pk for (pk,) in archive.rows("SELECT id FROM archive_article ORDER BY id")][-300:]
-    # One request that unpublishes 300 articles: one transaction, then one index write (the
-    # articles and their quotes removed in one commit, so it is watched for from the start).
+    editor.get("/admin/archive/article/")
+    editor.post_form(
+        "/admin/archive/article/", {"action": "unpublish", "_selected_action": ids, "index": "0"}
+    )
+    assert unpublished(archive) == 300
+    assert archive.indexed_ids() == archive.published_ids()
+    # One request that publishes the 300 again: one transaction, then one index write that adds
+    # the articles and their quotes in one commit. Adding 300 articles holds the index's lock
+    # for a second or so, long enough to be seen; removing them holds it for a few ms.
     dropped = []
 
-    def unpublish_all():
+    def publish_all():
         editor.get("/admin/archive/article/")
         try:
             editor.post_form(
                 "/admin/archive/article/",
-                {"action": "unpublish", "_selected_action": ids, "index": "0"},
+                {"action": "publish", "_selected_action": ids, "index": "0"},
             )
         except OSError as error:
             dropped.append(error)  # the worker serving it was killed: expected
 
     with Reader(archive, READING) as reader:
-        action = threading.Thread(target=unpublish_all)
+        action = threading.Thread(target=publish_all)
         action.start()
         killed = kill_while_writing(archive.index_dir, archive.worker_pids)
         killed_at = time.monotonic()
@@ -364,7 +371,7 @@ def test_a_worker_killed_while_writing_the_index_loses_nothing_and_sync_index_ca
     assert reader.failures() == [], archive.log_tail()
     assert lock_can_be_taken(archive.index_dir)  # the lock died with the worker
 
-    done = unpublished(archive)
+    done = 300 - unpublished(archive)
     queued = archive.queued()
     started = time.monotonic()
     synced = archive.manage("sync_index", "--related-seconds", "0")  # the index's part alone
@@ -376,7 +383,7 @@ def test_a_worker_killed_while_writing_the_index_loses_nothing_and_sync_index_ca
     assert archive.indexed_ids() == archive.published_ids()
     print(
         f"\nworker {killed} killed while writing the index, after {done} of 300 "
-        f"unpublished; {len(reader.answers)} reader requests, none failed; search answered "
+        f"published; {len(reader.answers)} reader requests, none failed; search answered "
         f"{back:.2f} s after the kill, worker replaced after {replaced:.2f} s; "
         f"{queued} change(s) queued; sync_index took {sync_seconds:.2f} s"
     )
