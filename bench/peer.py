@@ -95,6 +95,9 @@ def main(argv=None) -> int:
         help="keep the records, the archive and the Datasette database built by an earlier run",
     )
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the queries")
+    parser.add_argument(
+        "--slowest", type=int, default=5, help="list this many slowest queries of each kind"
+    )
     parser.add_argument("--queries-per-kind", type=int, default=30)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--tools-dir", type=Path, default=DEFAULT_TOOLS_DIR)
@@ -150,7 +153,7 @@ def run(args) -> int:
         for server in servers:
             server.start()
         hits = count_hits(servers, queries)
-        timings = time_queries(servers, queries, args.rounds, args.seed)
+        per_query = time_queries(servers, queries, args.rounds, args.seed)
         memory = {server.label: server.memory() for server in servers}
         for server in servers:
             if isinstance(server, ArchiveServer):
@@ -164,9 +167,11 @@ def run(args) -> int:
         f"round(s) after one untimed; {when()}; load average {load_average()}"
     )
     print()
-    print_table(servers, timings, memory, builds)
+    print_table(servers, by_kind(queries, per_query), memory, builds)
     print()
     print_hits(servers, queries, hits)
+    print()
+    print_slowest(servers, queries, per_query, args.slowest)
     return 0
 
 
@@ -570,11 +575,11 @@ def count_hits(servers, queries) -> dict[tuple[str, int], int]:
     return hits
 
 
-def time_queries(servers, queries, rounds: int, seed: int) -> dict[tuple[str, str], list[float]]:
-    """Milliseconds per (server, kind): one untimed pass, then `rounds` in a shuffled order,
+def time_queries(servers, queries, rounds: int, seed: int) -> dict[tuple[str, int], list[float]]:
+    """Milliseconds per (server, query): one untimed pass, then `rounds` in a shuffled order,
     each query asked of every server in turn, the first server rotating."""
     rng = random.Random(seed)
-    timings: dict[tuple[str, str], list[float]] = {}
+    timings: dict[tuple[str, int], list[float]] = {}
     order = list(range(len(queries)))
     for round_number in range(rounds + 1):
         rng.shuffle(order)
@@ -587,9 +592,17 @@ def time_queries(servers, queries, rounds: int, seed: int) -> dict[tuple[str, st
                 get(url)
                 elapsed = (time.perf_counter() - started) * 1000
                 if round_number:  # the first pass warms caches, untimed
-                    timings.setdefault((server.label, query.kind), []).append(elapsed)
+                    timings.setdefault((server.label, i), []).append(elapsed)
         if round_number:
             print(f"  round {round_number} of {rounds} done", flush=True)
+    return timings
+
+
+def by_kind(queries, per_query) -> dict[tuple[str, str], list[float]]:
+    """Milliseconds per (server, kind of query)."""
+    timings: dict[tuple[str, str], list[float]] = {}
+    for (label, i), values in per_query.items():
+        timings.setdefault((label, queries[i].kind), []).extend(values)
     return timings
 
 
@@ -667,6 +680,23 @@ def print_hits(servers, queries, hits) -> None:
             parts.append(f"{server.label} {statistics.mean(counts):,.0f} ({zero})")
         example = queries[indexes[0]].label()
         print(f"- {kind} (e.g. `{example}`): " + ", ".join(parts))
+
+
+def print_slowest(servers, queries, per_query, count: int) -> None:
+    """The queries of each kind slowest on the first server, with every server's median."""
+    if count <= 0:
+        return
+    first = servers[0].label
+    print(f"The {count} slowest queries of each kind on {first}, median ms:")
+    print()
+    print("| query | " + " | ".join(s.label for s in servers) + " |")
+    print("|---|" + "---:|" * len(servers))
+    for kind in KINDS:
+        indexes = [i for i, q in enumerate(queries) if q.kind == kind]
+        indexes.sort(key=lambda i: statistics.median(per_query[first, i]), reverse=True)
+        for i in indexes[:count]:
+            cells = [f"{statistics.median(per_query[s.label, i]):,.0f}" for s in servers]
+            print(f"| {kind}: `{queries[i].label()}` | " + " | ".join(cells) + " |")
 
 
 # Reporting -------------------------------------------------------------------

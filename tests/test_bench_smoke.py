@@ -227,5 +227,6 @@ def test_peer_benchmark_times_every_query_kind_on_the_served_archive():
     for kind in ("term", "phrase", "filtered", "filter only"):
         assert f"| {kind} search p50 / p95 | " in done.stdout
         assert f"- {kind} (e.g. " in done.stdout
+        assert f"| {kind}: `" in done.stdout  # its slowest queries, each with its median
     assert "| server memory after the run: RSS (anonymous part) | " in done.stdout
     assert "| from JSON Lines to searchable | " in done.stdout and "(import " in done.stdout
