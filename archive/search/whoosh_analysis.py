@@ -103,3 +103,64 @@ class ArchiveText(TEXT):
         if not isinstance(value, str):
             return super().spellable_words(value)
         return iter(sorted({analyse(word)[1] for word in words_as_written(value)}))
+
+
+# Pairs of neighbouring words ---------------------------------------------------------------
+#
+# A phrase made of common words ("of the two", "in risk management") has the
+# documents of its rarest word as candidates, often tens of thousands, and in
+# each the positions of every word to compare: most of the posting blocks of
+# "the" or "in" read and decoded. Indexing each pair of neighbouring words of
+# which one is common as one term of a second field (Lucene's "common grams")
+# lets the phrase read "of the" and "the two", each far rarer than its words.
+# A pair stands at its first word's position, so a phrase matcher takes pairs
+# and single words alike, each at its offset in the phrase.
+
+# The ten words in most documents of 100,000 Reuters articles and their quotes (from "the"
+# in 75% to "for" in 36%), which are also English's commonest. More words would speed up
+# more phrases and cost more: pairs with these ten add 63% to the text's postings, pairs
+# with 32 function words 92% (20,000 Reuters articles; docs/performance.md, "Pairs of
+# neighbouring words").
+COMMON_WORDS_WRITTEN = "the to a of and in is that it for".split()
+COMMON_TERMS = frozenset(analyse(word)[0] for word in COMMON_WORDS_WRITTEN)
+# Every document indexed with its pairs has this term in the pairs field: a segment whose
+# documents all have it can be searched by pairs (no analysed word has a control character).
+PAIRED = "\x00"
+
+
+def pairs_field(fieldname: str) -> str:
+    """The name of the field that holds the word pairs of `fieldname`."""
+    return f"{fieldname}_pairs"
+
+
+def pair(first: str, second: str) -> str:
+    return f"{first} {second}"
+
+
+def word_pairs(terms: list[str]) -> dict[str, list[int]]:
+    """Each pair of neighbouring terms of which one is common, with the positions of its
+    first term."""
+    found = defaultdict(list)
+    for position in range(len(terms) - 1):
+        first, second = terms[position], terms[position + 1]
+        if first in COMMON_TERMS or second in COMMON_TERMS:
+            found[pair(first, second)].append(position)
+    return found
+
+
+class WordPairs(TEXT):
+    """The field of a text's pairs of neighbouring words of which one is common, and PAIRED.
+
+    Not stored and without a spelling list; its lengths count pairs, so a
+    pair's score is weighed against the other pairs (PAIRED counts none).
+    """
+
+    def __init__(self):
+        super().__init__(analyzer=archive_analyzer(), phrase=True, stored=False)
+
+    def index(self, value, **kwargs):
+        encode = self.format.encode
+        yield PAIRED.encode("utf-8"), 0, 1.0, encode([0])
+        terms = [analyse(written)[0] for written in words_as_written(value)]
+        for term, found in word_pairs(terms).items():
+            yield term.encode("utf-8"), len(found), float(len(found)), encode(found)

@@ -19,6 +19,17 @@ quotations: 19 of 27 s in SpanNear2's matcher).
 - the score is Whoosh's: the sum of the words' scores, added up in the same
   binary tree as SpanNear2's intersections, so the order of hits is the same
   to the last bit.
+
+Where the index holds the pairs of neighbouring words of which one is common
+(archive.search.whoosh_analysis.WordPairs), a phrase is matched by those
+pairs and by its words that are in none (`phrase_parts`): "of the two" reads
+"of the" and "the two", not the 300,000 documents of "the". A pair stands at
+its first word's position, so it takes part as a word does, at its offset in
+the phrase. The documents found are the same; the score is then the sum of
+the pairs' and lone words' scores (a pair's weighed against the other pairs
+of the documents), so the order among a phrase's hits is not Whoosh's. A
+segment with any document indexed without its pairs (written by older code,
+or merged from such a segment) is matched word by word, as above.
 The time limit of the search (archive.search.whoosh_backend.Deadline) is
 checked at each document that does not have the phrase, so a phrase of
 common words found in few places still stops in time.
@@ -36,6 +47,10 @@ from whoosh import query as whoosh_query
 from whoosh.matching import NullMatcher, ReadTooFar, WrappingMatcher
 from whoosh.matching.mcore import Matcher
 from whoosh.query.spans import Span
+
+from archive.search.whoosh_analysis import COMMON_TERMS, PAIRED, pair, pairs_field
+
+PAIRED_TERM = PAIRED.encode("utf-8")
 
 
 class RarestFirstPhrase(whoosh_query.Phrase):
@@ -63,36 +78,74 @@ class RarestFirstPhrase(whoosh_query.Phrase):
         if not field.format or not field.format.supports("positions"):
             raise whoosh_query.QueryError(f"Phrase search: {fieldname!r} field has no positions")
         reader = searcher.reader()
+        try:
+            words = [field.to_bytes(word) for word in self.words]
+        except ValueError:
+            return NullMatcher()
+        parts = [(k, fieldname, word) for k, word in enumerate(words)]
+        pairs = pairs_field(fieldname)
+        if len(words) > 1 and pairs in searcher.schema and all_paired(reader, pairs):
+            parts = phrase_parts(fieldname, pairs, words)
         frequencies = []
         matchers = []
-        for word in self.words:
-            try:
-                text = field.to_bytes(word)
-            except ValueError:
-                return NullMatcher()
-            if (fieldname, text) not in reader:
+        for _, name, text in parts:
+            if (name, text) not in reader:
                 return NullMatcher()  # a word the segment does not have: no phrase in it
-            frequencies.append(reader.doc_frequency(fieldname, text))
-            matchers.append(whoosh_query.Term(fieldname, word).matcher(searcher, context))
+            frequencies.append(reader.doc_frequency(name, text))
+            matchers.append(whoosh_query.Term(name, text).matcher(searcher, context))
         rarest_first = sorted(range(len(matchers)), key=lambda k: (frequencies[k], k))
-        matcher = PhraseMatcher(matchers, rarest_first, positions_of(field.format), self.deadline)
+        matcher = PhraseMatcher(
+            matchers,
+            rarest_first,
+            positions_of(field.format),
+            self.deadline,
+            offsets=[k for k, _, _ in parts],
+            length=len(words),
+        )
         if self.boost != 1.0:
             matcher = WrappingMatcher(matcher, boost=self.boost)
         return matcher
+
+
+def all_paired(reader, pairs: str) -> bool:
+    """Whether every document of the segment of `reader` has its word pairs indexed.
+
+    A segment written before the pairs were, or merged from such a segment,
+    has documents without them: its phrases are matched word by word.
+    """
+    return reader.doc_frequency(pairs, PAIRED_TERM) == reader.doc_count_all()
+
+
+def phrase_parts(fieldname: str, pairs: str, words: list[bytes]) -> list[tuple[int, str, bytes]]:
+    """The terms a phrase of `words` is matched by, each with its offset in the phrase and its
+    field: every pair of neighbouring words of which one is common, and the words in no such
+    pair."""
+    terms = [word.decode("utf-8") for word in words]
+    parts, covered = [], set()
+    for k in range(len(terms) - 1):
+        if terms[k] in COMMON_TERMS or terms[k + 1] in COMMON_TERMS:
+            parts.append((k, pairs, pair(terms[k], terms[k + 1]).encode("utf-8")))
+            covered.update((k, k + 1))
+    parts += [(k, fieldname, words[k]) for k in range(len(words)) if k not in covered]
+    return sorted(parts, key=lambda part: part[0])
 
 
 class PhraseMatcher(Matcher):
     """The documents where the words of `matchers` (in phrase order) are in a row.
 
     `order` is the order in which the words are looked at: the first leads;
-    `positions` reads a word's positions from its posting's value.
+    `positions` reads a word's positions from its posting's value. A matcher
+    may be of a pair of words: `offsets` gives where each matcher's term is in
+    the phrase (by default, matcher k at k) and `length` the phrase's words.
     """
 
-    def __init__(self, matchers, order, positions, deadline=None):
+    def __init__(self, matchers, order, positions, deadline=None, offsets=None, length=None):
         self._matchers = matchers
         self._order = order
         self._positions = positions
         self._deadline = deadline
+        self._offsets = list(range(len(matchers))) if offsets is None else offsets
+        self._length = len(matchers) if length is None else length
         self._starts = ()  # where the phrase starts in the current document
         self._active = True
         self._find()
@@ -108,7 +161,7 @@ class PhraseMatcher(Matcher):
         """
         positions = self._positions
         # (offset in the phrase, matcher), rarest word first; "position - k" as int.__add__.
-        words = [((-k).__add__, self._matchers[k]) for k in self._order]
+        words = [((-self._offsets[k]).__add__, self._matchers[k]) for k in self._order]
         (lead_offset, leader), others = words[0], words[1:]
         check = self._deadline.check if self._deadline is not None else None
         while leader.is_active():
@@ -172,7 +225,12 @@ class PhraseMatcher(Matcher):
 
     def copy(self):
         return PhraseMatcher(
-            [m.copy() for m in self._matchers], self._order, self._positions, self._deadline
+            [m.copy() for m in self._matchers],
+            self._order,
+            self._positions,
+            self._deadline,
+            self._offsets,
+            self._length,
         )
 
     def replace(self, minquality=0):
@@ -185,7 +243,7 @@ class PhraseMatcher(Matcher):
         return False
 
     def spans(self):
-        last = len(self._matchers) - 1
+        last = self._length - 1
         return [Span(start, start + last) for start in sorted(self._starts)]
 
     def weight(self):
