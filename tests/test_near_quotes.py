@@ -7,9 +7,18 @@ import io
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from haystack.query import SearchQuerySet
 
-from archive.search.near import MIN_WORDS, pasted_quotation, spelling_key
+from archive.models import Article
+from archive.search.near import (
+    MIN_WORDS,
+    best_only,
+    candidate_articles,
+    pasted_quotation,
+    spelling_key,
+)
 from archive.search.query import parse_query
+from archive.search.text import tokens
 
 ZAIR = "/articles/not-only-in-xinjiang-china-threatens-overseas-uighurs/"
 # ¶7 of the Kerim Zair article says: "Kerim Zair, a Uighur who moved from Norway to London,
@@ -98,3 +107,26 @@ def test_british_and_american_spellings_are_one_word():
     ]:
         assert spelling_key(british) == spelling_key(american), british
     assert spelling_key("hour") == "hour" and spelling_key("rise") == "rise"
+
+
+@pytest.mark.whoosh  # Solr counts every match anyway
+def test_the_candidates_are_the_best_hits_without_counting_every_match(
+    seeds, search_index, monkeypatch
+):
+    # No three of its words in a row anywhere: the candidates come from an OR of its words.
+    quotation = tokens("anonymous Norway Zair London received Uighur moved call")
+    narrowed = SearchQuerySet().models(Article)
+    counted = [int(r.pk) for r in narrowed.filter(content="said")[:2]]
+    assert narrowed.filter(content="said").count() > 2  # counted: every match
+    best = best_only(narrowed.filter(content="said"))
+    assert [int(r.pk) for r in best[:2]] == counted and best.count() == 2  # not counted
+
+    asked = []
+    search = type(search_index).search
+    monkeypatch.setattr(
+        type(search_index),
+        "search",
+        lambda self, *args, **kwargs: asked.append(kwargs) or search(self, *args, **kwargs),
+    )
+    assert len(candidate_articles(quotation, narrowed)) > 1
+    assert asked and all(kwargs.get("counted") is False for kwargs in asked)

@@ -29,6 +29,7 @@ from archive.search.whoosh_analysis import (
 )
 from archive.search.whoosh_phrase import RarestFirstPhrase, all_paired, phrase_parts
 
+pytestmark = pytest.mark.whoosh
 SEED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 WINDOW, STEP = 40, 4
 PAIRS = pairs_field("text")

@@ -913,6 +913,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         models=None,
         limit_to_registered_models=None,
         result_class=None,
+        counted=True,
         **kwargs,
     ):
         query_string = force_str(query_string)
@@ -952,7 +953,8 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             collector = FilterCollector(collector, allow=filter_query)
         with contextlib.suppress(TimeLimit):  # answer with what was found in time
             searcher.search_with_collector(parsed, collector)
-        raw_page = ResultsPage(collector.results(), page_num, page_length)
+        page = ResultsPage if counted else ScoredPage  # counted: every match, scored or not
+        raw_page = page(collector.results(), page_num, page_length)
         trimmed = {"notes": _expansion_notes(parsed), "incomplete": deadline.passed}
         if raw_page.total == 0 or raw_page.pagenum < page_num:  # nothing, or past the end
             suggestion = None
@@ -1114,9 +1116,17 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
 
     incomplete = False
     notes = ()
+    counted = True  # False: the best hits alone, their total not counted (near.best_only)
+
+    def _clone(self, klass=None, using=None):
+        clone = super()._clone(klass, using)
+        clone.counted = self.counted
+        return clone
 
     def run(self, spelling_query=None, **kwargs):
         search_kwargs = {**self.build_params(spelling_query=spelling_query), **kwargs}
+        if not self.counted:
+            search_kwargs["counted"] = False
         results = self.backend.search(self.build_query(), **search_kwargs)
         self._results = results.get("results", [])
         self._hit_count = results.get("hits", 0)
