@@ -15,6 +15,7 @@ import pytest
 from django.conf import settings
 
 from archive.search.engines import WHOOSH_ENGINE, haystack_connection
+from archive.search.text import tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "fixtures" / "seeds"
@@ -121,6 +122,13 @@ def editor(client, db):
 @pytest.fixture
 def seed_dir():
     return SEED_DIR
+
+
+@pytest.fixture(scope="session")
+def seed_words() -> list[str]:
+    """The seed articles' words, folded, in order (for indexes of windows of them)."""
+    text = " ".join(path.read_text() for path in sorted(SEED_DIR.glob("*.txt")))
+    return [token.word for token in tokens(text)]
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from whoosh.matching.mcore import Matcher
 from whoosh.searching import TimeLimit
 
 from archive.search import whoosh_postings
-from archive.search.text import tokens
 from archive.search.whoosh_analysis import archive_analyzer
 from archive.search.whoosh_backend import Deadline, affordable
 from archive.search.whoosh_phrase import RarestFirstPhrase
@@ -33,36 +32,47 @@ SEED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 WINDOW, STEP = 40, 4
 
 
-@pytest.fixture(scope="module")
-def seed_words():
-    text = " ".join(path.read_text() for path in sorted(SEED_DIR.glob("*.txt")))
-    return [token.word for token in tokens(text)]
+def seed_windows(seed_words) -> list[str]:
+    """The seeds' words cut into overlapping windows of WINDOW words; every fifth window has
+    its words without their order."""
+    rng = random.Random(17)
+    windows = []
+    for number, start in enumerate(range(0, len(seed_words) - WINDOW, STEP)):
+        words = list(seed_words[start : start + WINDOW])
+        if number % 5 == 0:
+            rng.shuffle(words)
+        windows.append(" ".join(words))
+    return windows
+
+
+def index_of_windows(name, schema, windows, segments, document=None):
+    """An index of `windows`, a document each (`document(number, text)`, by default its id
+    and text), in `segments` segments of about the same size; every seventh document of the
+    first then deleted."""
+    # A name of its own: Whoosh writes a segment through a folder named after the index in
+    # the system temp folder, which another test worker may be writing and removing too.
+    index = RamStorage().create_index(schema, indexname=f"{name}{os.getpid()}")
+    size = len(windows) // segments
+    for k in range(segments):
+        writer = index.writer()
+        for number in range(k * size, len(windows) if k == segments - 1 else (k + 1) * size):
+            text = windows[number]
+            writer.add_document(**(document or dict)(id=str(number), text=text))
+        writer.commit(merge=False)
+    writer = index.writer()
+    for number in range(0, size, 7):
+        writer.delete_by_term("id", str(number))
+    writer.commit(merge=False)
+    return index
 
 
 @pytest.fixture(scope="module")
 def searcher(seed_words):
-    rng = random.Random(17)
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         text=fields.TEXT(analyzer=archive_analyzer(), phrase=True),
     )
-    # A name of its own: Whoosh writes a segment through a folder named after the index in
-    # the system temp folder, which another test worker may be writing and removing too.
-    index = RamStorage().create_index(schema, indexname=f"test{os.getpid()}")
-    windows = [seed_words[i : i + WINDOW] for i in range(0, len(seed_words) - WINDOW, STEP)]
-    half = len(windows) // 2
-    for first, last in ((0, half), (half, len(windows))):  # two segments
-        writer = index.writer()
-        for number in range(first, last):
-            words = list(windows[number])
-            if number % 5 == 0:  # the words without their order
-                rng.shuffle(words)
-            writer.add_document(id=str(number), text=" ".join(words))
-        writer.commit(merge=False)
-    writer = index.writer()
-    for number in range(0, half, 7):
-        writer.delete_by_term("id", str(number))
-    writer.commit(merge=False)
+    index = index_of_windows("test", schema, seed_windows(seed_words), segments=2)
     with index.searcher() as searcher:
         assert len(searcher.reader().leaf_readers()) == 2
         assert searcher.doc_frequency("text", "the") > 3 * 128  # several blocks

@@ -10,15 +10,15 @@ overlapping windows of words, some shuffled, over segments with deletions.
 import io
 import os
 import random
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from test_phrase_matching import as_phrase, index_of_windows, seed_windows
+from test_phrase_matching import phrases as some_phrases
 from whoosh import fields, query
 from whoosh.filedb.filestore import RamStorage
 
 from archive.models import Article
-from archive.search.text import tokens
 from archive.search.whoosh_analysis import (
     COMMON_TERMS,
     PAIRED,
@@ -30,46 +30,27 @@ from archive.search.whoosh_analysis import (
 from archive.search.whoosh_phrase import RarestFirstPhrase, all_paired, phrase_parts
 
 pytestmark = pytest.mark.whoosh
-SEED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
-WINDOW, STEP = 40, 4
 PAIRS = pairs_field("text")
-
-
-@pytest.fixture(scope="module")
-def seed_words():
-    text = " ".join(path.read_text() for path in sorted(SEED_DIR.glob("*.txt")))
-    return [token.word for token in tokens(text)]
 
 
 @pytest.fixture(scope="module")
 def searcher(seed_words):
     """Three segments: two written with pairs (one with deletions), and one whose every
     fifth document was written without them."""
-    rng = random.Random(17)
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         text=fields.TEXT(analyzer=archive_analyzer(), phrase=True),
     )
     schema.add(PAIRS, WordPairs())
-    index = RamStorage().create_index(schema, indexname=f"pairs{os.getpid()}")
-    windows = [seed_words[i : i + WINDOW] for i in range(0, len(seed_words) - WINDOW, STEP)]
+    windows = seed_windows(seed_words)
     third = len(windows) // 3
-    for first, last in ((0, third), (third, 2 * third), (2 * third, len(windows))):
-        writer = index.writer()
-        for number in range(first, last):
-            words = list(windows[number])
-            if number % 5 == 1:  # the words without their order
-                rng.shuffle(words)
-            text = " ".join(words)
-            document = {"id": str(number), "text": text, PAIRS: text}
-            if first == 2 * third and number % 5 == 0:
-                del document[PAIRS]  # as written before the pairs were
-            writer.add_document(**document)
-        writer.commit(merge=False)
-    writer = index.writer()
-    for number in range(0, third, 7):
-        writer.delete_by_term("id", str(number))
-    writer.commit(merge=False)
+
+    def document(id, text):
+        if int(id) >= 2 * third and int(id) % 5 == 2:
+            return {"id": id, "text": text}  # as written before the pairs were
+        return {"id": id, "text": text, PAIRS: text}
+
+    index = index_of_windows("pairs", schema, windows, segments=3, document=document)
     with index.searcher() as searcher:
         readers = [reader for reader, _ in searcher.reader().leaf_readers()]
         assert [all_paired(reader, PAIRS) for reader in readers] == [True, True, False]
@@ -77,26 +58,9 @@ def searcher(seed_words):
 
 
 def phrases(words, count=80, seed=5):
-    """Phrases of 2–6 words in a row from the seeds, some with a word changed or repeated,
-    and phrases of common words alone."""
-    rng = random.Random(seed)
-    found = []
-    for n in range(count):
-        length = rng.randint(2, 6)
-        start = rng.randrange(len(words) - length)
-        phrase = words[start : start + length]
-        if n % 6 == 0:
-            phrase[rng.randrange(length)] = rng.choice(words)  # probably no longer in a row
-        if n % 10 == 0:
-            phrase = [phrase[0], *phrase]  # "the the said"
-        found.append(phrase)
-    found += [["of", "the"], ["the", "of"], ["in", "the", "of"], ["said", "that", "the"]]
-    found += [["the", "the"], ["of", "the", "of", "the"], ["it", "is", "a"]]
-    return found
-
-
-def as_phrase(words) -> query.Phrase:
-    return query.Phrase("text", [token.text for token in archive_analyzer()(" ".join(words))])
+    """test_phrase_matching's phrases, and more of common words alone."""
+    extra = [["the", "the"], ["of", "the", "of", "the"], ["it", "is", "a"]]
+    return some_phrases(words, count=count, seed=seed) + extra
 
 
 def documents(searcher, q):
@@ -141,13 +105,11 @@ def test_a_phrase_is_matched_by_its_pairs_and_the_words_in_none():
 def test_a_phrase_finds_the_documents_whooshs_own_finds_in_paired_and_unpaired_segments(
     searcher, seed_words
 ):
-    found_some = 0
-    for words in phrases(seed_words):
-        whooshs = as_phrase(words)
-        ours = RarestFirstPhrase.of(whooshs)
-        assert documents(searcher, ours) == documents(searcher, whooshs), words
-        found_some += bool(documents(searcher, whooshs))
-    assert found_some > 50
+    found = {tuple(words): documents(searcher, as_phrase(words)) for words in phrases(seed_words)}
+    assert {
+        words: documents(searcher, RarestFirstPhrase.of(as_phrase(words))) for words in found
+    } == found
+    assert sum(1 for documents_found in found.values() if documents_found) > 50
 
 
 def test_a_phrase_among_other_clauses_finds_the_documents_whooshs_own_finds(searcher, seed_words):
