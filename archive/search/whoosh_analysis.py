@@ -137,14 +137,19 @@ def pair(first: str, second: str) -> str:
     return f"{first} {second}"
 
 
+def pair_starts(terms: list[str]) -> list[int]:
+    """The positions k at which terms k and k + 1 make a pair: one of them is common."""
+    return [
+        k for k in range(len(terms) - 1) if terms[k] in COMMON_TERMS or terms[k + 1] in COMMON_TERMS
+    ]
+
+
 def word_pairs(terms: list[str]) -> dict[str, list[int]]:
     """Each pair of neighbouring terms of which one is common, with the positions of its
     first term."""
     found = defaultdict(list)
-    for position in range(len(terms) - 1):
-        first, second = terms[position], terms[position + 1]
-        if first in COMMON_TERMS or second in COMMON_TERMS:
-            found[pair(first, second)].append(position)
+    for position in pair_starts(terms):
+        found[pair(terms[position], terms[position + 1])].append(position)
     return found
 
 

@@ -30,6 +30,7 @@ the pairs' and lone words' scores (a pair's weighed against the other pairs
 of the documents), so the order among a phrase's hits is not Whoosh's. A
 segment with any document indexed without its pairs (written by older code,
 or merged from such a segment) is matched word by word, as above.
+
 The time limit of the search (archive.search.whoosh_backend.Deadline) is
 checked at each document that does not have the phrase, so a phrase of
 common words found in few places still stops in time.
@@ -48,7 +49,7 @@ from whoosh.matching import NullMatcher, ReadTooFar, WrappingMatcher
 from whoosh.matching.mcore import Matcher
 from whoosh.query.spans import Span
 
-from archive.search.whoosh_analysis import COMMON_TERMS, PAIRED, pair, pairs_field
+from archive.search.whoosh_analysis import PAIRED, pair, pair_starts, pairs_field
 
 PAIRED_TERM = PAIRED.encode("utf-8")
 
@@ -121,11 +122,9 @@ def phrase_parts(fieldname: str, pairs: str, words: list[bytes]) -> list[tuple[i
     field: every pair of neighbouring words of which one is common, and the words in no such
     pair."""
     terms = [word.decode("utf-8") for word in words]
-    parts, covered = [], set()
-    for k in range(len(terms) - 1):
-        if terms[k] in COMMON_TERMS or terms[k + 1] in COMMON_TERMS:
-            parts.append((k, pairs, pair(terms[k], terms[k + 1]).encode("utf-8")))
-            covered.update((k, k + 1))
+    starts = pair_starts(terms)
+    parts = [(k, pairs, pair(terms[k], terms[k + 1]).encode("utf-8")) for k in starts]
+    covered = {*starts, *(k + 1 for k in starts)}
     parts += [(k, fieldname, words[k]) for k in range(len(words)) if k not in covered]
     return sorted(parts, key=lambda part: part[0])
 
