@@ -179,6 +179,32 @@ def _segment_sizes(index) -> list[int]:
     return sorted(segment.doc_count_all() for segment in index._segments())
 
 
+def test_large_batches_merge_segments_of_articles_apart_from_segments_of_quotes(tmp_path):
+    """A rebuild writes its articles' segments, then its quotes'; merged by size alone, ten of
+    them could mix the two, and a search of quotes would read articles' postings too."""
+    from haystack.constants import DJANGO_CT
+    from whoosh import fields, index
+    from whoosh.writing import NO_MERGE
+
+    from archive.search.whoosh_backend import MERGE_TIER, merge_tiers
+
+    schema = fields.Schema(id=fields.ID(stored=True, unique=True), **{DJANGO_CT: fields.ID()})
+    ix = index.create_in(tmp_path, schema)
+    numbers = iter(range(100_000))
+    for _ in range(MERGE_TIER):
+        for kind in ("archive.article", "archive.quote"):  # twenty of a size, interleaved
+            writer = ix.writer()
+            for _ in range(20):
+                writer.add_document(id=str(next(numbers)), **{DJANGO_CT: kind})
+            writer.commit(mergetype=NO_MERGE)
+
+    ix.writer().commit(mergetype=merge_tiers)  # a commit of a rebuild's writer processes
+    with ix.reader() as reader:
+        kinds = [sorted(leaf.lexicon(DJANGO_CT)) for leaf, _ in reader.leaf_readers()]
+    assert sorted(map(len, kinds)) == [1] * (MERGE_TIER + 1)  # each segment of one model
+    assert _segment_sizes(ix) == [20] * MERGE_TIER + [20 * MERGE_TIER]
+
+
 def test_large_batches_merge_segments_of_a_size_once_ten_have_piled_up(tmp_path):
     """A rebuild writes a segment or two per batch; `merge_tiers` merges ten of about the same
     size into one, and leaves segments of other sizes alone: each document is merged about
