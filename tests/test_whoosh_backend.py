@@ -186,7 +186,7 @@ def test_large_batches_merge_segments_of_articles_apart_from_segments_of_quotes(
     from whoosh import fields, index
     from whoosh.writing import NO_MERGE
 
-    from archive.search.whoosh_backend import MERGE_TIER, merge_tiers
+    from archive.search.whoosh_backend import MERGE_TIER, _tier, merge_tiers
 
     schema = fields.Schema(id=fields.ID(stored=True, unique=True), **{DJANGO_CT: fields.ID()})
     ix = index.create_in(tmp_path, schema)
@@ -197,6 +197,10 @@ def test_large_batches_merge_segments_of_articles_apart_from_segments_of_quotes(
             for _ in range(20):
                 writer.add_document(id=str(next(numbers)), **{DJANGO_CT: kind})
             writer.commit(mergetype=NO_MERGE)
+
+    # A rebuild's segments of about REBUILD_BATCH / 2 documents are of one size, whether a
+    # few more or a few fewer.
+    assert _tier(9_600) == _tier(10_000) == _tier(10_400) != _tier(1_000)
 
     ix.writer().commit(mergetype=merge_tiers)  # a commit of a rebuild's writer processes
     with ix.reader() as reader:

@@ -213,8 +213,11 @@ def _kinds(writer, segment) -> tuple[str, ...]:
 
 
 def _tier(documents: int) -> int:
-    """1–9 documents: tier 0; 10–99: tier 1; and so on."""
-    return len(str(max(documents, 1))) - 1
+    """The power of ten nearest to the number of documents (on a log scale): 4–31
+    documents are tier 1, 32–316 tier 2, and so on. A rebuild's segments hold about
+    REBUILD_BATCH / 2 = 10,000 documents each, some a few hundred fewer: counted by digits,
+    9,600 and 10,000 were two tiers, and the ten segments of articles were never merged."""
+    return round(math.log10(max(documents, 1)))
 
 
 def latest_toc(ix) -> TOC:
