@@ -200,9 +200,8 @@ def merge_tiers(writer, segments):
 def _kinds(writer, segment) -> tuple[str, ...]:
     """The models whose documents a segment holds (haystack's `django_ct`). Segments are
     merged with segments of the same models: a search of quotes in a segment that also
-    holds articles reads the articles' postings of its words too (at 100,000 articles,
-    `/quotes/?q=said` took 95 ms with the rebuild's segments of articles and of quotes
-    apart, 118–129 ms with two of them merged together by size alone)."""
+    holds articles reads the articles' postings of its words too (docs/performance.md,
+    "A rebuild's merges")."""
     reader = SegmentReader(writer.storage, writer.schema, segment)
     try:
         if DJANGO_CT not in reader.schema:
