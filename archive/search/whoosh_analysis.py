@@ -2,6 +2,7 @@
 and the text field that applies it."""
 
 from collections import defaultdict
+from functools import lru_cache
 
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.fields import TEXT
@@ -74,6 +75,14 @@ def archive_analyzer():
     return ArchiveTokenizer() | ArchiveStemFilter()
 
 
+@lru_cache(maxsize=2)
+def index_terms(text: str) -> tuple[str, ...]:
+    """The terms of `text` in order, as the index holds them. Kept for the last texts: Whoosh
+    writes a document's text field and its word pairs (WordPairs) one after the other, from
+    the same text."""
+    return tuple(analyse(written)[0] for written in words_as_written(text))
+
+
 class ArchiveText(TEXT):
     """Whoosh's TEXT field with the archive's analyzer, its words found in one pass.
 
@@ -93,8 +102,8 @@ class ArchiveText(TEXT):
             yield from super().index(value, **kwargs)
             return
         positions = defaultdict(list)
-        for position, written in enumerate(words_as_written(value)):
-            positions[analyse(written)[0]].append(position)
+        for position, term in enumerate(index_terms(value)):
+            positions[term].append(position)
         boost, encode = self.format.field_boost, self.format.encode
         for term, found in positions.items():
             yield term.encode("utf-8"), len(found), float(len(found)) * boost, encode(found)
@@ -137,14 +146,14 @@ def pair(first: str, second: str) -> str:
     return f"{first} {second}"
 
 
-def pair_starts(terms: list[str]) -> list[int]:
+def pair_starts(terms) -> list[int]:
     """The positions k at which terms k and k + 1 make a pair: one of them is common."""
     return [
         k for k in range(len(terms) - 1) if terms[k] in COMMON_TERMS or terms[k + 1] in COMMON_TERMS
     ]
 
 
-def word_pairs(terms: list[str]) -> dict[str, list[int]]:
+def word_pairs(terms) -> dict[str, list[int]]:
     """Each pair of neighbouring terms of which one is common, with the positions of its
     first term."""
     found = defaultdict(list)
@@ -166,6 +175,5 @@ class WordPairs(TEXT):
     def index(self, value, **kwargs):
         encode = self.format.encode
         yield PAIRED.encode("utf-8"), 0, 1.0, encode([0])
-        terms = [analyse(written)[0] for written in words_as_written(value)]
-        for term, found in word_pairs(terms).items():
+        for term, found in word_pairs(index_terms(value)).items():
             yield term.encode("utf-8"), len(found), float(len(found)), encode(found)
