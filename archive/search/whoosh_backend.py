@@ -1142,9 +1142,11 @@ class ArchiveWhooshSearchQuery(WhooshSearchQuery):
         return clone
 
     def run(self, spelling_query=None, **kwargs):
-        search_kwargs = {**self.build_params(spelling_query=spelling_query), **kwargs}
-        if not self.counted:
-            search_kwargs["counted"] = False
+        search_kwargs = {
+            **self.build_params(spelling_query=spelling_query),
+            "counted": self.counted,
+            **kwargs,
+        }
         results = self.backend.search(self.build_query(), **search_kwargs)
         self._results = results.get("results", [])
         self._hit_count = results.get("hits", 0)
