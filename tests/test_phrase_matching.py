@@ -19,7 +19,7 @@ import pytest
 from whoosh import fields, query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import RamStorage
-from whoosh.matching import IntersectionMatcher, NullMatcher
+from whoosh.matching import FilterMatcher, IntersectionMatcher, ListMatcher, NullMatcher
 from whoosh.matching.mcore import Matcher
 from whoosh.searching import TimeLimit
 
@@ -235,3 +235,107 @@ def test_an_and_of_a_rare_word_reads_only_the_common_words_blocks_it_needs(searc
     assert sum(map(len, found)) > 0
     blocks = sum(1 for term in read if term == ("text", b"the"))
     assert blocks < common / 128 / 2, (rare, blocks, common)
+
+
+@pytest.fixture(scope="module")
+def searcher_of_kinds(seed_words):
+    """Three segments of windows with a kind each: the first all "a" (with deletions), the
+    second "a" then "b" (as a merge of two single-kind segments leaves them), the third
+    "b" every fifth document, else "a"."""
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        kind=fields.ID(),
+        text=fields.TEXT(analyzer=archive_analyzer(), phrase=True),
+    )
+    windows = seed_windows(seed_words)
+    size = len(windows) // 3
+
+    def document(id, text):
+        number = int(id)
+        if number < size:
+            kind = "a"
+        elif number < 2 * size:
+            kind = "a" if number < size + size // 2 else "b"
+        else:
+            kind = "b" if number % 5 == 0 else "a"
+        return dict(id=id, kind=kind, text=text)
+
+    index = index_of_windows("kinds", schema, windows, segments=3, document=document)
+    with index.searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 3
+        assert searcher.reader().leaf_readers()[0][0].has_deletions()
+        yield searcher
+
+
+def word_and_kind(searcher, word, kind):
+    """Per segment, the AND of a word's and a kind's posting lists (an empty one for a term
+    the segment does not have)."""
+    for reader, _ in searcher.reader().leaf_readers():
+        yield IntersectionMatcher(
+            *(
+                reader.postings(field, text) if (field, text) in reader else NullMatcher()
+                for field, text in (("text", word), ("kind", kind))
+            )
+        )
+
+
+@pytest.mark.parametrize("kind", ["a", "b"])
+@pytest.mark.parametrize("word", ["the", "of", "china", "said", "camp"])
+def test_an_and_with_a_run_of_documents_finds_what_whooshs_sets_find(searcher_of_kinds, word, kind):
+    """A kind's documents are every document of the first segment, a run of the second and
+    neither in the third: the AND's documents are Whoosh's in each."""
+    for ours, whooshs in zip(
+        word_and_kind(searcher_of_kinds, word, kind),
+        word_and_kind(searcher_of_kinds, word, kind),
+        strict=True,
+    ):
+        expected = sorted(set(Matcher.all_ids(whooshs.a)) & set(Matcher.all_ids(whooshs.b)))
+        assert list(ours.all_ids()) == expected
+    search = query.And([query.Term("text", word), query.Term("kind", kind)])
+    found = searcher_of_kinds.search(search, limit=None)
+    assert found.scored_length() == len(
+        set(searcher_of_kinds.search(query.Term("text", word), limit=None).docs())
+        & set(searcher_of_kinds.search(query.Term("kind", kind), limit=None).docs())
+    )
+
+
+def test_an_and_with_a_run_of_documents_does_not_read_the_runs_postings(
+    searcher_of_kinds, monkeypatch
+):
+    """Counting the documents of a model that has a word, where the model's documents are a
+    run of a segment's, reads the word's postings only; where they are not a run (the third
+    segment), both. (The kind's list in the first and third segment has two blocks.)"""
+    read = []
+    original = W3LeafMatcher._read_data
+    monkeypatch.setattr(
+        W3LeafMatcher, "_read_data", lambda self: read.append(self._term) or original(self)
+    )
+    for segment, matcher in enumerate(word_and_kind(searcher_of_kinds, "the", "a")):
+        del read[:]  # a list's first block is read as its matcher is made
+        assert list(matcher.all_ids())
+        kind_blocks = read.count(("kind", b"a"))
+        assert (kind_blocks == 0) == (segment < 2), (segment, read)
+
+
+def test_an_and_with_a_run_leaves_out_what_the_run_leaves_out(searcher_of_kinds):
+    """Documents the run's side leaves out (a segment's deletions) are not found through the
+    other side, even when it has them."""
+    reader = searcher_of_kinds.reader().leaf_readers()[1][0]
+    run = FilterMatcher(reader.postings("kind", "a"), frozenset({3, 50}), exclude=True)
+    size = reader.doc_frequency("kind", "a")  # the run: its first `size` documents
+    found = IntersectionMatcher(run, ListMatcher(list(range(size + 50)))).all_ids()
+    assert list(found) == [docnum for docnum in range(size) if docnum not in (3, 50)]
+
+
+def test_an_and_with_a_run_finds_nothing_before_the_run_or_the_ands_place(searcher_of_kinds):
+    """A list kept in its term's entry gives its documents from its first wherever it is;
+    the AND's are the run's and from its current document on."""
+    reader = searcher_of_kinds.reader().leaf_readers()[1][0]
+    run = reader.postings("kind", "b")  # the segment's second half
+    first, last = run.run_of_documents
+    assert first > 0
+    both = IntersectionMatcher(run, ListMatcher(list(range(0, last + 10, 2))))
+    assert list(both.all_ids()) == [d for d in range(0, last + 1, 2) if d >= first]
+    both = IntersectionMatcher(reader.postings("kind", "b"), ListMatcher(list(range(last + 10))))
+    both.skip_to(first + 5)
+    assert list(both.all_ids()) == list(range(first + 5, last + 1))

@@ -23,6 +23,11 @@ And one of how it reads the documents of an AND:
   matcher finds its next match) when one side's postings are under a tenth
   of the other's; Whoosh's sets stay for sides of similar sizes, where they
   are quicker.
+  And when one side is a run of consecutive documents (a model's filter in
+  a segment of that model alone: every document of it), the AND is the
+  other side's documents within the run, read without that side's postings:
+  counting the quotations that say "said" read the 2,437 blocks of the
+  quotation model's filter beside the word's own.
 - `skip_to` past the current block read the header of every block in
   between, one after another: a list longer than DIRECTORY_FROM_BYTES gets a
   directory of its blocks (where each starts, its last document), read once
@@ -42,13 +47,13 @@ import weakref
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable
-from itertools import accumulate, chain
+from itertools import accumulate, chain, dropwhile, takewhile
 from typing import TypeVar
 
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
 from whoosh.matching import IntersectionMatcher, ListMatcher, NullMatcherClass, ReadTooFar
 from whoosh.matching.mcore import Matcher
-from whoosh.matching.wrappers import WrappingMatcher
+from whoosh.matching.wrappers import FilterMatcher, WrappingMatcher
 from whoosh.system import _INT_SIZE
 
 LEAPFROG_RATIO = 10  # one side's postings this many times fewer: leapfrog
@@ -176,15 +181,43 @@ def read_block_ids(self):
 
 
 def intersection_ids(self):
-    """IntersectionMatcher.all_ids: leapfrogging when one side is far rarer than the other
-    (or empty), else Whoosh's intersection of the two sides' sets. The matcher is used up
-    after, as Whoosh's own leaves it."""
+    """IntersectionMatcher.all_ids: when one side is a run of consecutive documents, the
+    other side's documents up to the run's end; else leapfrogging when one side is far
+    rarer than the other (or empty), else Whoosh's intersection of the two sides' sets. The
+    matcher is used up after, as Whoosh's own leaves it, but for a run's: its other side
+    stops at the first document past the run. Documents are from the AND's current one on."""
     if not self.is_active():
         return iter(())
+    for run_side, other in ((self.b, self.a), (self.a, self.b)):
+        run = run_to(run_side)
+        if run is not None:
+            return _ids_from_to(other, self.id(), *run)
     sizes = postings_size(self.a), postings_size(self.b)
     if None not in sizes and min(sizes) * LEAPFROG_RATIO <= max(sizes):
         return Matcher.all_ids(self)  # next() after next(), each finding the next match
     return iter(sorted(set(self.a.all_ids()) & set(self.b.all_ids())))
+
+
+def _ids_from_to(matcher, first: int, last: int, left_out: frozenset):
+    """The matcher's documents from `first` to `last`, but those `left_out` (a ListMatcher's
+    `all_ids` begins at its first document wherever it is, a leaf's where it is)."""
+    ids = dropwhile(lambda docnum: docnum < first, matcher.all_ids())
+    ids = takewhile(lambda docnum: docnum <= last, ids)
+    return (docnum for docnum in ids if docnum not in left_out) if left_out else ids
+
+
+def run_to(matcher) -> tuple[int, frozenset] | None:
+    """(last, left out) when a matcher's documents are every document from its first to
+    `last` but those `left out` (a segment's deleted documents); else None.
+
+    A model's filter term is one: every document of a segment holding one model, or a run
+    of them in a segment merged from segments of different models (a merge appends each
+    segment's documents after the last's)."""
+    left_out = frozenset()
+    if type(matcher) is FilterMatcher and matcher._exclude:  # the segment's deletions
+        left_out, matcher = matcher._ids, matcher.child
+    run = getattr(matcher, "run_of_documents", None)
+    return None if run is None else (run[1], left_out)
 
 
 def postings_size(matcher) -> int | None:
@@ -223,8 +256,20 @@ class InlinedPostings(ListMatcher):
 def postings_reader(codec, dbfile, terminfo, format_, term=None, scorer=None):
     """W3Codec.postings_reader, with an inlined list read by `InlinedPostings`."""
     if terminfo.is_inlined():
-        return InlinedPostings(terminfo, format_, term=term, scorer=scorer)
-    return WHOOSH_POSTINGS_READER(codec, dbfile, terminfo, format_, term=term, scorer=scorer)
+        matcher = InlinedPostings(terminfo, format_, term=term, scorer=scorer)
+    else:
+        matcher = WHOOSH_POSTINGS_READER(codec, dbfile, terminfo, format_, term=term, scorer=scorer)
+    matcher.run_of_documents = run_of_documents(terminfo)
+    return matcher
+
+
+def run_of_documents(terminfo) -> tuple[int, int] | None:
+    """(first, last) when a term's postings are every document from its first to its last,
+    as its statistics tell (a posting a document, in order); else None."""
+    first, last = terminfo.min_id(), terminfo.max_id()
+    if first is None or terminfo.doc_frequency() != last - first + 1:
+        return None
+    return first, last
 
 
 def read_postings_faster():
