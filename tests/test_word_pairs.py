@@ -27,7 +27,12 @@ from archive.search.whoosh_analysis import (
     pairs_field,
     word_pairs,
 )
-from archive.search.whoosh_phrase import RarestFirstPhrase, all_paired, phrase_parts
+from archive.search.whoosh_phrase import (
+    RarestFirstPhrase,
+    all_paired,
+    pairs_report,
+    phrase_parts,
+)
 
 pytestmark = pytest.mark.whoosh
 PAIRS = pairs_field("text")
@@ -179,6 +184,18 @@ def test_a_document_with_the_phrase_more_often_ranks_higher(seed_words):
         assert [hit["id"] for hit in hits] == ["1", "2", "0"]
 
 
+def test_the_pairs_report_counts_the_segments_and_documents_without_pairs(searcher):
+    third = searcher.reader().leaf_readers()[2][0]
+    report = pairs_report(searcher.reader(), PAIRS)
+    assert (report.segments, report.unpaired_segments) == (3, 1)
+    assert report.unpaired_documents == third.doc_count() > 0
+    assert str(report).startswith(
+        f"Word pairs: 1 of 3 segment(s) of the index, {third.doc_count():,} document(s), "
+        "were written without them"
+    )
+    assert "rebuild_index" in str(report)
+
+
 @pytest.mark.django_db(transaction=True)  # the index is written when the import commits
 def test_the_archive_indexes_every_document_with_its_pairs(search_index, seed_dir, client):
     call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
@@ -189,6 +206,9 @@ def test_the_archive_indexes_every_document_with_its_pairs(search_index, seed_di
         assert readers and all(all_paired(reader, PAIRS) for reader in readers)
         assert searcher.doc_frequency(PAIRS, PAIRED) == searcher.doc_count() > 5  # and quotes
         assert searcher.doc_frequency(PAIRS, "in the") > 0
+    out = io.StringIO()
+    call_command("verify", "--index", stdout=out)
+    assert "Word pairs: in all " in out.getvalue()
     # The phrase is found through its pairs, in the article and its quotes alike.
     found = client.get("/api/search", {"q": "“their relatives in the region”"}).json()
     assert [hit["title"] for hit in found["results"]] == [article.title]

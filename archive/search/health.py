@@ -95,6 +95,13 @@ def servers_report(using: str = "default") -> ServersReport | None:
     return report() if callable(report) else None
 
 
+def pairs_report(using: str = "default"):
+    """Which parts of the index lack the word pairs phrases are matched by; None if the
+    engine has none (Solr and Elasticsearch match phrases their own way)."""
+    report = getattr(connections[using].get_backend(), "pairs_report", None)
+    return report() if callable(report) else None
+
+
 def index_completeness_notice(using: str = "default") -> IndexNotice | None:
     """INDEX_INCOMPLETE when more published articles are missing from the index than are queued.
 

@@ -90,7 +90,7 @@ from archive.search.cost import MAX_PREFIX_EXPANSION, prefix_expansion_note
 from archive.search.servers import IndexCommit, ServersReport, servers_report, status_for
 from archive.search.text import fold
 from archive.search.whoosh_analysis import ArchiveText, WordPairs, pairs_field
-from archive.search.whoosh_phrase import RarestFirstPhrase
+from archive.search.whoosh_phrase import PairsReport, RarestFirstPhrase, pairs_report
 from archive.search.whoosh_postings import KeptWith, read_postings_faster
 from archive.search.whoosh_storage import MappedFileStorage
 from archive.search.whoosh_writing import write_segments_faster
@@ -895,6 +895,13 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             return None
         terms = [whoosh_query.Term(DJANGO_CT, name) for name in names]
         return terms[0] if len(terms) == 1 else whoosh_query.Or(terms)
+
+    def pairs_report(self) -> PairsReport:
+        """Which segments of the latest commit lack the word pairs (`verify --index`)."""
+        if not self.setup_complete:
+            self.setup()
+        with self.index.reader() as reader:
+            return pairs_report(reader, pairs_field(self.content_field_name))
 
     def servers_report(self) -> ServersReport:
         """What each running process searches, against the latest commit (`verify --index`)."""

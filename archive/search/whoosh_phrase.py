@@ -40,6 +40,7 @@ most of the work: see archive.search.whoosh_postings for how that was made
 cheaper.
 """
 
+from dataclasses import dataclass
 from itertools import accumulate
 from pickle import loads
 
@@ -115,6 +116,39 @@ def all_paired(reader, pairs: str) -> bool:
     has documents without them: its phrases are matched word by word.
     """
     return reader.doc_frequency(pairs, PAIRED_TERM) == reader.doc_count_all()
+
+
+@dataclass(frozen=True)
+class PairsReport:
+    """How much of the index has its word pairs: the segments and documents without them
+    (written by code from before the pairs, or merged from such segments)."""
+
+    segments: int
+    unpaired_segments: int
+    unpaired_documents: int
+
+    def __str__(self):
+        if not self.unpaired_segments:
+            return (
+                f"Word pairs: in all {self.segments} segment(s) of the index "
+                "(phrases of common words are matched through them)."
+            )
+        return (
+            f"Word pairs: {self.unpaired_segments} of {self.segments} segment(s) of the index, "
+            f"{self.unpaired_documents:,} document(s), were written without them: phrases of "
+            "common words are matched there word by word, more slowly (rebuild_index writes "
+            "every document with them)."
+        )
+
+
+def pairs_report(reader, pairs: str) -> PairsReport:
+    """Which segments of the index read by `reader` lack word pairs in the field `pairs`."""
+    unpaired = [leaf for leaf, _ in reader.leaf_readers() if not all_paired(leaf, pairs)]
+    return PairsReport(
+        segments=len(reader.leaf_readers()),
+        unpaired_segments=len(unpaired),
+        unpaired_documents=sum(leaf.doc_count() for leaf in unpaired),
+    )
 
 
 def phrase_parts(fieldname: str, pairs: str, words: list[bytes]) -> list[tuple[int, str, bytes]]:

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from archive.integrity import INDEXED_MODELS, index_differences, verify_captures, verify_hashes
 from archive.models import Article
 from archive.related import lists_due
-from archive.search.health import servers_report
+from archive.search.health import pairs_report, servers_report
 
 
 class Command(BaseCommand):
@@ -25,7 +25,8 @@ class Command(BaseCommand):
             help=(
                 "Also compare the articles in the search index with the published ones, and "
                 "check which state of the index each running server process searches, and count "
-                "the articles whose related documents are not worked out for their current text."
+                "the articles whose related documents are not worked out for their current text, "
+                "and the index's segments written without word pairs (phrases slower there)."
             ),
         )
         parser.add_argument(
@@ -62,6 +63,10 @@ class Command(BaseCommand):
             if servers is not None:
                 (self.stderr if servers.stale else self.stdout).write(str(servers))
                 problems += len(servers.stale)
+            # Searches find the same documents either way: reported, not a problem.
+            pairs = pairs_report()
+            if pairs is not None:
+                self.stdout.write(str(pairs))
             # Derived and worked out again by themselves: reported, not a problem.
             due = len(lists_due(Article.objects.published()))
             self.stdout.write(
