@@ -25,6 +25,7 @@ WHOOSH_EXTENSION = {
     "archive.search.whoosh_analysis",
     "archive.search.whoosh_phrase",
     "archive.search.whoosh_postings",
+    "archive.search.whoosh_scoring",
     "archive.search.whoosh_storage",
     "archive.search.whoosh_writing",
 }

@@ -332,7 +332,7 @@ def test_an_and_with_a_run_finds_nothing_before_the_run_or_the_ands_place(search
     the AND's are the run's and from its current document on."""
     reader = searcher_of_kinds.reader().leaf_readers()[1][0]
     run = reader.postings("kind", "b")  # the segment's second half
-    first, last = run.run_of_documents
+    first, last = whoosh_postings.run_of_documents(run.terminfo)
     assert first > 0
     both = IntersectionMatcher(run, ListMatcher(list(range(0, last + 10, 2))))
     assert list(both.all_ids()) == [d for d in range(0, last + 1, 2) if d >= first]

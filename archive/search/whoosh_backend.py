@@ -92,6 +92,7 @@ from archive.search.text import fold
 from archive.search.whoosh_analysis import ArchiveText, WordPairs, pairs_field
 from archive.search.whoosh_phrase import PairsReport, RarestFirstPhrase, pairs_report
 from archive.search.whoosh_postings import KeptWith, read_postings_faster
+from archive.search.whoosh_scoring import scored_at_once
 from archive.search.whoosh_storage import MappedFileStorage
 from archive.search.whoosh_writing import write_segments_faster
 
@@ -963,23 +964,30 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         filters = [self.parser.parse(force_str(nq)) for nq in narrow_queries or ()]
         filter_query = whoosh_query.And(filters) if filters else None
         page_num, page_length = self.calculate_page(start_offset, end_offset)
-        collector = DeadlineCollector(
-            search_collector(
-                searcher,
-                groupedby,
-                tuple(sort_by or ()),
-                limit=page_num * page_length,
-                sortedby=sortedby,
-                reverse=reverse,
-            ),
-            deadline,
-        )
-        if filter_query is not None:
-            collector = FilterCollector(collector, allow=filter_query)
-        with contextlib.suppress(TimeLimit):  # answer with what was found in time
-            searcher.search_with_collector(parsed, collector)
+        results = None
+        if sortedby is None:  # by relevance
+            results = scored_at_once(
+                searcher, parsed, page_num * page_length, deadline, groupedby, filter_query
+            )
+        if results is None:  # a phrase, a wildcard, an order by date, …: Whoosh's collectors
+            collector = DeadlineCollector(
+                search_collector(
+                    searcher,
+                    groupedby,
+                    tuple(sort_by or ()),
+                    limit=page_num * page_length,
+                    sortedby=sortedby,
+                    reverse=reverse,
+                ),
+                deadline,
+            )
+            if filter_query is not None:
+                collector = FilterCollector(collector, allow=filter_query)
+            with contextlib.suppress(TimeLimit):  # answer with what was found in time
+                searcher.search_with_collector(parsed, collector)
+            results = collector.results()
         page = ResultsPage if counted else ScoredPage  # counted: every match, scored or not
-        raw_page = page(collector.results(), page_num, page_length)
+        raw_page = page(results, page_num, page_length)
         trimmed = {"notes": _expansion_notes(parsed), "incomplete": deadline.passed}
         if raw_page.total == 0 or raw_page.pagenum < page_num:  # nothing, or past the end
             suggestion = None

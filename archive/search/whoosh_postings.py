@@ -216,7 +216,8 @@ def run_to(matcher) -> tuple[int, frozenset] | None:
     left_out = frozenset()
     if type(matcher) is FilterMatcher and matcher._exclude:  # the segment's deletions
         left_out, matcher = matcher._ids, matcher.child
-    run = getattr(matcher, "run_of_documents", None)
+    terminfo = getattr(matcher, "terminfo", None)
+    run = None if terminfo is None else run_of_documents(terminfo)
     return None if run is None else (run[1], left_out)
 
 
@@ -254,12 +255,13 @@ class InlinedPostings(ListMatcher):
 
 
 def postings_reader(codec, dbfile, terminfo, format_, term=None, scorer=None):
-    """W3Codec.postings_reader, with an inlined list read by `InlinedPostings`."""
+    """W3Codec.postings_reader, with an inlined list read by `InlinedPostings`, and the term's
+    statistics kept on the matcher."""
     if terminfo.is_inlined():
         matcher = InlinedPostings(terminfo, format_, term=term, scorer=scorer)
     else:
         matcher = WHOOSH_POSTINGS_READER(codec, dbfile, terminfo, format_, term=term, scorer=scorer)
-    matcher.run_of_documents = run_of_documents(terminfo)
+    matcher.terminfo = terminfo  # its statistics, for run_to and archive.search.whoosh_scoring
     return matcher
 
 

@@ -1,0 +1,173 @@
+"""A search of words scored a posting list at a time (archive.search.whoosh_scoring) answers
+what Whoosh's collectors answer: the same best documents with the same scores to the bit,
+the same number of matches and the same facet counts; and a query with a part it does not
+score that way (a phrase, a wildcard, a boost) is left to Whoosh's collectors.
+
+The index is made as in tests/test_phrase_matching.py: the seed articles cut into
+overlapping windows of words over three segments (deletions in the first), each window of a
+kind: all "a" in the first segment, "a" then "b" in the second, mixed in the third.
+"""
+
+import io
+import random
+
+import pytest
+from django.core.management import call_command
+from test_phrase_matching import index_of_windows, seed_windows
+from whoosh import fields, query
+from whoosh.collectors import FilterCollector
+from whoosh.scoring import BM25FScorer
+
+from archive.search import whoosh_backend
+from archive.search.whoosh_analysis import archive_analyzer
+from archive.search.whoosh_backend import (
+    Deadline,
+    DeadlineCollector,
+    SegmentValuesFacet,
+    search_collector,
+)
+from archive.search.whoosh_scoring import field_lengths, scored_at_once
+
+pytestmark = pytest.mark.whoosh
+
+
+@pytest.fixture(scope="module")
+def searcher(seed_words):
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        kind=fields.ID(),
+        tens=fields.ID(),
+        text=fields.TEXT(analyzer=archive_analyzer(), phrase=True),
+    )
+    windows = seed_windows(seed_words)
+    size = len(windows) // 3
+
+    def document(id, text):
+        number = int(id)
+        if number < size:
+            kind = "a"
+        elif number < 2 * size:
+            kind = "a" if number < size + size // 2 else "b"
+        else:
+            kind = "b" if number % 5 == 0 else "a"
+        return dict(id=id, kind=kind, tens=str(number // 10 % 4), text=text)
+
+    index = index_of_windows("atonce", schema, windows, segments=3, document=document)
+    with index.searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 3
+        yield searcher
+
+
+def whooshs(searcher, q, limit, groupedby=None, allow=None):
+    """What the backend's collectors answer (its path for what is not scored at once)."""
+    collector = DeadlineCollector(
+        search_collector(searcher, groupedby or {}, (), limit=limit, sortedby=None),
+        Deadline(60),
+    )
+    if allow is not None:
+        collector = FilterCollector(collector, allow=allow)
+    searcher.search_with_collector(q, collector)
+    return collector.results()
+
+
+def answer(results, limit, groupedby=None):
+    """The best `limit` (score, document number) of the results, their number, the facets'
+    counts. (With facets Whoosh's collector keeps every match, in the same order.)"""
+    return (
+        results.top_n[:limit],
+        len(results),
+        {name: results.groups(name) for name in groupedby or {}},
+    )
+
+
+def word(text):
+    return query.Term("text", text)
+
+
+KIND_A, KIND_B = query.Term("kind", "a"), query.Term("kind", "b")
+
+
+def queries(seed_words):
+    """Words common and rare, ANDs, ORs and exclusions, alone and with a kind's filter."""
+    rng = random.Random(11)
+    common = ["the", "of", "china", "said", "and", "in"]
+    rare = rng.sample(sorted(set(seed_words)), 12)
+    found = [word(w) for w in common + rare]
+    for _ in range(12):
+        a, b = rng.choice(common), rng.choice(common + rare)
+        found += [
+            query.And([word(a), word(b)]),
+            query.Or([word(a), word(b)]),
+            query.And([word(a), query.Not(word(b))]),
+        ]
+    found += [query.And([q, kind]) for q in found[:20] for kind in (KIND_A, KIND_B)]
+    found += [query.And([query.Or([word("the"), word("camp")]), KIND_B])]
+    return found
+
+
+@pytest.mark.parametrize("limit", [10, 100_000])
+def test_words_scored_at_once_answer_what_whooshs_collectors_answer(searcher, seed_words, limit):
+    facets = {"kind": SegmentValuesFacet("kind"), "tens": SegmentValuesFacet("tens")}
+    with_hits = 0
+    for q in queries(seed_words):
+        ours = scored_at_once(searcher, q, limit, Deadline(60), facets)
+        assert ours is not None, q
+        expected = answer(whooshs(searcher, q, limit, facets), limit, facets)
+        assert answer(ours, limit, facets) == expected, q
+        with_hits += expected[1] > 0
+    assert with_hits > 60
+
+
+def test_with_a_filter_only_its_documents_are_kept_as_whooshs_filter_keeps_them(
+    searcher, seed_words
+):
+    facets = {"tens": SegmentValuesFacet("tens")}
+    for q in queries(seed_words)[:30]:
+        for allow in (KIND_B, query.Term("tens", "2")):
+            ours = scored_at_once(searcher, q, 10, Deadline(60), facets, allow=allow)
+            expected = answer(whooshs(searcher, q, 10, facets, allow), 10, facets)
+            assert answer(ours, 10, facets) == expected, (q, allow)
+
+
+def test_phrases_wildcards_and_boosts_are_left_to_whooshs_collectors(searcher):
+    for q in [
+        query.Phrase("text", ["of", "the"]),
+        query.Prefix("text", "chin"),
+        query.And([word("the"), query.Prefix("text", "chin")]),
+        query.Term("text", "the", boost=2.0),
+        query.Every(),
+    ]:
+        assert scored_at_once(searcher, q, 10, Deadline(60)) is None, q
+
+
+def test_out_of_time_it_answers_with_the_segments_scored_in_time(searcher):
+    deadline = Deadline(0)
+    results = scored_at_once(searcher, word("the"), 10, deadline)
+    assert deadline.passed and len(results) == 0 and list(results) == []
+
+
+def test_a_field_length_is_the_one_whoosh_scores_with(searcher):
+    for reader, _ in searcher.reader().leaf_readers():
+        lengths = field_lengths(reader, "text")
+        assert len(lengths) == reader.doc_count_all()
+        assert list(lengths) == [
+            reader.doc_field_length(doc, "text", 1) for doc in range(reader.doc_count_all())
+        ]
+
+
+@pytest.mark.django_db(transaction=True)  # the index is written when the import commits
+def test_the_archives_search_of_words_scores_no_document_one_by_one(client, seed_dir, monkeypatch):
+    """The search page's words (with its facets and the articles' filter) are scored a list
+    at a time; through Whoosh's collectors they would be scored one by one."""
+    call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
+    scored = []
+    original = BM25FScorer.score
+    monkeypatch.setattr(
+        BM25FScorer, "score", lambda self, matcher: scored.append(1) or original(self, matcher)
+    )
+    page = client.get("/search/", {"q": "China camps"})
+    assert page.status_code == 200 and "Not only in Xinjiang" in page.content.decode()
+    assert scored == []
+    monkeypatch.setattr(whoosh_backend, "scored_at_once", lambda *args: None)
+    assert client.get("/search/", {"q": "China camps"}).content == page.content
+    assert scored
