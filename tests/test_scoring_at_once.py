@@ -13,7 +13,8 @@ import random
 
 import pytest
 from django.core.management import call_command
-from test_phrase_matching import index_of_windows, seed_windows
+from test_phrase_matching import as_phrase, index_of_windows, seed_windows
+from test_phrase_matching import phrases as some_phrases
 from whoosh import fields, query
 from whoosh.collectors import FilterCollector
 from whoosh.scoring import BM25FScorer
@@ -26,6 +27,7 @@ from archive.search.whoosh_backend import (
     SegmentValuesFacet,
     search_collector,
 )
+from archive.search.whoosh_phrase import RarestFirstPhrase
 from archive.search.whoosh_scoring import field_lengths, scored_at_once
 
 pytestmark = pytest.mark.whoosh
@@ -129,9 +131,26 @@ def test_with_a_filter_only_its_documents_are_kept_as_whooshs_filter_keeps_them(
             assert answer(ours, 10, facets) == expected, (q, allow)
 
 
-def test_phrases_wildcards_and_boosts_are_left_to_whooshs_collectors(searcher):
+def test_phrases_are_scored_as_whooshs_collectors_score_them(searcher, seed_words):
+    """The archive's phrases (RarestFirstPhrase), alone, with a kind's filter and beside a
+    word: the same documents, scores, counts and facets."""
+    facets = {"tens": SegmentValuesFacet("tens")}
+    with_hits = 0
+    for words in some_phrases(seed_words, count=40):
+        phrase = RarestFirstPhrase.of(as_phrase(words), Deadline(60))
+        for q in (phrase, query.And([phrase, KIND_B]), query.Or([phrase, word("camp")])):
+            ours = scored_at_once(searcher, q, 10, Deadline(60), facets)
+            assert ours is not None, q
+            expected = answer(whooshs(searcher, q, 10, facets), 10, facets)
+            assert answer(ours, 10, facets) == expected, q
+            with_hits += expected[1] > 0
+    assert with_hits > 50
+
+
+def test_wildcards_boosts_and_whooshs_own_phrases_are_left_to_whooshs_collectors(searcher):
     for q in [
         query.Phrase("text", ["of", "the"]),
+        RarestFirstPhrase("text", ["of", "the"], boost=2.0),
         query.Prefix("text", "chin"),
         query.And([word("the"), query.Prefix("text", "chin")]),
         query.Term("text", "the", boost=2.0),
@@ -158,7 +177,8 @@ def test_a_field_length_is_the_one_whoosh_scores_with(searcher):
 @pytest.mark.django_db(transaction=True)  # the index is written when the import commits
 def test_the_archives_search_of_words_scores_no_document_one_by_one(client, seed_dir, monkeypatch):
     """The search page's words (with its facets and the articles' filter) are scored a list
-    at a time; through Whoosh's collectors they would be scored one by one."""
+    at a time, and so is a phrase; through Whoosh's collectors they would be scored one by
+    one."""
     call_command("import_articles", str(seed_dir), "--quiet", stdout=io.StringIO())
     scored = []
     original = BM25FScorer.score
@@ -168,6 +188,9 @@ def test_the_archives_search_of_words_scores_no_document_one_by_one(client, seed
     page = client.get("/search/", {"q": "China camps"})
     assert page.status_code == 200 and "Not only in Xinjiang" in page.content.decode()
     assert scored == []
+    phrase = client.get("/search/", {"q": '"in the camps"'})
+    assert phrase.status_code == 200 and scored == []
     monkeypatch.setattr(whoosh_backend, "scored_at_once", lambda *args: None)
     assert client.get("/search/", {"q": "China camps"}).content == page.content
+    assert client.get("/search/", {"q": '"in the camps"'}).content == phrase.content
     assert scored

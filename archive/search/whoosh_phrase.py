@@ -280,13 +280,13 @@ class PhraseMatcher(Matcher):
         return [Span(start, start + last) for start in sorted(self._starts)]
 
     def weight(self):
-        return _tree_sum([m.weight for m in self._matchers])
+        return tree_sum([m.weight for m in self._matchers])
 
     def score(self):
-        return _tree_sum([m.score for m in self._matchers])
+        return tree_sum([m.score for m in self._matchers])
 
     def max_quality(self):
-        return _tree_sum([m.max_quality for m in self._matchers])
+        return tree_sum([m.max_quality for m in self._matchers])
 
 
 def positions_of(field_format):
@@ -312,10 +312,10 @@ def positions_of(field_format):
 _COUNT_SIZE = formats._INT_SIZE
 
 
-def _tree_sum(values) -> float:
+def tree_sum(values) -> float:
     """The sum of the values (functions called for them) as Whoosh's `make_binary_tree` of
     intersections adds them up: floating-point sums depend on the order."""
     if len(values) == 1:
         return values[0]()
     half = len(values) // 2
-    return _tree_sum(values[:half]) + _tree_sum(values[half:])
+    return tree_sum(values[:half]) + tree_sum(values[half:])

@@ -21,9 +21,13 @@ archive.search.whoosh_postings) adds its constant score without being read.
 The scores are Whoosh's to the bit, so the order is the same; the count is
 the number of documents scored, and the facets count those documents.
 
+A phrase (archive.search.whoosh_phrase) is found by its own matcher,
+document after document as before, and each document's score worked out
+beside it without the scorer's calls.
+
 It answers None, and the search goes through Whoosh's collectors as
-before, for a query with any part it does not know (phrases, wildcards, a
-boost): only words, ANDs, ORs and exclusions are scored at once, on the
+before, for a query with any part it does not know (wildcards, a boost):
+only words, phrases, ANDs, ORs and exclusions are scored at once, on the
 relevance order (a search sorted by date reads sort keys, not scores).
 """
 
@@ -39,6 +43,7 @@ from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.searching import Results, TimeLimit
 from whoosh.util.numeric import byte_to_length
 
+from archive.search.whoosh_phrase import PhraseMatcher, RarestFirstPhrase, tree_sum
 from archive.search.whoosh_postings import InlinedPostings, KeptWith, run_to
 
 _LENGTHS = KeptWith()  # segment reader -> {field name: each document's length}
@@ -90,7 +95,7 @@ def _words_only(query) -> bool:
         return all(map(_words_only, query.subqueries))
     if kind is whoosh_query.Not:
         return _words_only(query.query)
-    return False
+    return kind is RarestFirstPhrase and query.boost == 1.0
 
 
 def _scorable(matcher) -> bool:
@@ -107,6 +112,8 @@ def _scorable(matcher) -> bool:
         return _scorable(matcher.a)
     if kind is FilterMatcher:
         return matcher.boost == 1.0 and _scorable(matcher.child)
+    if kind is PhraseMatcher:
+        return all(map(_scorable, matcher.children()))
     if kind in (W3LeafMatcher, InlinedPostings):
         return type(_scorer(matcher)) in (BM25FScorer, WeightScorer)
     return False
@@ -152,6 +159,8 @@ def _scores(matcher, reader, deadline) -> dict[int, float]:
         if matcher._exclude:
             return {doc: score for doc, score in scores.items() if doc not in ids}
         return {doc: score for doc, score in scores.items() if doc in ids}
+    if kind is PhraseMatcher:
+        return _phrase_scores(matcher, reader)
     deadline.check()
     ids, weights = _postings(matcher)
     scorer = _scorer(matcher)
@@ -164,6 +173,35 @@ def _scores(matcher, reader, deadline) -> dict[int, float]:
         doc: idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[doc] / avgfl)))
         for doc, tf in zip(ids, weights, strict=True)
     }
+
+
+def _phrase_scores(phrase, reader) -> dict[int, float]:
+    """Each document a PhraseMatcher finds (it checks the deadline between documents), with
+    its score: the sum of its words' (or word pairs') scores, each worked out as BM25FScorer
+    works it out, added up as the matcher adds them (`tree_sum`)."""
+    scores = {}
+    parts = [_score_here(leaf, reader) for leaf in phrase.children()]
+    while phrase.is_active():
+        scores[phrase.id()] = tree_sum(parts)
+        phrase.next()
+    return scores
+
+
+def _score_here(matcher, reader):
+    """A function of no argument: a leaf's score at its current document, as its scorer's
+    `score(matcher)` gives it, without the scorer's calls for the field length."""
+    leaf = matcher.child if type(matcher) is FilterMatcher else matcher  # its deletions
+    scorer = _scorer(leaf)
+    if type(scorer) is WeightScorer:
+        return leaf.weight
+    lengths, weight, here = field_lengths(reader, leaf._term[0]), leaf.weight, leaf.id
+    idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+
+    def score():
+        tf = weight()  # whoosh.scoring.bm25, term for term
+        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[here()] / avgfl)))
+
+    return score
 
 
 def _without(scores: dict[int, float], inverse) -> dict[int, float]:
