@@ -75,6 +75,7 @@ def test_a_quotation_published_twice_says_which_came_first_only_where_the_dates_
     box = page.get_by_role("search", name="Search quotes").get_by_role("searchbox")
     box.fill("“took my father away”")
     box.press("Enter")
+    page.wait_for_url("**/quotes/?q=*")  # count() does not wait for the results page
     traces = page.locator(".hit .trace")
     assert traces.count() == 2
     for text in traces.all_inner_texts():
