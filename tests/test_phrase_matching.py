@@ -237,14 +237,14 @@ def test_an_and_of_a_rare_word_reads_only_the_common_words_blocks_it_needs(searc
     assert blocks < common / 128 / 2, (rare, blocks, common)
 
 
-@pytest.fixture(scope="module")
-def searcher_of_kinds(seed_words):
+def index_of_kinds(name, seed_words):
     """Three segments of windows with a kind each: the first all "a" (with deletions), the
     second "a" then "b" (as a merge of two single-kind segments leaves them), the third
-    "b" every fifth document, else "a"."""
+    "b" every fifth document, else "a"; and `tens`, one of four values by tens of windows."""
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         kind=fields.ID(),
+        tens=fields.ID(),
         text=fields.TEXT(analyzer=archive_analyzer(), phrase=True),
     )
     windows = seed_windows(seed_words)
@@ -258,10 +258,14 @@ def searcher_of_kinds(seed_words):
             kind = "a" if number < size + size // 2 else "b"
         else:
             kind = "b" if number % 5 == 0 else "a"
-        return dict(id=id, kind=kind, text=text)
+        return dict(id=id, kind=kind, tens=str(number // 10 % 4), text=text)
 
-    index = index_of_windows("kinds", schema, windows, segments=3, document=document)
-    with index.searcher() as searcher:
+    return index_of_windows(name, schema, windows, segments=3, document=document)
+
+
+@pytest.fixture(scope="module")
+def searcher_of_kinds(seed_words):
+    with index_of_kinds("kinds", seed_words).searcher() as searcher:
         assert len(searcher.reader().leaf_readers()) == 3
         assert searcher.reader().leaf_readers()[0][0].has_deletions()
         yield searcher

@@ -1,9 +1,10 @@
-"""A search of words scored a posting list at a time (archive.search.whoosh_scoring) answers
-what Whoosh's collectors answer: the same best documents with the same scores to the bit,
-the same number of matches and the same facet counts; and a query with a part it does not
-score that way (a phrase, a wildcard, a boost) is left to Whoosh's collectors.
+"""A search of words and phrases scored a posting list at a time
+(archive.search.whoosh_scoring) answers what Whoosh's collectors answer: the same best
+documents with the same scores to the bit, the same number of matches and the same facet
+counts; and a query with a part it does not score that way (a wildcard, a boost, Whoosh's
+own phrase) is left to Whoosh's collectors.
 
-The index is made as in tests/test_phrase_matching.py: the seed articles cut into
+The index is tests/test_phrase_matching.py's `index_of_kinds`: the seed articles cut into
 overlapping windows of words over three segments (deletions in the first), each window of a
 kind: all "a" in the first segment, "a" then "b" in the second, mixed in the third.
 """
@@ -13,14 +14,13 @@ import random
 
 import pytest
 from django.core.management import call_command
-from test_phrase_matching import as_phrase, index_of_windows, seed_windows
+from test_phrase_matching import as_phrase, index_of_kinds
 from test_phrase_matching import phrases as some_phrases
-from whoosh import fields, query
+from whoosh import query
 from whoosh.collectors import FilterCollector
 from whoosh.scoring import BM25FScorer
 
 from archive.search import whoosh_backend
-from archive.search.whoosh_analysis import archive_analyzer
 from archive.search.whoosh_backend import (
     Deadline,
     DeadlineCollector,
@@ -35,27 +35,7 @@ pytestmark = pytest.mark.whoosh
 
 @pytest.fixture(scope="module")
 def searcher(seed_words):
-    schema = fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        kind=fields.ID(),
-        tens=fields.ID(),
-        text=fields.TEXT(analyzer=archive_analyzer(), phrase=True),
-    )
-    windows = seed_windows(seed_words)
-    size = len(windows) // 3
-
-    def document(id, text):
-        number = int(id)
-        if number < size:
-            kind = "a"
-        elif number < 2 * size:
-            kind = "a" if number < size + size // 2 else "b"
-        else:
-            kind = "b" if number % 5 == 0 else "a"
-        return dict(id=id, kind=kind, tens=str(number // 10 % 4), text=text)
-
-    index = index_of_windows("atonce", schema, windows, segments=3, document=document)
-    with index.searcher() as searcher:
+    with index_of_kinds("atonce", seed_words).searcher() as searcher:
         assert len(searcher.reader().leaf_readers()) == 3
         yield searcher
 
