@@ -19,6 +19,7 @@ from test_phrase_matching import phrases as some_phrases
 from whoosh import query
 from whoosh.collectors import FilterCollector
 from whoosh.scoring import BM25FScorer
+from whoosh.sorting import FieldFacet
 
 from archive.search import whoosh_backend
 from archive.search.whoosh_backend import (
@@ -137,6 +138,10 @@ def test_wildcards_boosts_and_whooshs_own_phrases_are_left_to_whooshs_collectors
         query.Every(),
     ]:
         assert scored_at_once(searcher, q, 10, Deadline(60)) is None, q
+    # Facets it counts from the segments' tables only.
+    assert (
+        scored_at_once(searcher, word("the"), 10, Deadline(60), {"k": FieldFacet("kind")}) is None
+    )
 
 
 def test_out_of_time_it_answers_with_the_segments_scored_in_time(searcher):

@@ -969,7 +969,7 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             results = scored_at_once(
                 searcher, parsed, page_num * page_length, deadline, groupedby, filter_query
             )
-        if results is None:  # a phrase, a wildcard, an order by date, …: Whoosh's collectors
+        if results is None:  # a wildcard, a boost, an order by date, …: Whoosh's collectors
             collector = DeadlineCollector(
                 search_collector(
                     searcher,

@@ -56,12 +56,13 @@ def scored_at_once(searcher, query, limit: int, deadline, groupedby=None, allow=
     part that cannot be scored a list at a time. Only the documents of the query `allow`
     are kept, if given, as a FilterCollector keeps them. `deadline.check()` is called
     between lists; a TimeLimit it raises ends the search with the segments scored so far."""
-    if searcher.weighting.use_final or not _words_only(query):
+    groupedby = groupedby or {}
+    per_segment = all(callable(getattr(facet, "table", None)) for facet in groupedby.values())
+    if searcher.weighting.use_final or not per_segment or not _words_only(query):
         return None
     segments = [(sub, offset, query.matcher(sub)) for sub, offset in searcher.leaf_searchers()]
     if not all(_scorable(matcher) for _, _, matcher in segments):
         return None
-    groupedby = groupedby or {}
     facetmaps = {name: facet.map(None) for name, facet in groupedby.items()}
     best, total = [], 0
     try:
