@@ -18,6 +18,7 @@ from test_phrase_matching import as_phrase, index_of_kinds
 from test_phrase_matching import phrases as some_phrases
 from whoosh import query
 from whoosh.collectors import FilterCollector
+from whoosh.matching import ArrayUnionMatcher
 from whoosh.scoring import BM25FScorer
 from whoosh.sorting import FieldFacet
 
@@ -83,6 +84,9 @@ def queries(seed_words):
             query.Or([word(a), word(b)]),
             query.And([word(a), query.Not(word(b))]),
         ]
+    for _ in range(6):  # three words or more: in a small segment Whoosh ORs them in an array
+        words = [word(w) for w in rng.sample(common + rare, rng.randint(3, 5))]
+        found += [query.Or(words), query.And(words), query.And([query.Or(words), KIND_B])]
     found += [query.And([q, kind]) for q in found[:20] for kind in (KIND_A, KIND_B)]
     found += [query.And([query.Or([word("the"), word("camp")]), KIND_B])]
     return found
@@ -179,3 +183,10 @@ def test_the_archives_search_of_words_scores_no_document_one_by_one(client, seed
     assert client.get("/search/", {"q": "China camps"}).content == page.content
     assert client.get("/search/", {"q": '"in the camps"'}).content == phrase.content
     assert scored
+
+
+def test_an_or_of_three_words_is_the_array_whooshs_collectors_make_in_a_small_segment(searcher):
+    """(The queries above have such ORs: the segments here are under Whoosh's 5,000.)"""
+    three = query.Or([word("the"), word("china"), word("camp")])
+    for sub, _ in searcher.leaf_searchers():
+        assert type(three.matcher(sub, searcher.context())) is ArrayUnionMatcher

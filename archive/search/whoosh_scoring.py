@@ -13,8 +13,11 @@ one, 0.45 of its 0.5 s at 100,000 articles.
 posting of each word of the query is read a block at a time and scored in
 one expression per list (Whoosh's own BM25 arithmetic on the same numbers:
 the document's count and its field length), the lists combined as the
-query's matchers combine them (an AND adds the two sides' scores of the
-documents in both, an OR adds where both match), and the best `limit`
+query's matchers combine them (the matchers Whoosh's collectors would make,
+in the same search context: an AND adds the two sides' scores of the
+documents in both, an OR adds where both match, an OR of three words or
+more in a small segment adds them up in order as Whoosh's array does), and
+the best `limit`
 taken by score, then document number, as Whoosh's TopCollector keeps them.
 A model's filter that covers a run of the segment's documents (see
 archive.search.whoosh_postings) adds its constant score without being read.
@@ -37,7 +40,13 @@ from itertools import chain
 
 from whoosh import query as whoosh_query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.matching import AndNotMatcher, IntersectionMatcher, NullMatcherClass, UnionMatcher
+from whoosh.matching import (
+    AndNotMatcher,
+    ArrayUnionMatcher,
+    IntersectionMatcher,
+    NullMatcherClass,
+    UnionMatcher,
+)
 from whoosh.matching.wrappers import FilterMatcher, InverseMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.searching import Results, TimeLimit
@@ -60,7 +69,10 @@ def scored_at_once(searcher, query, limit: int, deadline, groupedby=None, allow=
     per_segment = all(callable(getattr(facet, "table", None)) for facet in groupedby.values())
     if searcher.weighting.use_final or not per_segment or not _words_only(query):
         return None
-    segments = [(sub, offset, query.matcher(sub)) for sub, offset in searcher.leaf_searchers()]
+    context = searcher.context()  # as Whoosh's collectors make the matchers
+    segments = [
+        (sub, offset, query.matcher(sub, context)) for sub, offset in searcher.leaf_searchers()
+    ]
     if not all(_scorable(matcher) for _, _, matcher in segments):
         return None
     facetmaps = {name: facet.map(None) for name, facet in groupedby.items()}
@@ -111,6 +123,8 @@ def _scorable(matcher) -> bool:
         return _scorable(matcher.a) and _scorable(matcher.b)
     if kind is AndNotMatcher:
         return _scorable(matcher.a)
+    if kind is ArrayUnionMatcher:  # an OR of three words or more in a small segment
+        return matcher._scored and all(map(_scorable, matcher._submatchers))
     if kind is FilterMatcher:
         return matcher.boost == 1.0 and _scorable(matcher.child)
     if kind is PhraseMatcher:
@@ -149,6 +163,8 @@ def _scores(matcher, reader, deadline) -> dict[int, float]:
         a, b = _scores(matcher.a, reader, deadline), _scores(matcher.b, reader, deadline)
         both = {doc: score + b[doc] for doc, score in a.items() if doc in b}
         return {**a, **b, **both}
+    if kind is ArrayUnionMatcher:
+        return _array_union_scores(matcher, reader, deadline)
     if kind is AndNotMatcher:
         scores = _scores(matcher.a, reader, deadline)
         if scores and matcher.b.is_active():
@@ -174,6 +190,25 @@ def _scores(matcher, reader, deadline) -> dict[int, float]:
         doc: idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[doc] / avgfl)))
         for doc, tf in zip(ids, weights, strict=True)
     }
+
+
+def _array_union_scores(union, reader, deadline) -> dict[int, float]:
+    """An ArrayUnionMatcher's documents and scores: those of the part it has read already
+    (its array of sums), then the rest, each document's sum added up as it adds them (from
+    0, each word's score times the boost, in the words' order; a sum not above 0 is no
+    match)."""
+    array_, offset, boost = union._a, union._offset, union._boost
+    scores = {
+        doc: array_[doc - offset]
+        for doc in range(union._docnum, union._limit)
+        if array_[doc - offset] > 0
+    }
+    sums = {}
+    for word in union._submatchers:  # each now past the part read
+        for doc, score in _scores(word, reader, deadline).items():
+            sums[doc] = sums.get(doc, 0) + score * boost
+    scores.update((doc, total) for doc, total in sums.items() if total > 0)
+    return scores
 
 
 def _phrase_scores(phrase, reader) -> dict[int, float]:
