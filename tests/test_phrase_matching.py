@@ -240,11 +240,13 @@ def test_an_and_of_a_rare_word_reads_only_the_common_words_blocks_it_needs(searc
 def index_of_kinds(name, seed_words):
     """Three segments of windows with a kind each: the first all "a" (with deletions), the
     second "a" then "b" (as a merge of two single-kind segments leaves them), the third
-    "b" every fifth document, else "a"; and `tens`, one of four values by tens of windows."""
+    "b" every fifth document, else "a"; `tens`, one of four values by tens of windows; and a
+    `number` to sort by, 0 to 49, shared by many windows."""
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
         kind=fields.ID(),
         tens=fields.ID(),
+        number=fields.NUMERIC(numtype=int, sortable=True),
         text=fields.TEXT(analyzer=archive_analyzer(), phrase=True),
     )
     windows = seed_windows(seed_words)
@@ -258,7 +260,8 @@ def index_of_kinds(name, seed_words):
             kind = "a" if number < size + size // 2 else "b"
         else:
             kind = "b" if number % 5 == 0 else "a"
-        return dict(id=id, kind=kind, tens=str(number // 10 % 4), text=text)
+        tens = str(number // 10 % 4)
+        return dict(id=id, kind=kind, tens=tens, number=number * 7919 % 50, text=text)
 
     return index_of_windows(name, schema, windows, segments=3, document=document)
 

@@ -92,7 +92,7 @@ from archive.search.text import fold
 from archive.search.whoosh_analysis import ArchiveText, WordPairs, pairs_field
 from archive.search.whoosh_phrase import PairsReport, RarestFirstPhrase, pairs_report
 from archive.search.whoosh_postings import KeptWith, read_postings_faster
-from archive.search.whoosh_scoring import scored_at_once
+from archive.search.whoosh_scoring import scored_at_once, sorted_at_once
 from archive.search.whoosh_storage import MappedFileStorage
 from archive.search.whoosh_writing import write_segments_faster
 
@@ -964,18 +964,19 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         filters = [self.parser.parse(force_str(nq)) for nq in narrow_queries or ()]
         filter_query = whoosh_query.And(filters) if filters else None
         page_num, page_length = self.calculate_page(start_offset, end_offset)
-        results = None
+        limit = page_num * page_length
         if sortedby is None:  # by relevance
-            results = scored_at_once(
-                searcher, parsed, page_num * page_length, deadline, groupedby, filter_query
-            )
-        if results is None:  # a wildcard, a boost, an order by date, …: Whoosh's collectors
+            results = scored_at_once(searcher, parsed, limit, deadline, groupedby, filter_query)
+        else:
+            order = SortKeysCollector(sortedby, tuple(sort_by), limit=limit, reverse=reverse)
+            results = sorted_at_once(searcher, parsed, order, deadline, groupedby, filter_query)
+        if results is None:  # by relevance: a wildcard, a boost; other facets: Whoosh's collectors
             collector = DeadlineCollector(
                 search_collector(
                     searcher,
                     groupedby,
                     tuple(sort_by or ()),
-                    limit=page_num * page_length,
+                    limit=limit,
                     sortedby=sortedby,
                     reverse=reverse,
                 ),

@@ -30,12 +30,17 @@ beside it without the scorer's calls.
 
 It answers None, and the search goes through Whoosh's collectors as
 before, for a query with any part it does not know (wildcards, a boost):
-only words, phrases, ANDs, ORs and exclusions are scored at once, on the
-relevance order (a search sorted by date reads sort keys, not scores).
+only words, phrases, ANDs, ORs and exclusions are scored at once.
+
+`sorted_at_once` does the same for a search in an order of the documents'
+own (newest first): there are no scores, and Whoosh's SortingCollector took
+each match in turn through four collectors to look its key up; here each
+segment's matches are read as one list (`all_ids`, as the collectors read
+them) and their keys looked up in the SortKeysCollector's table at once.
 """
 
 from array import array
-from heapq import nlargest
+from heapq import nlargest, nsmallest
 from itertools import chain
 
 from whoosh import query as whoosh_query
@@ -66,8 +71,7 @@ def scored_at_once(searcher, query, limit: int, deadline, groupedby=None, allow=
     are kept, if given, as a FilterCollector keeps them. `deadline.check()` is called
     between lists; a TimeLimit it raises ends the search with the segments scored so far."""
     groupedby = groupedby or {}
-    per_segment = all(callable(getattr(facet, "table", None)) for facet in groupedby.values())
-    if searcher.weighting.use_final or not per_segment or not _words_only(query):
+    if searcher.weighting.use_final or not _per_segment(groupedby) or not _words_only(query):
         return None
     context = searcher.context()  # as Whoosh's collectors make the matchers
     segments = [
@@ -92,7 +96,54 @@ def scored_at_once(searcher, query, limit: int, deadline, groupedby=None, allow=
             best = nlargest(limit, chain(best, ranked))
     except TimeLimit:
         pass  # what the segments scored in time found
-    results = Results(searcher, query, [(score, -negated) for score, negated in best])
+    return _results(
+        searcher, query, [(score, -negated) for score, negated in best], total, facetmaps
+    )
+
+
+def sorted_at_once(searcher, query, collector, deadline, groupedby=None, allow=None):
+    """Whoosh's Results of a search in an order of the documents' own (newest first, …):
+    each segment's matches read as one list and their keys looked up in `collector`'s table
+    (a SortKeysCollector, which Whoosh's collectors would feed one document at a time), the
+    first `collector.limit` as its sort gives them, every match counted and `groupedby`'s
+    facets counted over them; None when a key depends on the match, or a facet is not
+    counted from the segments' tables. `allow`, `deadline`: as for `scored_at_once`."""
+    groupedby = groupedby or {}
+    if not _per_segment(groupedby):
+        return None
+    collector.prepare(searcher, query, searcher.context())
+    if collector.categorizer.needs_current:
+        return None
+    facetmaps = {name: facet.map(None) for name, facet in groupedby.items()}
+    items, total = [], 0
+    try:
+        for sub, offset in searcher.leaf_searchers():
+            collector.set_subsearcher(sub, offset)  # the segment's matcher and keys
+            documents = list(collector.matcher.all_ids())
+            if allow is not None and documents:
+                allowed = set(allow.matcher(sub).all_ids())
+                documents = [doc for doc in documents if doc in allowed]
+            total += len(documents)
+            reader = sub.reader()
+            for name, facet in groupedby.items():
+                facet.table(reader, facet.fieldname).count(documents, facetmaps[name].dict)
+            keys = collector._keys
+            items.extend((keys[doc], offset + doc) for doc in documents)
+            deadline.check()
+    except TimeLimit:
+        pass  # what the segments read in time found
+    # As SortingCollector: its items sorted (reversed if asked), the first `limit`.
+    first = nlargest if collector.reverse else nsmallest
+    return _results(searcher, query, first(collector.limit, items), total, facetmaps)
+
+
+def _per_segment(groupedby) -> bool:
+    """Whether every facet is counted from the segments' tables (SegmentValuesFacet)."""
+    return all(callable(getattr(facet, "table", None)) for facet in groupedby.values())
+
+
+def _results(searcher, query, top, total: int, facetmaps: dict) -> Results:
+    results = Results(searcher, query, top)
     results._total = total
     results._facetmaps = facetmaps
     return results
