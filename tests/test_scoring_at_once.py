@@ -11,6 +11,7 @@ kind: all "a" in the first segment, "a" then "b" in the second, mixed in the thi
 
 import io
 import random
+from collections import Counter
 
 import pytest
 from django.core.management import call_command
@@ -22,7 +23,7 @@ from whoosh.matching import ArrayUnionMatcher
 from whoosh.scoring import BM25FScorer
 from whoosh.sorting import FieldFacet
 
-from archive.search import whoosh_backend
+from archive.search import whoosh_backend, whoosh_scoring
 from archive.search.whoosh_backend import (
     Deadline,
     DeadlineCollector,
@@ -222,3 +223,30 @@ def test_an_or_of_three_words_is_the_array_whooshs_collectors_make_in_a_small_se
     three = query.Or([word("the"), word("china"), word("camp")])
     for sub, _ in searcher.leaf_searchers():
         assert type(three.matcher(sub, searcher.context())) is ArrayUnionMatcher
+
+
+def test_an_and_of_a_rare_word_and_a_common_one_scores_the_common_one_only_where_needed(
+    searcher, monkeypatch
+):
+    """As its documents are found (whoosh_postings.intersection_ids): the common word is
+    skipped through to the rare word's documents and scored there, not scored whole."""
+    common = searcher.doc_frequency("text", "the")
+    rare = next(
+        term.decode()
+        for term in searcher.reader().lexicon("text")
+        if 2 <= searcher.doc_frequency("text", term) * 40 < common
+    )
+    scored = Counter()
+    original = whoosh_scoring._leaf_score
+
+    def counting(leaf, reader):
+        score = original(leaf, reader)
+        return lambda weight, doc: scored.update([leaf._term[1]]) or score(weight, doc)
+
+    monkeypatch.setattr(whoosh_scoring, "_leaf_score", counting)
+    both = query.And([word(rare), word("the")])
+    ours = scored_at_once(searcher, both, 10, Deadline(60))
+    assert len(ours) > 0
+    assert scored[b"the"] <= searcher.doc_frequency("text", rare) < common / 40
+    monkeypatch.undo()
+    assert answer(ours, 10) == answer(whooshs(searcher, both, 10), 10)

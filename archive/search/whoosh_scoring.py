@@ -20,7 +20,11 @@ more in a small segment adds them up in order as Whoosh's array does), and
 the best `limit`
 taken by score, then document number, as Whoosh's TopCollector keeps them.
 A model's filter that covers a run of the segment's documents (see
-archive.search.whoosh_postings) adds its constant score without being read.
+archive.search.whoosh_postings) adds its constant score without being read;
+of an AND with one side far rarer than the other (the rule by which
+whoosh_postings leapfrogs), the common side is skipped through to the rare
+side's documents and scored only there ("xinjiang said" would otherwise read
+and score every "said").
 The scores are Whoosh's to the bit, so the order is the same; the count is
 the number of documents scored, and the facets count those documents.
 
@@ -58,7 +62,13 @@ from whoosh.searching import Results, TimeLimit
 from whoosh.util.numeric import byte_to_length
 
 from archive.search.whoosh_phrase import PhraseMatcher, RarestFirstPhrase, tree_sum
-from archive.search.whoosh_postings import InlinedPostings, KeptWith, run_to
+from archive.search.whoosh_postings import (
+    LEAPFROG_RATIO,
+    InlinedPostings,
+    KeptWith,
+    postings_size,
+    run_to,
+)
 
 _LENGTHS = KeptWith()  # segment reader -> {field name: each document's length}
 _BYTE_LENGTHS = [0] + [byte_to_length(b) for b in range(1, 256)]
@@ -208,7 +218,18 @@ def _scores(matcher, reader, deadline) -> dict[int, float]:
                     for doc, score in scores.items()
                     if doc <= last and doc not in left_out
                 }
-        a, b = _scores(matcher.a, reader, deadline), _scores(matcher.b, reader, deadline)
+        sizes = postings_size(matcher.a), postings_size(matcher.b)
+        if None not in sizes and min(sizes) * LEAPFROG_RATIO <= max(sizes):
+            # One side far rarer (as whoosh_postings.intersection_ids leapfrogs): the other
+            # is scored only at its documents, not read whole.
+            if sizes[0] <= sizes[1]:
+                a = _scores(matcher.a, reader, deadline)
+                b = _scores_at(matcher.b, sorted(a), reader, deadline)
+            else:
+                b = _scores(matcher.b, reader, deadline)
+                a = _scores_at(matcher.a, sorted(b), reader, deadline)
+        else:
+            a, b = _scores(matcher.a, reader, deadline), _scores(matcher.b, reader, deadline)
         return {doc: score + b[doc] for doc, score in a.items() if doc in b}
     if kind is UnionMatcher:
         a, b = _scores(matcher.a, reader, deadline), _scores(matcher.b, reader, deadline)
@@ -231,16 +252,41 @@ def _scores(matcher, reader, deadline) -> dict[int, float]:
         return _phrase_scores(matcher, reader)
     deadline.check()
     ids, weights = _postings(matcher)
-    scorer = _scorer(matcher)
+    return dict(zip(ids, map(_leaf_score(matcher, reader), weights, ids), strict=True))
+
+
+def _leaf_score(leaf, reader):
+    """A function of (weight, document) giving a leaf's score there as its scorer's
+    `score(matcher)` does, without the scorer's calls for the field length."""
+    scorer = _scorer(leaf)
     if type(scorer) is WeightScorer:  # a field without lengths: the weight is the score
-        return dict(zip(ids, weights, strict=True))
-    lengths = field_lengths(reader, matcher._term[0])
+        return lambda weight, doc: weight
+    lengths = field_lengths(reader, leaf._term[0])
     idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-    # whoosh.scoring.bm25, term for term
-    return {
-        doc: idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[doc] / avgfl)))
-        for doc, tf in zip(ids, weights, strict=True)
-    }
+
+    def bm25(tf, doc):  # whoosh.scoring.bm25, term for term
+        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[doc] / avgfl)))
+
+    return bm25
+
+
+def _scores_at(matcher, documents: list[int], reader, deadline) -> dict[int, float]:
+    """The scores `_scores` gives of the matcher's documents among `documents` (sorted, from
+    where it is), a word's list skipped to each instead of read whole."""
+    leaf = matcher.child if type(matcher) is FilterMatcher else matcher
+    if type(leaf) not in (W3LeafMatcher, InlinedPostings):
+        scores = _scores(matcher, reader, deadline)
+        return {doc: scores[doc] for doc in documents if doc in scores}
+    deadline.check()
+    scores, score = {}, _score_here(matcher, reader)
+    for doc in documents:
+        if not matcher.is_active():
+            break
+        if matcher.id() < doc:
+            matcher.skip_to(doc)  # past its deletions too, for a filtered leaf
+        if matcher.is_active() and matcher.id() == doc:
+            scores[doc] = score()
+    return scores
 
 
 def _array_union_scores(union, reader, deadline) -> dict[int, float]:
@@ -275,20 +321,10 @@ def _phrase_scores(phrase, reader) -> dict[int, float]:
 
 
 def _score_here(matcher, reader):
-    """A function of no argument: a leaf's score at its current document, as its scorer's
-    `score(matcher)` gives it, without the scorer's calls for the field length."""
+    """A function of no argument: a leaf's score at its current document."""
     leaf = matcher.child if type(matcher) is FilterMatcher else matcher  # its deletions
-    scorer = _scorer(leaf)
-    if type(scorer) is WeightScorer:
-        return leaf.weight
-    lengths, weight, here = field_lengths(reader, leaf._term[0]), leaf.weight, leaf.id
-    idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
-
-    def score():
-        tf = weight()  # whoosh.scoring.bm25, term for term
-        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths[here()] / avgfl)))
-
-    return score
+    score, weight, here = _leaf_score(leaf, reader), leaf.weight, leaf.id
+    return lambda: score(weight(), here())
 
 
 def _without(scores: dict[int, float], inverse) -> dict[int, float]:
