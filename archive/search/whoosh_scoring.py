@@ -328,14 +328,16 @@ def _score_here(matcher, reader):
 
 
 def _without(scores: dict[int, float], inverse) -> dict[int, float]:
-    """`scores` of the documents an InverseMatcher matches (those before its end, neither
-    its child's nor missing), each with its weight added."""
-    child, missing, weight = inverse.child, inverse.missing, inverse.weight()
+    """`scores` of the documents an InverseMatcher matches (those before its end and not its
+    child's), each with its weight added. Its `missing` (the segment's deletions, as
+    whoosh.query.Not makes it) is not asked: `scores` come from word lists that leave the
+    deleted documents out already."""
+    child, weight = inverse.child, inverse.weight()
     excluded = set(child.all_ids()) if child.is_active() else set()
     return {
         doc: score + weight
         for doc, score in scores.items()
-        if doc < inverse.limit and doc not in excluded and not missing(doc)
+        if doc < inverse.limit and doc not in excluded
     }
 
 
