@@ -23,6 +23,7 @@ from django.urls import get_resolver
 WHOOSH_EXTENSION = {
     "archive.search.whoosh_backend",
     "archive.search.whoosh_analysis",
+    "archive.search.whoosh_merging",
     "archive.search.whoosh_phrase",
     "archive.search.whoosh_postings",
     "archive.search.whoosh_scoring",

@@ -16,13 +16,14 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.query import Phrase, Term
 
-from archive.search import whoosh_writing
+from archive.search import whoosh_merging, whoosh_writing
 from archive.search.text import tokens
 from archive.search.whoosh_analysis import ArchiveText, archive_analyzer
 
 pytestmark = pytest.mark.whoosh
 
 whoosh_writing.write_segments_faster()  # as archive.search.whoosh_backend does on import
+whoosh_merging.merge_segments_faster()
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "seeds"
 WHOOSH_POOL = whoosh_writing.SpellingCountingPool.__mro__[1]
@@ -102,6 +103,7 @@ def build(path, docs, *, whoosh_own, monkeypatch, procs=1):
             reader = WHOOSH_PER_DOCUMENT_READER
             patched.setattr(writing.SegmentWriter, "per_document_reader", reader)
             patched.setattr(W3Codec, "postings_writer", whoosh_writing.WHOOSH_POSTINGS_WRITER)
+            patched.setattr(writing.SegmentWriter, "add_reader", whoosh_merging.WHOOSH_ADD_READER)
         os.makedirs(path)
         index = FileStorage(str(path)).create_index(schema())
         third = len(docs) // 3

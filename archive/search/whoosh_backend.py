@@ -90,6 +90,7 @@ from archive.search.cost import MAX_PREFIX_EXPANSION, prefix_expansion_note
 from archive.search.servers import IndexCommit, ServersReport, servers_report, status_for
 from archive.search.text import fold
 from archive.search.whoosh_analysis import ArchiveText, WordPairs, pairs_field
+from archive.search.whoosh_merging import merge_segments_faster
 from archive.search.whoosh_phrase import PairsReport, RarestFirstPhrase, pairs_report
 from archive.search.whoosh_postings import KeptWith, read_postings_faster
 from archive.search.whoosh_scoring import scored_at_once, sorted_at_once
@@ -151,6 +152,7 @@ def _remember_missing_columns(cached_reader):
 W3PerDocReader._cached_reader = _remember_missing_columns(W3PerDocReader._cached_reader)
 read_postings_faster()
 write_segments_faster()
+merge_segments_faster()
 
 
 def merge_edit_segments(writer, segments, at_least=None):

@@ -84,6 +84,13 @@ class LengthsReadOnce:
         self._lengths = {}
 
     def doc_field_length(self, docnum, fieldname, default=0):
+        lengths = self.field_lengths(fieldname, default)
+        if docnum < len(lengths):
+            return lengths[docnum]
+        return self._reader.doc_field_length(docnum, fieldname, default)
+
+    def field_lengths(self, fieldname, default=0) -> list:
+        """Every document's length of the field, by document number."""
         key = (fieldname, default)
         lengths = self._lengths.get(key)
         if lengths is None:
@@ -91,9 +98,7 @@ class LengthsReadOnce:
             count = self._reader.doc_count_all()
             # A list: Whoosh answers None for a document without the field.
             lengths = self._lengths[key] = [read(doc, fieldname, default) for doc in range(count)]
-        if docnum < len(lengths):
-            return lengths[docnum]
-        return self._reader.doc_field_length(docnum, fieldname, default)
+        return lengths
 
     def __getattr__(self, name):
         return getattr(self._reader, name)
