@@ -93,6 +93,15 @@ def test_indexing_benchmark_smoke_run_prints_its_tables():
     assert "| after optimize | 1 |" in done.stdout
 
 
+def test_merging_benchmark_merges_both_ways_into_the_same_segment():
+    # --smoke makes its own tiny archive of made-up articles: no corpus needed.
+    done = run_bench("bench/merging.py", "--smoke", timeout=180)
+    assert "| merge | wall, each run | CPU, each run | median CPU |" in done.stdout
+    assert "| Whoosh's (`add_reader` as shipped) |" in done.stdout
+    assert "| the archive's (a block at a time) |" in done.stdout
+    assert "Merged segments the same, byte for byte: yes" in done.stdout
+
+
 def test_incremental_benchmark_finds_every_edit_right_after_its_save():
     done = run_bench("bench/incremental.py", "--smoke", timeout=180)
     assert "edits not found by a search right after their save: 0" in done.stdout

@@ -702,18 +702,9 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
         """
         if not self.setup_complete:
             self.setup()
-        documents = []
-        pairs = pairs_field(self.content_field_name)
-        for index, objects in updates:
-            for obj in objects:
-                try:
-                    document = index.full_prepare(obj)
-                except SkipDocument:
-                    continue
-                document.pop("boost", None)
-                document = {k: self._from_python(v) for k, v in document.items()}
-                document[pairs] = document[self.content_field_name]
-                documents.append(document)
+        documents = [
+            document for index, objects in updates for document in self.documents(index, objects)
+        ]
         replaced = [*removals, *(document[ID] for document in documents)]
         if not replaced:
             return
@@ -731,6 +722,20 @@ class ArchiveWhooshSearchBackend(WhooshSearchBackend):
             writer.commit(mergetype=merge_edit_segments)
         else:
             writer.commit(mergetype=merge_tiers)
+
+    def documents(self, index, objects):
+        """The Whoosh documents of `objects` as `index` prepares them (a SkipDocument left
+        out), with the word pairs of their text."""
+        pairs = pairs_field(self.content_field_name)
+        for obj in objects:
+            try:
+                document = index.full_prepare(obj)
+            except SkipDocument:
+                continue
+            document.pop("boost", None)
+            document = {k: self._from_python(v) for k, v in document.items()}
+            document[pairs] = document[self.content_field_name]
+            yield document
 
     def _searcher_for(self, writer):
         """A searcher on exactly the segments `writer` sees, to find the documents it replaces.
