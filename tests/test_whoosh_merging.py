@@ -123,6 +123,17 @@ def test_segments_merged_a_block_at_a_time_are_whoosh_s_byte_for_byte(tmp_path, 
     assert any(name.endswith(".pst") for name in files)  # postings were merged, not left out
 
 
+def test_a_merge_reads_lengths_from_whoosh_s_own_per_document_reader_too(
+    tmp_path, monkeypatch, docs
+):
+    """Without whoosh_writing's lengths read once per field, each is asked for in turn."""
+    monkeypatch.setattr(
+        writing.SegmentWriter, "per_document_reader", whoosh_writing.WHOOSH_PER_DOCUMENT_READER
+    )
+    ours, theirs = both_ways(tmp_path, monkeypatch, docs, 3, optimize)
+    assert ours == theirs
+
+
 def test_deleted_documents_are_left_out_as_whoosh_leaves_them_out(tmp_path, monkeypatch, docs):
     """Deletions in every segment, never a segment's first document (whose deletion makes
     Whoosh drop the segment's spelling counts: below), and every document of one word."""
