@@ -113,3 +113,14 @@ def test_concurrent_writers_lose_nothing_and_searchers_see_no_error(tmp_path, en
     assert len(state["published"]) == 20  # 2 writers x 15, minus every third unpublished
     assert state["indexed"] == state["published"]
     assert state["edited_found"] == state["edited_expected"] > 0
+    if not engine_env:
+        # Whoosh: each of the 46 saves wrote a segment; once SMALL_SEGMENTS_BEFORE_MERGE had
+        # piled up, a save merged them (archive.search.whoosh_merging) while the other
+        # process wrote and the searcher read, and the merged index holds what is above.
+        from whoosh.index import open_dir
+
+        from archive.search.whoosh_backend import SMALL_SEGMENTS_BEFORE_MERGE
+
+        segments = open_dir(str(tmp_path / "whoosh_index"))._segments()
+        assert len(segments) < SMALL_SEGMENTS_BEFORE_MERGE
+        assert max(segment.doc_count_all() for segment in segments) > 1
