@@ -22,7 +22,12 @@ from test_load import ServedArchive, Session, form_fields
 
 from archive.articles import save_article
 from archive.models import Article, Entity
-from archive.search.health import INDEX_INCOMPLETE, SEARCH_UNAVAILABLE, is_engine_failure
+from archive.search.health import (
+    INDEX_INCOMPLETE,
+    SEARCH_UNAVAILABLE,
+    SECOND_TRY_AFTER_SECONDS,
+    is_engine_failure,
+)
 
 SEARCH_ANSWERS = ["/search/?q=Uyghur", "/api/search?q=Uyghur", "/search/export.csv?q=Uyghur"]
 SEARCH_FEED = "/feeds/search/?q=Uyghur"
@@ -87,10 +92,19 @@ def test_a_complete_index_answers_without_a_notice(client, seeded):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_deleted_index_directory_makes_search_unavailable_not_an_error(client, seeded):
+def test_a_deleted_index_directory_makes_search_unavailable_not_an_error(
+    client, seeded, monkeypatch
+):
     client.get("/search/?q=Uyghur")  # this process has the index open, as a server would
     shutil.rmtree(seeded.path)
 
+    # A search fails at once, asked again once after the one pause (tried_twice): it
+    # does not wait for a commit to bring back an index whose directory is gone.
+    pauses = []
+    monkeypatch.setattr(time, "sleep", pauses.append)
+    assert client.get("/search/?q=Uyghur").status_code == SEARCH_UNAVAILABLE.status
+    assert pauses == [SECOND_TRY_AFTER_SECONDS]
+    monkeypatch.undo()
     assert_search_says(client, SEARCH_UNAVAILABLE)
     page = client.get("/search/?q=Uyghur").content.decode()
     assert "No published article matches" not in page  # not "nothing found": search is down

@@ -223,12 +223,18 @@ def _tier(documents: int) -> int:
 
 
 def latest_toc(ix) -> TOC:
-    """The table of contents of the index's latest commit (about 30 µs to read)."""
+    """The table of contents of the index's latest commit (about 30 µs to read).
+
+    Read again for up to half a second while a commit or a clear replaces it; at
+    once an error if the index's directory is gone (the archive's commits and
+    clears never remove it): every search would otherwise wait out the retries.
+    """
     for attempt in range(10):
         try:
             return TOC.read(ix.storage, ix.indexname, schema=ix._schema)
         except (OSError, EmptyIndexError):  # a commit or a clear replaced it meanwhile
-            if attempt == 9:
+            folder = getattr(ix.storage, "folder", None)
+            if attempt == 9 or (folder is not None and not os.path.isdir(folder)):
                 raise
             time.sleep(0.05)
 
