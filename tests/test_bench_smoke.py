@@ -239,3 +239,15 @@ def test_peer_benchmark_times_every_query_kind_on_the_served_archive():
         assert f"| {kind}: `" in done.stdout  # its slowest queries, each with its median
     assert "| server memory after the run: RSS (anonymous part) | " in done.stdout
     assert "| from JSON Lines to searchable | " in done.stdout and "(import " in done.stdout
+
+
+def test_engine_floor_benchmark_indexes_the_same_articles_with_both_engines():
+    if not any(CORPUS.glob("reuters-financial-*.jsonl.gz")):
+        pytest.skip(f"the Reuters financial corpus is not at {CORPUS}")
+    done = run_bench("bench/engine_floor.py", "--smoke", timeout=120)
+    assert done.stdout.startswith("30 articles, ")
+    lines = done.stdout.splitlines()
+    rows = [line for line in lines if line.startswith("| ") and "---" not in line]
+    names = [row.split(" | ")[0].removeprefix("| ") for row in rows[1:]]
+    assert names == ["Whoosh, 1 process", "Whoosh, 2 processes, no merge", "SQLite FTS5 (porter)"]
+    assert rows[-1].endswith("| 1.0× | 1.0× |")
