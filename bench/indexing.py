@@ -19,8 +19,10 @@ never into that archive's index. In one run it
               PARALLEL_BATCH documents on);
      raw      a plain single-process Whoosh ix.writer() on an index with the
               archive backend's own schema: add_document for each document,
-              one commit per chunk; the documents are prepared with the same
-              index.full_prepare, timed separately ("raw, with preparing" adds it);
+              one commit per chunk; the documents are the ones update() writes
+              (the backend's documents(): index.full_prepare and the word
+              pairs), prepared once and timed separately ("raw, with preparing"
+              adds it; before 2026-12-02 evening they lacked the word pairs);
      stock    haystack's stock WhooshSearchBackend with its own schema, called
               in batches of 1,000 (HAYSTACK_BATCH_SIZE's default, what stock
               update_index does), on the first --stock-articles articles;
@@ -185,21 +187,6 @@ def make_smoke_archive(data_dir: Path, articles: int = 50) -> None:
 # Writers -------------------------------------------------------------------
 
 
-def prepare_documents(index, backend, articles) -> list[dict]:
-    """The documents the archive backend's update() writes, made the same way."""
-    from haystack.exceptions import SkipDocument
-
-    documents = []
-    for article in articles:
-        try:
-            document = index.full_prepare(article)
-        except SkipDocument:
-            continue
-        document.pop("boost", None)
-        documents.append({key: backend._from_python(value) for key, value in document.items()})
-    return documents
-
-
 class Writers:
     """The three writers, each on a fresh index directory under `scratch`."""
 
@@ -243,7 +230,7 @@ class Writers:
             self.names.append("raw_fixed")
 
     def prepare(self, articles) -> list[dict]:
-        return prepare_documents(self.index, self.archive, articles)
+        return list(self.archive.documents(self.index, articles))
 
     def write_archive(self, articles) -> None:
         self.archive.update(self.index, articles)
