@@ -89,6 +89,28 @@ def test_accents_and_case_do_not_matter(seeds):
     assert [h.article for h in search("urumqi").hits] == [seeds["004"]]
 
 
+def test_a_chinese_name_is_found_inside_a_run_of_characters_without_spaces(client, seeds):
+    save_article(
+        Article(
+            title="The party secretary's order",
+            slug="party-secretary",
+            status=Article.Status.PUBLISHED,
+            body=(
+                "The order was signed 新疆维吾尔自治区党委书记陈全国 in 2017.\n\n"
+                "The 「严打」 campaign, ニュース・カタカナ, began in Ürümqi."
+            ),
+        )
+    )
+    article = Article.objects.get(slug="party-secretary")
+    for query in ("陈全国", "“陈全国”", "书记陈全国 Ürümqi", "严打", "カタカナ", "全国 -Xinjiang"):
+        assert [h.article for h in search(query).hits] == [article], query
+    # The characters in a row, not merely each somewhere in the text.
+    assert search("陈国").count == 0
+    assert search("新陈").count == 0
+    page = client.get(reverse("search"), {"q": "陈全国"}).content.decode()
+    assert "<mark>陈全国</mark>" in page
+
+
 def test_stop_words_count_inside_a_phrase(seeds):
     assert search('"show absolutely no mercy"').count == 1
     assert search('"show absolutely mercy"').count == 0

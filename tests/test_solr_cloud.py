@@ -71,6 +71,7 @@ def control(cluster: dict, command: str) -> str:
         "“Ürümqi’s camps” — China's detentions of Uyghurs; don’t ‘re-education’ Straße ŁÓDŹ",
         "The detained were DETAINED; running runs ran; U.S. 1,000 foo_bar café naïve Ørsted",
         "ﬁnancial ﬂows ＦＵＬＬ ｗｉｄｔｈ Ⅻ résumé coöperate Xinjiang’s “vocational” centres",
+        "新疆维吾尔自治区党委书记陈全国 said「严打」; ニュース・カタカナ 豈",
     ],
 )
 def test_solr_makes_the_same_terms_of_a_text_as_the_archive(cluster, text):

@@ -20,7 +20,7 @@ from django.conf import settings
 from haystack import connections
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 
-from archive.search.text import APOSTROPHES, DASHES, QUOTES, fold
+from archive.search.text import APOSTROPHES, DASHES, QUOTES, WORD_PATTERN, fold
 
 CONFIGSET_DIR = Path(settings.BASE_DIR) / "search" / "solr" / "configset"
 MAPPING_FILE = "mapping-archive.txt"
@@ -145,8 +145,9 @@ def schema_xml(using: str = "default") -> str:
 
 
 def _text_type(name: str, stemmed: bool) -> list[str]:
-    # \w as Python's re module reads it (Unicode letters and digits, the underscore).
-    word = quoteattr(r"(?U)\w+(?:'\w+)*")
+    # text.py's WORD; (?U): \w as Python's re module reads it (Unicode letters and digits,
+    # the underscore).
+    word = quoteattr(f"(?U){WORD_PATTERN}")
     lines = [
         f'  <fieldType name="{name}" class="solr.TextField" positionIncrementGap="100">',
         "    <analyzer>",

@@ -4,7 +4,8 @@ A quote pasted from anywhere must find its article: curly and straight quotes,
 apostrophes and dashes are made plain; case and diacritics are folded
 (Ürümqi = Urumqi); possessives are dropped (China’s = China); ordinary words
 are stemmed (detained = detention's stem "detain"). Nothing is dropped as a
-stop word, because quotes are made of them.
+stop word, because quotes are made of them. Chinese and Japanese, written
+without spaces, are taken a character at a time.
 """
 
 import re
@@ -38,8 +39,15 @@ _FOLD = str.maketrans(
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-# A word: letters or digits, possibly joined by apostrophes (don't, China's).
-WORD = re.compile(r"\w+(?:'\w+)*")
+# Chinese and Japanese are written without spaces between words, so each Han ideograph
+# and each kana is a word of its own: a name is found inside a run of them as the phrase
+# of its characters (陈全国 in 新疆党委书记陈全国说). Hangul is written with spaces.
+CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_CJK = "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in CJK_RANGES)
+# A word: letters or digits, possibly joined by apostrophes (don't, China's); or one CJK
+# letter (not their punctuation: ・ is not a word). Solr's tokenizer has the same pattern.
+WORD_PATTERN = rf"(?=\w)[{_CJK}]|[^\W{_CJK}]+(?:'[^\W{_CJK}]+)*"
+WORD = re.compile(WORD_PATTERN)
 _stemmer = Stemmer.Stemmer("english")
 
 
