@@ -120,3 +120,32 @@ def test_a_speaker_behind_more_can_be_chosen_without_javascript(
     page.wait_for_url("**/quotes/?q=road&speaker=*")
     assert page.locator(".hit").count() == 1
     assert page.locator(".hit .speaker").inner_text() == f"— {name}"
+
+
+def test_a_chinese_name_pasted_into_the_search_box_finds_its_paragraph(
+    live_server, page, reader_archive
+):
+    """Written without spaces, a name inside a longer run of characters is still found, marked
+    in the snippet, and one click leads to its paragraph."""
+    from archive.articles import save_article
+    from archive.models import Article
+
+    save_article(
+        Article(
+            title="The order signed in Ürümqi",
+            slug="order-signed",
+            status=Article.Status.PUBLISHED,
+            body="The order came from Ürümqi.\n\n它由新疆维吾尔自治区党委书记陈全国签署。",
+        )
+    )
+    page.goto(live_server.url + "/")
+    box = page.get_by_label("Search the archive")
+    box.fill("陈全国")
+    box.press("Enter")
+    page.wait_for_url("**/search/?q=*")
+    hits = page.locator(".hits li.hit")
+    assert hits.count() == 1
+    assert hits.first.locator("mark").all_inner_texts() == ["陈全国"]
+    hits.first.locator(".snippet-link").click()
+    page.wait_for_url("**/articles/order-signed/?hl=*#p-2")
+    assert page.locator("#p-2 mark").all_inner_texts() == ["陈全国"]
