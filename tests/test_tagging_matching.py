@@ -67,6 +67,13 @@ def test_only_whole_words_match(vocabulary):
     assert names(vocabulary, "anti-China and pro-Uighur") == [("China", CHINA), ("Uighur", UYGHURS)]
 
 
+def test_a_chinese_name_is_found_inside_a_run_of_characters():
+    chen = NameFinder(entity_spellings(1, "Chen Quanguo", [("陈全国", False)]))
+    text = "党委书记陈全国说。陈全国, (陈全国) 陈全国的讲话"
+    assert names(chen, text) == [("陈全国", 1)] * 4
+    assert names(chen, "陈全 国") == []
+
+
 def test_plurals_and_possessives_of_a_spelling_are_found(vocabulary):
     assert names(vocabulary, "Uighurs, the Kazakhs' plight, Xi's plan, Turkey's role") == [
         ("Uighurs", UYGHURS),

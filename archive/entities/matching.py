@@ -22,7 +22,7 @@ import ahocorasick
 
 from archive.entities.proper_names import CapitalisedInside, LongerNames
 from archive.paragraphs import numbered
-from archive.search.text import fold, normalise_punctuation
+from archive.search.text import fold, is_cjk, normalise_punctuation
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,17 +270,19 @@ class NameFinder:
 def _whole_word(folded: str, start: int, end: int) -> bool:
     """Not part of a longer word: "Uighur" in "Uighuristan" or "Xi" in "Xi'an" is not a name.
 
-    A possessive ("Turdi's", "Uighurs'") may follow; a hyphen may join ("pro-ISIS").
+    A possessive ("Turdi's", "Uighurs'") may follow; a hyphen may join ("pro-ISIS"). A
+    Chinese or Japanese character is a word by itself (archive.search.text.WORD): 陈全国 is
+    a name inside 书记陈全国说.
     """
     if folded[start].isalnum() and start > 0:
         before = folded[start - 1]
-        if before.isalnum():
+        if before.isalnum() and not (is_cjk(before) or is_cjk(folded[start])):
             return False
         if before == "'" and start > 1 and folded[start - 2].isalnum():
             return False  # O'Brien, don't
     if folded[end - 1].isalnum() and end < len(folded):
         after = folded[end]
-        if after.isalnum():
+        if after.isalnum() and not (is_cjk(after) or is_cjk(folded[end - 1])):
             return False
         if after == "'":
             rest = folded[end + 1 : end + 3]

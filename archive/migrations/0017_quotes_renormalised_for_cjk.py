@@ -17,17 +17,14 @@ CHUNK = 2_000
 
 def renormalise_quotes_with_cjk(apps, schema_editor):
     from archive.quotes.normalise import normalise_quote, quote_key, shingles
-    from archive.search.text import CJK_RANGES
+    from archive.search.text import is_cjk
 
     Quote = apps.get_model("archive", "Quote")
     QuoteShingle = apps.get_model("archive", "QuoteShingle")
 
-    def has_cjk(text):
-        return any(low <= ord(c) <= high for c in text for low, high in CJK_RANGES)
-
     changed = []
     for quote in Quote.objects.only("pk", "text").iterator(chunk_size=CHUNK):
-        if has_cjk(quote.text):
+        if any(is_cjk(char) for char in quote.text):
             changed.append(quote.pk)
     for start in range(0, len(changed), CHUNK):
         quotes = list(Quote.objects.filter(pk__in=changed[start : start + CHUNK]))

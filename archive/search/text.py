@@ -51,6 +51,12 @@ WORD = re.compile(WORD_PATTERN)
 _stemmer = Stemmer.Stemmer("english")
 
 
+def is_cjk(char: str) -> bool:
+    """A character of the CJK ranges: a Han ideograph or kana is a word by itself (WORD)."""
+    code = ord(char)
+    return any(low <= code <= high for low, high in CJK_RANGES)
+
+
 def normalise_punctuation(text: str) -> str:
     """Plain quotes, apostrophes and hyphens; control characters removed. Same length.
 
