@@ -4,8 +4,7 @@ before keep what is derived from their words in line (migration 0017)."""
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from test_paragraph_numbers import migrate_to
 
 from archive.quotes.normalise import normalise_quote, quote_key, shingles
 from archive.search.text import terms, words_as_written
@@ -27,13 +26,6 @@ def test_each_cjk_letter_is_a_word_and_other_scripts_keep_their_words():
     ]
     assert terms("陈全国的讲话") == ["陈", "全", "国", "的", "讲", "话"]
     assert normalise_quote("「我们要严打」") == "我 们 要 严 打"
-
-
-def migrate_to(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
 
 
 @pytest.fixture
