@@ -17,14 +17,14 @@ CHUNK = 2_000
 
 def renormalise_quotes_with_cjk(apps, schema_editor):
     from archive.quotes.normalise import normalise_quote, quote_key, shingles
-    from archive.search.text import is_cjk
+    from archive.search.text import CJK_CHARACTER
 
     Quote = apps.get_model("archive", "Quote")
     QuoteShingle = apps.get_model("archive", "QuoteShingle")
 
     changed = []
     for quote in Quote.objects.only("pk", "text").iterator(chunk_size=CHUNK):
-        if any(is_cjk(char) for char in quote.text):
+        if CJK_CHARACTER.search(quote.text):
             changed.append(quote.pk)
     for start in range(0, len(changed), CHUNK):
         quotes = list(Quote.objects.filter(pk__in=changed[start : start + CHUNK]))

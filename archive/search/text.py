@@ -48,13 +48,13 @@ _CJK = "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in CJK_RANGES)
 # letter (not their punctuation: ・ is not a word). Solr's tokenizer has the same pattern.
 WORD_PATTERN = rf"(?=\w)[{_CJK}]|[^\W{_CJK}]+(?:'[^\W{_CJK}]+)*"
 WORD = re.compile(WORD_PATTERN)
+CJK_CHARACTER = re.compile(f"[{_CJK}]")
 _stemmer = Stemmer.Stemmer("english")
 
 
 def is_cjk(char: str) -> bool:
     """A character of the CJK ranges: a Han ideograph or kana is a word by itself (WORD)."""
-    code = ord(char)
-    return any(low <= code <= high for low, high in CJK_RANGES)
+    return CJK_CHARACTER.match(char) is not None
 
 
 def normalise_punctuation(text: str) -> str:
