@@ -126,10 +126,12 @@ def test_a_chinese_name_pasted_into_the_search_box_finds_its_paragraph(
     live_server, page, reader_archive
 ):
     """Written without spaces, a name inside a longer run of characters is still found, marked
-    in the snippet, and one click leads to its paragraph."""
+    in the snippet, and one click leads to its paragraph, where it links to its entity."""
     from archive.articles import save_article
-    from archive.models import Article
+    from archive.models import Alias, Article, Entity
 
+    chen = Entity.objects.create(name="Chen Quanguo", slug="chen-quanguo", kind="person")
+    Alias.objects.create(entity=chen, name="陈全国")
     save_article(
         Article(
             title="The order signed in Ürümqi",
@@ -149,3 +151,5 @@ def test_a_chinese_name_pasted_into_the_search_box_finds_its_paragraph(
     hits.first.locator(".snippet-link").click()
     page.wait_for_url("**/articles/order-signed/?hl=*#p-2")
     assert page.locator("#p-2 mark").all_inner_texts() == ["陈全国"]
+    page.locator("#p-2 a.entity").click()
+    page.wait_for_url("**/entities/chen-quanguo/")
