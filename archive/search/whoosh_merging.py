@@ -24,8 +24,10 @@ tests/test_whoosh_merging.py checks that a segment merged this way is the one
 Whoosh's merge writes, byte for byte (bench/merging.py times both). One
 difference is on purpose: Whoosh reads a segment's spelling counts as postings
 of its document 0 and loses them all when that document is deleted; they are
-added up here whatever was deleted. `merge_segments_faster()` (applied by whoosh_backend on
-import) puts it in place, for every merge policy, the archive's and Whoosh's.
+added up here whatever was deleted.
+
+`merge_segments_faster()` (applied by whoosh_backend on import) puts it in
+place, for every merge policy, the archive's and Whoosh's.
 """
 
 from heapq import merge
